@@ -1,0 +1,147 @@
+"""Metric values → points → indicator, category and total points, ranks and 达标.
+
+Input: a long table of metric values with columns month, unit, metric, value.
+Outputs (plain DataFrames):
+  points table  (`score`): one row per month × unit × node or metric, columns
+                 month, unit, level, code, parent, raw_value, fraction, points, max_points, flags
+  summary       (`summarise`): one row per month × unit, columns
+                 month, unit, name, tier, <one per category code>, total, rank, tier_rank, pass
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from scoring import methods
+from scoring.errors import DataError, ScoringError
+from scoring.spec import IndexSpec, Node, Units
+
+MISSING_POLICY = (
+    "A metric with no value for a unit in a month scores 0 points and carries the flag "
+    "'missing'; it is never imputed. Relative methods compare only the units with a value."
+)
+FLAG_MISSING = "missing"
+FLAG_ZERO_TOLERANCE = "zero_tolerance_failed"
+POINT_COLUMNS = ["month", "unit", "level", "code", "parent", "raw_value", "fraction",
+                 "points", "max_points", "flags"]
+
+
+def check_metric_table(spec: IndexSpec, units: Units, metrics: pd.DataFrame, source: str = "metrics") -> None:
+    """Refuse a metric table with unknown units or metric codes, duplicates or non-numbers."""
+    required = {"month", "unit", "metric", "value"}
+    missing_cols = required - set(metrics.columns)
+    if missing_cols:
+        raise DataError(f"{source}: missing columns {sorted(missing_cols)}")
+    problems = []
+    known_units = set(units.codes)
+    known_metrics = {m.code for m in spec.metrics()}
+    for row, (unit, code) in enumerate(zip(metrics["unit"], metrics["metric"], strict=True), start=2):
+        if unit not in known_units:
+            problems.append(f"{source}: row {row}, column 'unit': {unit!r} is not a unit in params/units.yaml")
+        if code not in known_metrics:
+            problems.append(f"{source}: row {row}, column 'metric': {code!r} is not a metric of the index")
+    dup = metrics.duplicated(["month", "unit", "metric"], keep=False)
+    for row in np.flatnonzero(dup.to_numpy()):
+        r = metrics.iloc[row]
+        problems.append(f"{source}: row {row + 2}: duplicate value for "
+                        f"({r['month']}, {r['unit']}, {r['metric']})")
+    values = pd.to_numeric(metrics["value"], errors="coerce")
+    for row in np.flatnonzero((values.isna() & metrics["value"].notna()).to_numpy()):
+        problems.append(f"{source}: row {row + 2}, column 'value': {metrics['value'].iloc[row]!r} is not a number")
+    if problems:
+        raise DataError(f"{source}: {len(problems)} problem(s)", problems=problems)
+
+
+def metric_fractions(spec: IndexSpec, units: Units, values: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Score one month. `values`: units × metric codes (NaN = missing).
+
+    Returns (fractions, missing): both units × metric codes; fractions in [0, 1] with
+    missing values scored 0, and a boolean frame marking the missing ones.
+    """
+    codes = [m.code for m in spec.metrics()]
+    values = values.reindex(index=units.codes, columns=codes).astype(float)
+    fractions = pd.DataFrame(index=values.index, columns=codes, dtype=float)
+    for metric in spec.metrics():
+        try:
+            f = methods.apply(metric.method, values[metric.code], direction=metric.direction,
+                              points=metric.points, params=metric.params)
+        except ScoringError as exc:
+            lines = [f"metric {metric.code} ({metric.short}, method {metric.method}): {p}" for p in exc.problems]
+            raise ScoringError("; ".join(lines), problems=lines) from exc
+        fractions[metric.code] = f.clip(0.0, 1.0)
+    missing = values.isna()
+    return fractions.fillna(0.0), missing
+
+
+def score(spec: IndexSpec, units: Units, metrics: pd.DataFrame) -> pd.DataFrame:
+    """The tidy points table for every month in `metrics` (see module docstring)."""
+    check_metric_table(spec, units, metrics)
+    metrics = metrics.assign(value=pd.to_numeric(metrics["value"]))
+    frames = []
+    for month, month_rows in metrics.groupby("month", sort=True):
+        wide = month_rows.pivot(index="unit", columns="metric", values="value")
+        values = wide.reindex(index=units.codes, columns=[m.code for m in spec.metrics()])
+        fractions, missing = metric_fractions(spec, units, values)
+        frames.append(_tidy_month(spec, str(month), values, fractions, missing))
+    if not frames:
+        return pd.DataFrame(columns=POINT_COLUMNS)
+    return pd.concat(frames, ignore_index=True)
+
+
+def _tidy_month(spec: IndexSpec, month: str, values: pd.DataFrame, fractions: pd.DataFrame,
+                missing: pd.DataFrame) -> pd.DataFrame:
+    unit_codes = list(values.index)
+    rows: list[pd.DataFrame] = []
+    metric_points: dict[str, pd.Series] = {}
+    for m in spec.metrics():
+        pts = fractions[m.code] * m.points
+        metric_points[m.code] = pts
+        flags = np.where(missing[m.code], FLAG_MISSING, "")
+        if m.method == "zero_tolerance":
+            failed = (~missing[m.code]) & (fractions[m.code] == 0)
+            flags = np.where(failed, FLAG_ZERO_TOLERANCE, flags)
+        rows.append(pd.DataFrame({
+            "month": month, "unit": unit_codes, "level": spec.levels[-1] if spec.levels else "metric",
+            "code": m.code, "parent": m.parent, "raw_value": values[m.code].to_numpy(),
+            "fraction": fractions[m.code].to_numpy(), "points": pts.to_numpy(),
+            "max_points": m.points, "flags": flags,
+        }))
+
+    def aggregate(node: Node, parent: str) -> pd.Series:
+        parts = [metric_points[m.code] for m in node.metrics]
+        parts += [aggregate(child, node.code) for child in node.children]
+        pts = sum(parts[1:], parts[0])
+        rows.append(pd.DataFrame({
+            "month": month, "unit": unit_codes, "level": node.level, "code": node.code,
+            "parent": parent, "raw_value": np.nan, "fraction": (pts / node.points).to_numpy(),
+            "points": pts.to_numpy(), "max_points": node.points, "flags": "",
+        }))
+        return pts
+
+    aggregate(spec.root, "")
+    out = pd.concat(rows[::-1], ignore_index=True)
+    return out[POINT_COLUMNS]
+
+
+def summarise(spec: IndexSpec, units: Units, points: pd.DataFrame) -> pd.DataFrame:
+    """One row per month × unit: category points, total, rank, rank within tier, pass.
+
+    Ranks use the total rounded to `display_decimals` (what readers see), highest first;
+    equal totals share the better rank (1, 2, 2, 4). `pass`: the shown total ≥ the pass line.
+    """
+    root = spec.root.code
+    cats = [c.code for c in spec.categories]
+    wanted = points[points["code"].isin([*cats, root])]
+    wide = wanted.pivot_table(index=["month", "unit"], columns="code", values="points", aggfunc="first")
+    wide = wide.reindex(columns=[*cats, root]).rename(columns={root: "total"}).reset_index()
+    info = units.frame()[["unit", "name", "tier"]]
+    out = wide.merge(info, on="unit", how="left")
+    order = {code: i for i, code in enumerate(units.codes)}
+    out["_order"] = out["unit"].map(order)
+    shown = out["total"].round(spec.display_decimals)
+    out["rank"] = shown.groupby(out["month"]).rank(method="min", ascending=False).astype(int)
+    out["tier_rank"] = shown.groupby([out["month"], out["tier"]]).rank(method="min", ascending=False).astype(int)
+    out["pass"] = shown >= spec.pass_line
+    out = out.sort_values(["month", "_order"]).drop(columns="_order").reset_index(drop=True)
+    return out[["month", "unit", "name", "tier", *cats, "total", "rank", "tier_rank", "pass"]]
