@@ -52,7 +52,7 @@ def _refuse(values: pd.Series, bad: pd.Series, rule: str) -> None:
     """Raise ScoringError naming every unit whose value breaks `rule`."""
     bad = bad & values.notna()
     if bad.any():
-        lines = [f"unit {unit!r}: value {values[unit]!r} — {rule}" for unit in values.index[bad]]
+        lines = [f"unit {unit!r}: value {float(values[unit]):g} — {rule}" for unit in values.index[bad]]
         raise ScoringError("; ".join(lines), problems=lines)
 
 
