@@ -1,0 +1,79 @@
+"""Months side by side: score every processed month, changes since last month, trends.
+
+Tables (plain DataFrames):
+  history  — engine.summarise over all months: month, unit, name, tier, <categories>, total, rank, tier_rank, pass
+  changes  — one row per unit for a month: total, prev_total, delta_total, rank, prev_rank,
+             rank_change (> 0 = moved up), tier_rank, pass
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from scoring import engine
+from scoring.paths import Project, previous_month
+from scoring.pipeline import load_spec, read_metrics_history
+from scoring.spec import IndexSpec, Units
+
+
+@dataclass(frozen=True)
+class Scored:
+    """Everything scored up to one month: the spec, units, tidy points and per-unit summary."""
+
+    spec: IndexSpec
+    units: Units
+    month: str
+    points: pd.DataFrame
+    summary: pd.DataFrame
+
+    def month_points(self, month: str | None = None) -> pd.DataFrame:
+        return self.points[self.points["month"] == (month or self.month)]
+
+    def month_summary(self, month: str | None = None) -> pd.DataFrame:
+        return self.summary[self.summary["month"] == (month or self.month)].reset_index(drop=True)
+
+    @property
+    def months(self) -> list[str]:
+        return sorted(self.summary["month"].unique())
+
+
+def score_history(project: Project, month: str, index_file: str | None = None) -> Scored:
+    """Score every processed month up to and including `month` (each month on its own)."""
+    spec, units = load_spec(project, index_file)
+    metrics = read_metrics_history(project, month)
+    if month not in set(metrics["month"]):
+        from scoring.errors import DataError
+
+        raise DataError(f"no processed metrics for {month} in {project.processed} — run ingest first")
+    points = engine.score(spec, units, metrics)
+    return Scored(spec, units, month, points, engine.summarise(spec, units, points))
+
+
+def changes(summary: pd.DataFrame, month: str) -> pd.DataFrame:
+    """Each unit's total and rank this month against the month before (NaN when there is none)."""
+    now = summary[summary["month"] == month].set_index("unit")
+    before = summary[summary["month"] == previous_month(month)].set_index("unit")
+    out = now[["name", "tier", "total", "rank", "tier_rank", "pass"]].copy()
+    out["prev_total"] = before["total"].reindex(out.index)
+    out["prev_rank"] = before["rank"].reindex(out.index)
+    out["delta_total"] = out["total"] - out["prev_total"]
+    out["rank_change"] = out["prev_rank"] - out["rank"]
+    return out.reset_index()
+
+
+def trend(summary: pd.DataFrame, unit: str) -> pd.DataFrame:
+    """One unit's month, total, rank and tier rank over all months, oldest first."""
+    rows = summary[summary["unit"] == unit].sort_values("month")
+    return rows[["month", "total", "rank", "tier_rank", "pass"]].reset_index(drop=True)
+
+
+def linear_slope(values: pd.Series) -> float:
+    """Least-squares slope per step of a series (NaN with fewer than two points)."""
+    y = values.dropna().to_numpy(dtype=float)
+    if len(y) < 2:
+        return float("nan")
+    x = np.arange(len(y), dtype=float)
+    return float(np.polyfit(x, y, 1)[0])
