@@ -1,7 +1,11 @@
 """The `credit-county` command: one verb per step of the pipeline.
 
+    credit-county demo-data               write the synthetic 示例数据 for 2019 into data/raw/ (if empty)
+    credit-county template --month M      an Excel workbook for departments to fill in
+    credit-county ingest --month M        data/raw/M → data/processed/M (validated)
+    credit-county score --month M         data/processed/M/metrics.csv → outputs/M/scores.csv
+    credit-county bulletin --month M      every report of the month, HTML and PDF, in outputs/M
     credit-county index [--json]          the index tree with points
-    credit-county score --month YYYY-MM   data/processed/M/metrics.csv → outputs/M/scores.csv
 
 Errors the user can fix print one line per problem to stderr and exit with status 2.
 """
@@ -56,6 +60,46 @@ def _score(args: argparse.Namespace, project: Project) -> int:
     return 0
 
 
+@command("ingest")
+def _ingest(args: argparse.Namespace, project: Project) -> int:
+    from scoring.ingest import ingest_month
+
+    print(f"wrote {ingest_month(project, args.month)}")
+    return 0
+
+
+@command("template")
+def _template(args: argparse.Namespace, project: Project) -> int:
+    from scoring.ingest.template import write_template
+
+    print(f"wrote {write_template(project, args.month, args.output)}")
+    return 0
+
+
+@command("demo-data")
+def _demo(args: argparse.Namespace, project: Project) -> int:
+    from scoring.demo import write_demo
+
+    months = write_demo(project, year=args.year, seed=args.seed)
+    print(f"wrote 示例数据 for {len(months)} months into {project.raw}: {months[0]} … {months[-1]}")
+    return 0
+
+
+@command("bulletin")
+def _bulletin(args: argparse.Namespace, project: Project) -> int:
+    from scoring.bulletin import build, latest_month
+    from scoring.demo import write_demo
+
+    if args.month is None and not project.raw_months() and not project.processed_months():
+        print(f"{project.raw} is empty: writing the synthetic demo data (示例数据) first")
+        write_demo(project)
+    month = args.month or latest_month(project)
+    result = build(project, month, workers=args.workers, progress=not args.quiet,
+                   units=args.units.split(",") if args.units else None)
+    print(f"{month}: {len(result.succeeded)} reports in {result.folder} — open {result.folder / 'index.html'}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="credit-county", description=__doc__.split("\n")[0])
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -67,6 +111,25 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("score", help="score one month's processed metrics")
     p.add_argument("--month", required=True, help="YYYY-MM")
+
+    p = sub.add_parser("ingest", help="validate data/raw/YYYY-MM and write data/processed/YYYY-MM")
+    p.add_argument("--month", required=True, help="YYYY-MM")
+
+    p = sub.add_parser("template", help="write the Excel workbook departments fill in")
+    p.add_argument("--month", required=True, help="YYYY-MM")
+    p.add_argument("--output", help="where to write it (default: outputs/templates/)")
+
+    p = sub.add_parser("demo-data", help="write the deterministic synthetic dataset (示例数据) into data/raw/")
+    p.add_argument("--year", type=int, default=2019)
+    p.add_argument("--seed", type=int, default=20190601)
+
+    p = sub.add_parser("bulletin", help="build the month's bulletin and unit reports (HTML and PDF)")
+    month = p.add_mutually_exclusive_group()
+    month.add_argument("--month", help="YYYY-MM")
+    month.add_argument("--latest", action="store_true", help="the latest month with data (the default)")
+    p.add_argument("--workers", type=int, default=2, help="parallel notebook processes (default 2)")
+    p.add_argument("--units", help="comma-separated unit codes (default: all)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser
 
 

@@ -1,0 +1,165 @@
+"""The monthly job: ingest if needed, score, analyse, run every notebook, render, publish.
+
+outputs/YYYY-MM/ is replaced only as a whole: the month is built in a temporary folder
+beside it and swapped in when every notebook succeeded. When any notebook fails, the
+build is kept as outputs/YYYY-MM.failed/ for inspection (each failed notebook with its
+error), the published month is left as it was, and BatchError lists the failures.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from scoring import batch, engine, provenance
+from scoring.errors import BatchError, CreditCountyError
+from scoring.narrative import load_report_text
+from scoring.paths import Project, check_month
+from scoring.pipeline import load_spec, read_metrics
+from scoring.safeio import atomic_write_text, staged_dir, write_csv
+
+CITY_NOTEBOOK = "city_bulletin.ipynb"
+UNIT_NOTEBOOK = "county_report.ipynb"
+SENSITIVITY_NOTEBOOK = "sensitivity.ipynb"
+
+
+@dataclass
+class BulletinResult:
+    month: str
+    folder: Path
+    succeeded: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+
+
+def latest_month(project: Project) -> str:
+    """The newest month with raw data (or, failing that, processed data)."""
+    months = project.raw_months() or project.processed_months()
+    if not months:
+        raise CreditCountyError(f"no data: {project.raw} has no YYYY-MM folder (run `credit-county demo-data`)")
+    return months[-1]
+
+
+def ensure_processed(project: Project, month: str) -> list[str]:
+    """Ingest every raw month up to `month` whose processed data is missing or stale.
+
+    Stale = the manifest's input hashes differ from the raw files now. Returns the months ingested.
+    """
+    from scoring.ingest import ingest_month, is_up_to_date
+
+    done = []
+    for m in [x for x in project.raw_months() if x <= month]:
+        if not is_up_to_date(project, m):
+            ingest_month(project, m)
+            done.append(m)
+    if not project.metrics_file(month).is_file():
+        raise CreditCountyError(f"no data for {month}: neither {project.raw_month(month)} "
+                                f"nor {project.metrics_file(month)} exists")
+    return done
+
+
+def _jobs(project: Project, month: str, stage: Path, units: list[str], names: dict[str, str],
+          synthetic: bool, titles: dict[str, str], month_label: str, extra_parameters: dict) -> list[batch.Job]:
+    common = {"root": str(project.root), "month": month, **extra_parameters}
+    jobs = [batch.Job(name="bulletin", notebook=project.notebooks / CITY_NOTEBOOK, parameters=common,
+                      executed=stage / "notebooks" / "bulletin.ipynb", html=stage / "bulletin.html",
+                      pdf=stage / "bulletin.pdf", title=titles["city"], subtitle=month_label,
+                      synthetic=synthetic, cwd=project.notebooks)]
+    if (project.notebooks / SENSITIVITY_NOTEBOOK).is_file():
+        jobs.append(batch.Job(name="sensitivity", notebook=project.notebooks / SENSITIVITY_NOTEBOOK,
+                              parameters=common, executed=stage / "notebooks" / "sensitivity.ipynb",
+                              html=stage / "sensitivity.html", pdf=stage / "sensitivity.pdf",
+                              title=titles["sensitivity"], subtitle=month_label, synthetic=synthetic,
+                              cwd=project.notebooks))
+    for unit in units:
+        jobs.append(batch.Job(name=unit, notebook=project.notebooks / UNIT_NOTEBOOK,
+                              parameters={**common, "unit": unit},
+                              executed=stage / "notebooks" / "units" / f"{unit}.ipynb",
+                              html=stage / "units" / f"{unit}.html", pdf=stage / "units" / f"{unit}.pdf",
+                              title=titles["unit"], subtitle=f"{month_label} · {names[unit]}",
+                              synthetic=synthetic, cwd=project.notebooks))
+    return jobs
+
+
+def index_page(title: str, month_label: str, links: list[tuple[str, str, str]], synthetic_note: str | None,
+               failed: dict[str, str]) -> str:
+    """outputs/YYYY-MM/index.html: a plain page linking every report (all text escaped)."""
+    rows = "\n".join(
+        f'<tr><td>{html.escape(label)}</td><td><a href="{html.escape(h)}">HTML</a></td>'
+        f'<td><a href="{html.escape(p)}">PDF</a></td></tr>' for label, h, p in links)
+    banner = f'<p class="synthetic">{html.escape(synthetic_note)}</p>' if synthetic_note else ""
+    fails = "".join(f"<li>{html.escape(k)}: {html.escape(v)}</li>" for k, v in failed.items())
+    fails = f'<ul class="failed">{fails}</ul>' if fails else ""
+    return f"""<!DOCTYPE html>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
+<style>body{{font-family:"Noto Sans CJK SC","Source Han Sans SC","PingFang SC","Microsoft YaHei",sans-serif;
+max-width:50rem;margin:2rem auto;padding:0 1rem}}table{{border-collapse:collapse;width:100%}}
+td{{border-bottom:1px solid #ddd;padding:.35rem .5rem}}.synthetic{{background:#fff3cd;padding:.5rem}}
+.failed{{color:#b00}}</style></head>
+<body><h1>{html.escape(title)}</h1><p>{html.escape(month_label)}</p>{banner}{fails}
+<table>{rows}</table></body></html>
+"""
+
+
+def build(project: Project, month: str | None = None, *, workers: int = 2, progress: bool = True,
+          units: list[str] | None = None, kernel_name: str | None = None) -> BulletinResult:
+    """Build outputs/YYYY-MM for `month` (default: the latest month with data)."""
+    month = check_month(month) if month else latest_month(project)
+    # Validate every parameter file before any notebook runs.
+    spec, all_units = load_spec(project)
+    text = load_report_text(project.params / "report.yaml")
+    from scoring import sensitivity
+
+    settings = sensitivity.load_settings(project.params / "sensitivity.yaml")
+    wanted = units or all_units.codes
+    unknown = [u for u in wanted if u not in all_units.codes]
+    if unknown:
+        raise CreditCountyError(f"unknown unit codes {unknown}; known: {', '.join(all_units.codes)}")
+
+    ensure_processed(project, month)
+    metrics = read_metrics(project, month)
+    points = engine.score(spec, all_units, metrics)
+    summary = engine.summarise(spec, all_units, points)
+    synthetic = provenance.is_synthetic(project, month)
+    month_label = text.month_label(month)
+    names = {u.code: u.name for u in all_units.units}
+
+    final = project.output_month(month)
+    failed_dir = final.parent / f"{month}.failed"
+    result = BulletinResult(month=month, folder=final)
+    with staged_dir(final) as stage:
+        write_csv(points, stage / "points.csv")
+        write_csv(summary.drop(columns="month"), stage / "scores.csv")
+        values = metrics.pivot(index="unit", columns="metric", values="value")
+        mc = sensitivity.monte_carlo(spec, all_units, values, settings, seed=settings.seed)
+        sensitivity.write_outputs(stage, mc, sobol=sensitivity.sobol(spec, all_units, values, settings,
+                                                                      seed=settings.seed),
+                                  remove_one=sensitivity.remove_one(spec, all_units, values))
+        provenance.write_record(stage / "provenance.json", provenance.record(project, month))
+        jobs = _jobs(project, month, stage, wanted, names, synthetic, text["titles"], month_label,
+                     {"sensitivity_file": str(stage / "sensitivity.csv")})
+        outcome = batch.run_batch(jobs, workers=workers, progress=progress, kernel_name=kernel_name)
+        result.succeeded, result.failed = list(outcome.succeeded), dict(outcome.failed)
+        links = [(text["titles"]["city"], "bulletin.html", "bulletin.pdf")]
+        if any(j.name == "sensitivity" for j in jobs):
+            links.append((text["titles"]["sensitivity"], "sensitivity.html", "sensitivity.pdf"))
+        links += [(names[u], f"units/{u}.html", f"units/{u}.pdf") for u in wanted]
+        atomic_write_text(stage / "index.html", index_page(
+            text["titles"]["index_page"].format(month_label=month_label), month_label, links,
+            text.fill("synthetic") if synthetic else None, result.failed))
+        atomic_write_text(stage / "run.json", json.dumps(
+            {"month": month, "succeeded": result.succeeded, "failed": result.failed},
+            ensure_ascii=False, indent=2) + "\n")
+        if result.failed:
+            # Keep the whole failed build for inspection; the published month stays as it was.
+            with staged_dir(failed_dir) as failed_stage:
+                shutil.copytree(stage, failed_stage, dirs_exist_ok=True)
+            result.folder = failed_dir
+            lines = [f"{name}: {reason}" for name, reason in result.failed.items()]
+            lines.append(f"the month was not published; the build with the failed notebooks is in {failed_dir}")
+            raise BatchError(f"{len(result.failed)} notebook(s) failed", problems=lines)
+    if failed_dir.exists():
+        shutil.rmtree(failed_dir)
+    return result

@@ -1,0 +1,112 @@
+"""history, analysis and narrative on the toy index, with hand-computed expectations."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from scoring import analysis, engine, history, narrative
+from scoring.spec import parse_index
+
+from .test_engine import TOY, TOY_UNITS, long
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def scored() -> history.Scored:
+    spec = parse_index(TOY, source="toy")
+    july = long("2019-07", {
+        "u1": {"A.1.x": 0, "A.1.y": 0, "B.1.z": 0.5},    # 0 + 4 + 8 = 12
+        "u2": {"A.1.x": 5, "A.1.y": 1, "B.1.z": 0.25},   # 4 + 0 + 4 = 8
+        "u3": {"A.1.x": 10, "A.1.y": 0, "B.1.z": 0.1},   # 8 + 4 + 1.6 = 13.6
+    })
+    august = long("2019-08", {
+        "u1": {"A.1.x": 10, "A.1.y": 0, "B.1.z": 0.5},   # 8 + 4 + 8 = 20
+        "u2": {"A.1.x": 5, "A.1.y": 0},                  # 4 + 4 + 0 (z missing) = 8
+        "u3": {"A.1.x": 0, "A.1.y": 0, "B.1.z": 0.1},    # 0 + 4 + 1.6 = 5.6
+    })
+    points = engine.score(spec, TOY_UNITS, pd.concat([july, august]))
+    return history.Scored(spec, TOY_UNITS, "2019-08", points, engine.summarise(spec, TOY_UNITS, points))
+
+
+def test_changes_since_last_month(scored):
+    c = history.changes(scored.summary, "2019-08").set_index("unit")
+    assert c["delta_total"].to_dict() == pytest.approx({"u1": 8.0, "u2": 0.0, "u3": -8.0})
+    # ranks: July u3 1, u1 2, u2 3; August u1 1, u2 2, u3 3
+    assert c["rank_change"].to_dict() == {"u1": 1, "u2": 1, "u3": -2}
+    first = history.changes(scored.summary, "2019-07")
+    assert first["delta_total"].isna().all()
+
+
+def test_trend_and_slope(scored):
+    t = history.trend(scored.summary, "u1")
+    assert t["month"].tolist() == ["2019-07", "2019-08"]
+    assert history.linear_slope(t["total"]) == pytest.approx(8.0)
+    assert pd.isna(history.linear_slope(pd.Series([1.0])))
+
+
+def test_problems_lists_weak_zero_tolerance_and_missing(scored):
+    p = analysis.problems(scored, "u2")
+    kinds = dict(zip(p["code"] + ":" + p["kind"], p["lost"], strict=True))
+    # B.1 indicator 0 of 8 (weak) because z is missing; A.1 8/12 = 67% is not weak; y = 0 passes
+    assert kinds == pytest.approx({"B.1:weak": 8.0, "B.1.z:missing": 8.0})
+    july = history.Scored(scored.spec, scored.units, "2019-07", scored.points, scored.summary)
+    assert "A.1.y:zero_tolerance" in set(analysis.problems(july, "u2").pipe(lambda f: f["code"] + ":" + f["kind"]))
+
+
+def test_indicator_table_sorted_by_points_to_gain(scored):
+    table = analysis.indicator_table(scored, "u3")
+    # u3 in August: A.1 4/12 (lost 8), B.1 1.6/8 (lost 6.4)
+    assert table["code"].tolist() == ["A.1", "B.1"]
+    assert table["lost"].tolist() == pytest.approx([8.0, 6.4])
+    # city median of A.1 fractions: u1 1, u2 8/12, u3 4/12 → 8/12
+    assert table.loc[0, "city_median_fraction"] == pytest.approx(8 / 12)
+
+
+def test_category_profile_and_heatmap(scored):
+    profile = analysis.category_profile(scored, "u1").set_index("code")
+    assert profile.loc["A", "points"] == pytest.approx(12.0)
+    assert profile.loc["A", "city_median"] == pytest.approx(8.0)
+    heat = analysis.category_heatmap(scored)
+    assert heat.loc["u2", "B"] == 0 and heat.loc["u1", "A"] == pytest.approx(1.0)
+
+
+def test_movers(scored):
+    up, down = analysis.movers(history.changes(scored.summary, "2019-08"))
+    assert up["unit"].tolist() == ["u1"] and down["unit"].tolist() == ["u3"]
+
+
+def test_narrative_numbers_come_from_the_tables(scored):
+    text = narrative.load_report_text(ROOT / "params" / "report.yaml")
+    c = history.changes(scored.summary, "2019-08").set_index("unit")
+    row = c.loc["u3"]
+    paragraphs = narrative.unit_paragraphs(
+        scored, text, "u3", row, *analysis.strengths_and_weaknesses(scored, "u3"),
+        analysis.indicator_table(scored, "u3"), analysis.problems(scored, "u3"), None)
+    first = paragraphs[0]
+    assert "2019年8月" in first and "三" in first
+    assert "得分5.60分（满分20分）" in first
+    assert "排名第3位" in first and "较上月下降8.00分，排名下降2位" in first
+    assert "距12分的达标线还差6.40分" in first
+    city = narrative.city_paragraphs(scored, text, history.changes(scored.summary, "2019-08"),
+                                     *analysis.movers(history.changes(scored.summary, "2019-08")),
+                                     analysis.indicator_moves(scored, "2019-08", "2019-07"))
+    assert "平均得分11.20分" in city[0]  # (20 + 8 + 5.6) / 3
+    assert "最高为一20.00分" in city[0] and "1个县区达到12分的达标线" in city[0]
+
+
+def test_report_text_refuses_unknown_placeholder(tmp_path):
+    import yaml
+
+    from scoring.errors import SpecError
+
+    data = yaml.safe_load((ROOT / "params" / "report.yaml").read_text(encoding="utf-8"))
+    data["narrative"]["pass_yes"] = "达标{nonsense}"
+    path = tmp_path / "report.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    text = narrative.load_report_text(path)
+    with pytest.raises(SpecError, match="narrative.pass_yes uses 'nonsense'"):
+        text.fill("pass_yes", pass_line="12")

@@ -1,0 +1,59 @@
+"""Write the thin report notebooks (run once; then edit the .ipynb files in Jupyter as usual).
+
+Each notebook: a `parameters` cell papermill overrides, a setup cell, then one cell per
+section that only shows what src/scoring/report.py builds.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+HERE = Path(__file__).resolve().parents[1] / "notebooks"
+KERNEL = {"display_name": "Python 3", "language": "python", "name": "python3"}
+
+
+def notebook(doc: str, parameters: str, setup: str, sections: list[str]) -> nbformat.NotebookNode:
+    cells = [new_markdown_cell(doc),
+             new_code_cell(parameters, metadata={"tags": ["parameters"]}),
+             new_code_cell(setup)]
+    cells += [new_code_cell(f"display(*{section})") for section in sections]
+    nb = new_notebook(cells=cells, metadata={"kernelspec": KERNEL, "language_info": {"name": "python"}})
+    for i, cell in enumerate(nb.cells):
+        cell["id"] = f"cell-{i:02d}"
+    return nb
+
+
+COMMON = '''# Parameters: papermill injects a cell below this one for each run.
+root = None        # project folder; None = $CREDIT_COUNTY_ROOT or the current folder's parent
+month = "2019-12"  # YYYY-MM
+index_file = None  # an alternative index (e.g. other weights) to try without editing params/
+sensitivity_file = None  # outputs/YYYY-MM/sensitivity.csv from the same run, if any
+'''
+
+UNIT = notebook(
+    "# 县区月度报告\n\nThin notebook: every number comes from `scoring` (see `src/scoring/report.py`).",
+    COMMON + 'unit = "lanshan"  # a unit code from params/units.yaml\n',
+    "from IPython.display import display\n\nfrom scoring import report\n\n"
+    "ctx = report.load_month(root, month, index_file, sensitivity_file)\n"
+    "unit_report = report.UnitReport(ctx, unit)",
+    ["unit_report.header()", "unit_report.key_figures()", "unit_report.narrative()", "unit_report.categories()",
+     "unit_report.strengths_weaknesses()", "unit_report.trend()", "unit_report.indicator_table()",
+     "unit_report.problem_list()", "unit_report.movement_list()", "unit_report.provenance()"],
+)
+
+CITY = notebook(
+    "# 全市月度通报\n\nThin notebook: every number comes from `scoring` (see `src/scoring/report.py`).",
+    COMMON,
+    "from IPython.display import display\n\nfrom scoring import report\n\n"
+    "ctx = report.load_month(root, month, index_file, sensitivity_file)\n"
+    "city = report.CityReport(ctx)",
+    ["city.header()", "city.narrative()", "city.ranking()", "city.heatmap()", "city.distribution()",
+     "city.leaders_and_movers()", "city.method()", "city.provenance()"],
+)
+
+if __name__ == "__main__":
+    nbformat.write(UNIT, HERE / "county_report.ipynb")
+    nbformat.write(CITY, HERE / "city_bulletin.ipynb")
