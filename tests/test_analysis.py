@@ -108,5 +108,5 @@ def test_report_text_refuses_unknown_placeholder(tmp_path):
     path = tmp_path / "report.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     text = narrative.load_report_text(path)
-    with pytest.raises(SpecError, match="narrative.pass_yes uses 'nonsense'"):
+    with pytest.raises(SpecError, match=r"narrative\.pass_yes uses 'nonsense'"):
         text.fill("pass_yes", pass_line="12")

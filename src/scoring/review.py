@@ -1,0 +1,205 @@
+"""Annual acceptance (总结验收), the titles register and re-evaluation (复评), creation progress.
+
+Rules live in `params/review.yaml` (see docs/review.md):
+  platform  = the December total, or the mean total over the creation months (index points)
+  combined  = w_p × platform / index total × 100 + w_on × onsite + w_off × offsite   (0–100)
+  passed    = combined ≥ pass line and no veto (a veto metric above its max value in December)
+The register (data/titles.csv) keeps one row per unit and decision year: awarded, retained
+or revoked; a later year's review re-evaluates every title still valid at its start.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from scoring import history
+from scoring.errors import DataError, SpecError
+from scoring.spec import IndexSpec
+
+PLATFORM_FIGURES = ("december", "creation_mean")
+REVIEW_COLUMNS = ["unit", "platform", "onsite", "offsite", "combined", "rank", "passed", "reason"]
+REGISTER_COLUMNS = ["unit", "year", "status", "valid_until", "combined", "reason"]
+
+
+@dataclass(frozen=True)
+class ReviewRules:
+    platform_figure: str
+    creation_months: tuple[int, ...]
+    acceptance_month: int
+    weights: dict[str, float]
+    pass_line: float
+    title_valid_years: int
+    vetoes: tuple[dict[str, Any], ...]
+    sha256: str = ""
+
+
+def load_rules(path: str | Path, spec: IndexSpec | None = None) -> ReviewRules:
+    """Read params/review.yaml; refuse it (every problem listed) when it is wrong."""
+    import hashlib
+
+    path = Path(path)
+    try:
+        raw_bytes = path.read_bytes()
+        data = yaml.safe_load(raw_bytes) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise SpecError(f"{path}: cannot read: {exc}") from exc
+    problems = []
+    figure = data.get("platform_figure")
+    if figure not in PLATFORM_FIGURES:
+        problems.append(f"{path}: platform_figure {figure!r} must be one of {PLATFORM_FIGURES}")
+    months = data.get("creation_months") or []
+    if not months or not all(isinstance(m, int) and 1 <= m <= 12 for m in months):
+        problems.append(f"{path}: creation_months {months!r} must be month numbers 1–12")
+    acceptance = data.get("acceptance_month")
+    if not isinstance(acceptance, int) or not 1 <= acceptance <= 12:
+        problems.append(f"{path}: acceptance_month {acceptance!r} must be a month number 1–12")
+    weights = data.get("weights") or {}
+    if set(weights) != {"platform", "onsite", "offsite"}:
+        problems.append(f"{path}: weights must give platform, onsite and offsite, got {sorted(weights)}")
+    elif any(not isinstance(v, int | float) or v < 0 for v in weights.values()):
+        problems.append(f"{path}: weights {weights} must be numbers ≥ 0")
+    elif abs(sum(weights.values()) - 1) > 1e-9:
+        problems.append(f"{path}: weights {weights} must add up to 1, not {sum(weights.values()):g}")
+    line = data.get("pass_line")
+    if not isinstance(line, int | float) or not 0 <= line <= 100:
+        problems.append(f"{path}: pass_line {line!r} must be a number in [0, 100]")
+    valid = data.get("title_valid_years", 1)
+    if not isinstance(valid, int) or valid < 1:
+        problems.append(f"{path}: title_valid_years {valid!r} must be a whole number ≥ 1")
+    vetoes = data.get("vetoes") or []
+    known = {m.code for m in spec.metrics()} if spec else None
+    for i, veto in enumerate(vetoes, start=1):
+        if not isinstance(veto, dict) or not {"metric", "max_value", "reason"} <= set(veto):
+            problems.append(f"{path}: veto #{i} needs metric, max_value and reason")
+        elif known is not None and veto["metric"] not in known:
+            problems.append(f"{path}: veto #{i}: metric {veto['metric']!r} is not in the index")
+    if problems:
+        raise SpecError(f"{path}: review rules are not valid", problems=problems)
+    return ReviewRules(figure, tuple(months), acceptance, {k: float(v) for k, v in weights.items()},
+                       float(line), int(valid), tuple(vetoes), hashlib.sha256(raw_bytes).hexdigest())
+
+
+def platform_scores(summary: pd.DataFrame, year: int, rules: ReviewRules) -> pd.Series:
+    """Each unit's platform figure in index points: the acceptance month's total or the
+    mean total over the creation months of `year` (months without data are left out)."""
+    totals = summary.pivot(index="unit", columns="month", values="total")
+    if rules.platform_figure == "december":
+        month = f"{year}-{rules.acceptance_month:02d}"
+        if month not in totals:
+            raise DataError(f"no scores for {month}: the platform figure is the {month} total")
+        return totals[month]
+    months = [f"{year}-{m:02d}" for m in rules.creation_months if f"{year}-{m:02d}" in totals]
+    if not months:
+        raise DataError(f"no scores for the creation months of {year}")
+    return totals[months].mean(axis=1)
+
+
+def veto_reasons(points: pd.DataFrame, year: int, rules: ReviewRules) -> pd.Series:
+    """unit → the veto reasons that apply (joined), '' when none."""
+    month = f"{year}-{rules.acceptance_month:02d}"
+    rows = points[(points["month"] == month)]
+    units = sorted(rows["unit"].unique())
+    reasons = {u: [] for u in units}
+    for veto in rules.vetoes:
+        hit = rows[(rows["code"] == veto["metric"]) & (rows["raw_value"] > veto["max_value"])]
+        for unit in hit["unit"]:
+            reasons[unit].append(str(veto["reason"]))
+    return pd.Series({u: "；".join(r) for u, r in reasons.items()}, dtype=object)
+
+
+def combine(platform: pd.Series, reviews: pd.DataFrame, vetoes: pd.Series, rules: ReviewRules,
+            index_total: float, reason_text: dict[str, str], decimals: int = 2) -> pd.DataFrame:
+    """The acceptance table (REVIEW_COLUMNS), one row per unit, ranked on the combined score.
+
+    `reviews`: unit, onsite, offsite (0–100). `reason_text`: templates passed, line, veto.
+    """
+    r = reviews.set_index("unit")
+    out = pd.DataFrame({"unit": platform.index, "platform": platform.to_numpy()})
+    out["onsite"] = out["unit"].map(r["onsite"])
+    out["offsite"] = out["unit"].map(r["offsite"])
+    w = rules.weights
+    out["combined"] = (w["platform"] * out["platform"] / index_total * 100
+                       + w["onsite"] * out["onsite"] + w["offsite"] * out["offsite"])
+    shown = out["combined"].round(decimals)
+    out["rank"] = shown.rank(method="min", ascending=False).astype(int)
+    veto = out["unit"].map(vetoes).fillna("")
+    reached = shown >= rules.pass_line
+    out["passed"] = reached & (veto == "")
+    line = f"{rules.pass_line:g}"
+    out["reason"] = np.where(
+        veto != "", [reason_text["veto"].format(reasons=v) for v in veto],
+        np.where(reached, reason_text["passed"].format(pass_line=line),
+                 reason_text["line"].format(pass_line=line)))
+    return out.sort_values(["rank", "unit"]).reset_index(drop=True)[REVIEW_COLUMNS]
+
+
+def update_register(register: pd.DataFrame, review: pd.DataFrame, year: int, rules: ReviewRules,
+                    status_text: dict[str, str]) -> pd.DataFrame:
+    """The register with `year`'s decisions (earlier years kept; `year`'s rows replaced).
+
+    Holders of a title valid on 1 January of `year` are re-evaluated: retained (valid for
+    another term) when they pass, revoked when they fail. Other units that pass are awarded.
+    """
+    register = register[register["year"] != year] if len(register) else pd.DataFrame(columns=REGISTER_COLUMNS)
+    valid_until_new = f"{year + rules.title_valid_years}-12-31"
+    holders = set()
+    if len(register):
+        latest = register.sort_values("year").groupby("unit").tail(1)
+        live = latest[(latest["status"] != "revoked") & (latest["valid_until"] >= f"{year}-01-01")
+                      & (latest["year"] < year)]
+        holders = set(live["unit"])
+    rows = []
+    for r in review.itertuples():
+        if r.unit in holders:
+            status = "retained" if r.passed else "revoked"
+        elif r.passed:
+            status = "awarded"
+        else:
+            continue
+        rows.append({"unit": r.unit, "year": year, "status": status,
+                     "valid_until": valid_until_new if status != "revoked" else f"{year}-12-31",
+                     "combined": r.combined, "reason": status_text[status] + "：" + r.reason})
+    new = pd.DataFrame(rows, columns=REGISTER_COLUMNS)
+    out = pd.concat([register, new], ignore_index=True) if len(register) else new
+    return out.sort_values(["year", "unit"]).reset_index(drop=True)[REGISTER_COLUMNS]
+
+
+def read_register(path: Path) -> pd.DataFrame:
+    if not path.is_file():
+        return pd.DataFrame(columns=REGISTER_COLUMNS)
+    frame = pd.read_csv(path, dtype={"unit": str, "status": str, "valid_until": str, "reason": str})
+    missing = set(REGISTER_COLUMNS) - set(frame.columns)
+    if missing:
+        raise DataError(f"{path}: missing columns {sorted(missing)}")
+    return frame[REGISTER_COLUMNS]
+
+
+def creation_progress(scored: history.Scored, rules: ReviewRules, pass_line: float) -> pd.DataFrame:
+    """During the creation months: per unit the points still needed, the months left until
+    acceptance, the slope of its total so far, and the projected total at acceptance
+    (a straight-line projection — a reading of the trend, not a forecast).
+
+    Empty outside the creation months.
+    """
+    year, month = map(int, scored.month.split("-"))
+    if month not in rules.creation_months:
+        return pd.DataFrame(columns=["unit", "total", "needed", "months_left", "slope", "projected", "on_track"])
+    months = [f"{year}-{m:02d}" for m in rules.creation_months if m <= month]
+    summary = scored.summary[scored.summary["month"].isin(months)]
+    rows = []
+    for unit in scored.units.codes:
+        trend = summary[summary["unit"] == unit].sort_values("month")
+        total = float(trend["total"].iloc[-1])
+        slope = history.linear_slope(trend["total"])
+        left = rules.acceptance_month - month
+        projected = total + (slope if not math.isnan(slope) else 0.0) * left
+        rows.append({"unit": unit, "total": total, "needed": max(0.0, pass_line - total), "months_left": left,
+                     "slope": slope, "projected": projected, "on_track": projected >= pass_line})
+    return pd.DataFrame(rows)

@@ -1,0 +1,127 @@
+"""Annual acceptance: both platform figures, the weights, the veto, the register over two years."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from scoring import review
+from scoring.errors import SpecError
+
+ROOT = Path(__file__).resolve().parents[1]
+TEXT = yaml.safe_load((ROOT / "params" / "report.yaml").read_text(encoding="utf-8"))["review"]
+
+
+def rules(**changes) -> review.ReviewRules:
+    base = dict(platform_figure="december", creation_months=(7, 8, 9, 10, 11), acceptance_month=12,
+                weights={"platform": 0.6, "onsite": 0.25, "offsite": 0.15}, pass_line=80.0,
+                title_valid_years=1, vetoes=({"metric": "m.zero", "max_value": 0, "reason": "有政府失信"},))
+    base.update(changes)
+    return review.ReviewRules(**base)
+
+
+def summary(year: int = 2019) -> pd.DataFrame:
+    totals = {  # unit: totals for Jul … Dec (of 150)
+        "a": [120, 125, 130, 135, 140, 150],
+        "b": [150, 150, 150, 150, 150, 90],
+        "c": [90, 90, 90, 90, 90, 90],
+    }
+    rows = [{"month": f"{year}-{m:02d}", "unit": u, "total": float(t[m - 7])} for u, t in totals.items()
+            for m in range(7, 13)]
+    return pd.DataFrame(rows)
+
+
+def test_platform_figure_december_or_creation_mean():
+    dec = review.platform_scores(summary(), 2019, rules())
+    assert dec.to_dict() == {"a": 150.0, "b": 90.0, "c": 90.0}
+    mean = review.platform_scores(summary(), 2019, rules(platform_figure="creation_mean"))
+    assert mean.to_dict() == pytest.approx({"a": 130.0, "b": 150.0, "c": 90.0})
+
+
+def combined_table(platform, vetoes=None, r=None):
+    reviews = pd.DataFrame({"unit": ["a", "b", "c"], "onsite": [90.0, 100.0, 60.0], "offsite": [80.0, 100.0, 60.0]})
+    vetoes = vetoes if vetoes is not None else pd.Series({"a": "", "b": "", "c": ""})
+    return review.combine(platform, reviews, vetoes, r or rules(), 150, TEXT["reasons"]).set_index("unit")
+
+
+def test_weights_combine_on_a_100_point_scale():
+    table = combined_table(review.platform_scores(summary(), 2019, rules()))
+    # a: 0.6 × 100 + 0.25 × 90 + 0.15 × 80 = 94.5; b: 0.6 × 60 + 25 + 15 = 76; c: 0.6 × 60 + 15 + 9 = 60
+    assert table["combined"].to_dict() == pytest.approx({"a": 94.5, "b": 76.0, "c": 60.0})
+    assert table["rank"].to_dict() == {"a": 1, "b": 2, "c": 3}
+    assert table["passed"].to_dict() == {"a": True, "b": False, "c": False}
+    assert table.loc["b", "reason"] == "综合得分未达到80分验收线"
+    # with the creation mean, b's strong creation months count: 0.6 × 100 + 25 + 15 = 100
+    mean = combined_table(review.platform_scores(summary(), 2019, rules(platform_figure="creation_mean")))
+    assert mean.loc["b", "combined"] == pytest.approx(100.0) and mean.loc["b", "passed"]
+
+
+def test_other_weights_move_the_result():
+    r = rules(weights={"platform": 1.0, "onsite": 0.0, "offsite": 0.0})
+    table = combined_table(review.platform_scores(summary(), 2019, r), r=r)
+    assert table["combined"].to_dict() == pytest.approx({"a": 100.0, "b": 60.0, "c": 60.0})
+    assert table["rank"].to_dict() == {"a": 1, "b": 2, "c": 2}
+
+
+def test_veto_blocks_the_title_whatever_the_total():
+    points = pd.DataFrame({"month": "2019-12", "unit": ["a", "b", "c"], "code": "m.zero",
+                           "raw_value": [1.0, 0.0, 0.0]})
+    vetoes = review.veto_reasons(points, 2019, rules())
+    assert vetoes.to_dict() == {"a": "有政府失信", "b": "", "c": ""}
+    table = combined_table(review.platform_scores(summary(), 2019, rules()), vetoes)
+    assert not table.loc["a", "passed"]
+    assert table.loc["a", "reason"] == "一票否决：有政府失信"
+    assert table.loc["a", "combined"] == pytest.approx(94.5)
+
+
+def test_register_across_two_years():
+    status = TEXT["status"]
+    y1 = pd.DataFrame({"unit": ["a", "b", "c"], "combined": [90.0, 85.0, 50.0], "passed": [True, True, False],
+                       "reason": ["ok", "ok", "no"]})
+    reg = review.update_register(review.read_register(Path("/nonexistent")), y1, 2019, rules(), status)
+    assert reg[["unit", "year", "status", "valid_until"]].values.tolist() == [
+        ["a", 2019, "awarded", "2020-12-31"], ["b", 2019, "awarded", "2020-12-31"]]
+    y2 = pd.DataFrame({"unit": ["a", "b", "c"], "combined": [88.0, 70.0, 82.0], "passed": [True, False, True],
+                       "reason": ["ok", "no", "ok"]})
+    reg2 = review.update_register(reg, y2, 2020, rules(), status)
+    later = reg2[reg2["year"] == 2020].set_index("unit")
+    assert later["status"].to_dict() == {"a": "retained", "b": "revoked", "c": "awarded"}
+    assert later.loc["a", "valid_until"] == "2021-12-31"
+    assert len(reg2[reg2["year"] == 2019]) == 2  # history kept
+    # re-running 2020 replaces 2020's rows, never duplicates them
+    again = review.update_register(reg2, y2, 2020, rules(), status)
+    assert again.equals(reg2)
+    # a revoked title is not re-evaluated in 2021: b is awarded afresh if it passes
+    y3 = y2.assign(passed=[True, True, True])
+    reg3 = review.update_register(reg2, y3, 2021, rules(), status)
+    assert reg3[reg3["year"] == 2021].set_index("unit")["status"].to_dict() == {
+        "a": "retained", "b": "awarded", "c": "retained"}
+
+
+@pytest.mark.parametrize(("change", "fragment"), [
+    ({"platform_figure": "best"}, "platform_figure 'best'"),
+    ({"weights": {"platform": 0.5, "onsite": 0.25, "offsite": 0.15}}, "must add up to 1"),
+    ({"weights": {"platform": 1.0}}, "weights must give platform, onsite and offsite"),
+    ({"pass_line": 120}, "pass_line 120 must be a number in [0, 100]"),
+    ({"vetoes": [{"metric": "nope", "max_value": 0, "reason": "x"}]}, "metric 'nope' is not in the index"),
+])
+def test_rules_refused_with_a_clear_message(tmp_path, change, fragment):
+    from scoring.spec import load_index
+
+    data = yaml.safe_load((ROOT / "params" / "review.yaml").read_text(encoding="utf-8"))
+    data.update(change)
+    path = tmp_path / "review.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(SpecError) as info:
+        review.load_rules(path, load_index(ROOT / "params" / "index.yaml"))
+    assert any(fragment in p for p in info.value.problems), info.value.problems
+
+
+def test_project_rules_load():
+    from scoring.spec import load_index
+
+    r = review.load_rules(ROOT / "params" / "review.yaml", load_index(ROOT / "params" / "index.yaml"))
+    assert r.weights == {"platform": 0.6, "onsite": 0.25, "offsite": 0.15}
