@@ -101,3 +101,34 @@ def distribution(totals: pd.Series, names: list[str], pass_line: float, labels: 
     ax.set_title(labels["distribution_title"], fontsize=11)
     ax.spines[["left"]].set_visible(False)
     return fig
+
+
+def rank_intervals(summary: pd.DataFrame, names: list[str], labels: dict[str, str]) -> Figure:
+    """Per unit (ordered by nominal rank): the 5–95% rank band, the median rank and the nominal rank."""
+    fig, ax = _figure(7.5, 0.33 * len(summary) + 1.3)
+    order = summary.reset_index(drop=True).sort_values(["nominal_rank", "unit"]).index
+    y = np.arange(len(order))[::-1]
+    s = summary.reset_index(drop=True).loc[order]
+    ax.hlines(y, s["rank_p05"], s["rank_p95"], color=PALETTE["median"], linewidth=6, label=labels["band"])
+    ax.scatter(s["median_rank"], y, color=PALETTE["mine"], zorder=3, label=labels["median"])
+    ax.scatter(s["nominal_rank"], y, marker="x", color=PALETTE["pass"], zorder=4, label=labels["nominal"])
+    ax.set_yticks(y, [names[i] for i in order], fontsize=8)
+    ax.set_xlim(0.5, len(summary) + 0.5)
+    ax.set_xticks(range(1, len(summary) + 1))
+    ax.set_xlabel(labels["rank_axis"])
+    ax.set_title(labels["intervals_title"], fontsize=11)
+    ax.legend(loc="lower right", fontsize=8, frameon=False)
+    return fig
+
+
+def sobol_bars(indices: pd.DataFrame, factor_names: list[str], labels: dict[str, str]) -> Figure:
+    """Mean first-order (S1) and total-effect (ST) index per factor, over the units whose rank varies."""
+    fig, ax = _figure(7.5, 3.0)
+    x = np.arange(len(indices))
+    ax.bar(x - 0.2, indices["S1"], width=0.4, color=PALETTE["median"], label=labels["s1"])
+    ax.bar(x + 0.2, indices["ST"], width=0.4, color=PALETTE["mine"], label=labels["st"])
+    ax.set_xticks(x, factor_names, fontsize=8, rotation=15, ha="right")
+    ax.set_ylim(0, max(1.0, float(np.nanmax(indices[["S1", "ST"]].to_numpy(dtype=float), initial=0)) * 1.1))
+    ax.set_title(labels["sobol_title"], fontsize=11)
+    ax.legend(fontsize=8, frameon=False)
+    return fig

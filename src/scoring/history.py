@@ -40,9 +40,18 @@ class Scored:
         return sorted(self.summary["month"].unique())
 
 
-def score_history(project: Project, month: str, index_file: str | None = None) -> Scored:
-    """Score every processed month up to and including `month` (each month on its own)."""
+def score_history(project: Project, month: str, index_file: str | None = None,
+                  weights_file: str | None = None) -> Scored:
+    """Score every processed month up to and including `month` (each month on its own).
+
+    `index_file`: another index instead of params/index.yaml; `weights_file`: alternative
+    weights applied to it (sensitivity.alternative_weights; docs/sensitivity.md).
+    """
     spec, units = load_spec(project, index_file)
+    if weights_file:
+        from scoring.sensitivity import alternative_weights
+
+        spec = alternative_weights(spec, weights_file)
     metrics = read_metrics_history(project, month)
     if month not in set(metrics["month"]):
         from scoring.errors import DataError

@@ -53,15 +53,16 @@ def find_project(root: str | Path | None) -> Project:
 
 
 def load_month(root: str | Path | None, month: str, index_file: str | None = None,
-               sensitivity_file: str | Path | None = None) -> MonthContext:
+               sensitivity_file: str | Path | None = None, weights_file: str | None = None) -> MonthContext:
     """Score `month` (and the months before it) for the project at `root`.
 
-    `index_file`: an alternative index (other weights or methods) instead of params/index.yaml.
+    `index_file`: an alternative index (other weights or methods) instead of params/index.yaml;
+    `weights_file`: alternative weights applied to it without editing params/ (docs/sensitivity.md).
     `sensitivity_file`: a sensitivity.csv to show rank bands from (the bulletin passes the one
     it has just computed); by default outputs/YYYY-MM/sensitivity.csv when it exists.
     """
     project = find_project(root)
-    scored = history.score_history(project, check_month(month), index_file)
+    scored = history.score_history(project, check_month(month), index_file, weights_file)
     text = narrative.load_report_text(project.params / "report.yaml")
     sens_path = Path(sensitivity_file) if sensitivity_file else project.output_month(month) / "sensitivity.csv"
     sens = pd.read_csv(sens_path) if sens_path.is_file() else None
@@ -356,6 +357,142 @@ class CityReport:
     def method(self) -> list:
         return [display.Heading(self.ctx.text["sections"]["method"], level=2),
                 display.Paragraph(narrative.method_note(self.ctx.scored, self.ctx.text))]
+
+    def provenance(self) -> list:
+        return provenance_section(self.ctx)
+
+
+# ----------------------------------------------------------------------------- sensitivity report
+
+
+@dataclass
+class SensitivityReport:
+    """Monte Carlo, Sobol and remove-one for the month, with `draws`, `weight_range` and `seed`
+    overriding params/sensitivity.yaml when given."""
+
+    ctx: MonthContext
+    draws: int | None = None
+    weight_range: float | None = None
+    seed: int | None = None
+
+    def __post_init__(self) -> None:
+        import dataclasses
+
+        from scoring import sensitivity
+
+        settings = sensitivity.load_settings(self.ctx.project.params / "sensitivity.yaml")
+        changes = {k: v for k, v in (("draws", self.draws), ("weight_range", self.weight_range),
+                                     ("seed", self.seed)) if v is not None}
+        self.settings = dataclasses.replace(settings, **changes)
+        scored = self.ctx.scored
+        values = self.ctx.extras.get("values")
+        if values is None:
+            from scoring.pipeline import read_metrics
+
+            values = sensitivity.month_values(read_metrics(self.ctx.project, self.ctx.month), self.ctx.month)
+        self.mc = sensitivity.monte_carlo(scored.spec, scored.units, values, self.settings)
+        self.sobol = sensitivity.sobol(scored.spec, scored.units, values, self.settings)
+        self.remove_one = sensitivity.remove_one(scored.spec, scored.units, values)
+
+    def _name(self, unit: str) -> str:
+        return self.ctx.unit_name(unit)
+
+    def header(self) -> list:
+        t = self.ctx.text
+        return common_header(self.ctx, t["titles"]["sensitivity"], t.month_label(self.ctx.month))
+
+    def _fill(self, key: str, **values) -> str:
+        return self.ctx.text["sensitivity"]["narrative"][key].format(**values)
+
+    def narrative(self) -> list:
+        t, s = self.ctx.text, self.mc.summary
+        join = t.join
+        spec = self.ctx.scored.spec
+        out = [self._fill("intro", draws=self.settings.draws, range=_percent(self.settings.weight_range),
+                          full=number(spec.total, 0))]
+        robust = s[s["rank_p05"] == s["rank_p95"]]
+        out.append(self._fill("robust_ranks", items=join([self._name(u) for u in robust["unit"]])) if len(robust)
+                   else self._fill("no_robust_ranks"))
+        width = (s["rank_p95"] - s["rank_p05"])
+        widest = s.assign(width=width).sort_values(["width", "nominal_rank"], ascending=[False, True]).head(3)
+        widest = widest[widest["width"] > 0]
+        if len(widest):
+            out[-1] += self._fill("wide_bands", items=join([
+                self._fill("item_band", name=self._name(r.unit), low=int(r.rank_p05), high=int(r.rank_p95))
+                for r in widest.itertuples()]))
+        p = s["pass_probability"]
+        uncertain = s[(p > 0.05) & (p < 0.95)]
+        sentence = self._fill("pass_robust", n=int(len(s) - len(uncertain)))
+        sentence += (self._fill("pass_uncertain", items=join([
+            self._fill("item_probability", name=self._name(r.unit), probability=_percent(r.pass_probability))
+            for r in uncertain.itertuples()])) if len(uncertain) else self._fill("pass_all_robust"))
+        out.append(sentence)
+        fams = self.mc.families
+        out.append(self._fill("families", items=join([
+            self._fill("family_item", label=r.label, value=number(r.spearman, 3)) for r in fams.itertuples()])))
+        mean_sobol = self._mean_sobol()
+        if len(mean_sobol) and mean_sobol["ST"].notna().any():
+            top = mean_sobol.sort_values("ST", ascending=False).iloc[0]
+            out.append(self._fill("sobol", factor=spec.label(top["factor"]), st=number(top["ST"], 2)))
+        ro = self.remove_one.assign(size=self.remove_one["shift"].abs())
+        if ro["size"].max() > 0:
+            r = ro.sort_values(["size", "unit"], ascending=[False, True]).iloc[0]
+            out.append(self._fill("remove_one", indicator=spec.label(r["dropped"]), unit=self._name(r["unit"]),
+                                  shift=f"{int(r['shift']):+d}"))
+        return [display.Heading(t["sections"]["summary"], level=2), *[display.Paragraph(x) for x in out]]
+
+    def _mean_sobol(self) -> pd.DataFrame:
+        varying = self.sobol[self.sobol["variance"] > 0]
+        return varying.groupby("factor", sort=False)[["S1", "ST"]].mean().reset_index()
+
+    def intervals(self) -> list:
+        t = self.ctx.text
+        s = self.mc.summary.reset_index(drop=True)
+        fig = charts.rank_intervals(s, [self._name(u) for u in s["unit"]], t["sensitivity"]["charts"])
+        labels = self.settings.labels["columns"]
+        ordered = s.sort_values(["nominal_rank", "unit"])
+        frame = pd.DataFrame({
+            labels["unit"]: [self._name(u) for u in ordered["unit"]],
+            labels["nominal_rank"]: ordered["nominal_rank"].astype(int),
+            labels["median_rank"]: [number(v, 1) for v in ordered["median_rank"]],
+            labels["rank_band"]: [f"{int(a)}–{int(b)}" for a, b in zip(ordered["rank_p05"], ordered["rank_p95"],
+                                                                       strict=True)],
+            labels["pass_probability"]: [_percent(v) for v in ordered["pass_probability"]],
+        })
+        return [display.Heading(t["sections"]["sensitivity"], level=2), display.Figure(fig), display.Table(frame)]
+
+    def sobol_chart(self) -> list:
+        t, spec = self.ctx.text, self.ctx.scored.spec
+        mean = self._mean_sobol()
+        if not len(mean):
+            return []
+        fig = charts.sobol_bars(mean, [spec.label(f) for f in mean["factor"]], t["sensitivity"]["charts"])
+        labels = self.settings.labels["columns"]
+        frame = pd.DataFrame({labels["factor"]: [spec.label(f) for f in mean["factor"]],
+                              labels["S1"]: [number(v, 3) for v in mean["S1"]],
+                              labels["ST"]: [number(v, 3) for v in mean["ST"]]})
+        return [display.Figure(fig), display.Table(frame)]
+
+    def scenarios(self) -> list:
+        labels = self.settings.labels["columns"]
+        f = self.mc.families
+        frame = pd.DataFrame({labels["family"]: f["label"], labels["draws"]: f["draws"],
+                              labels["spearman"]: [number(v, 3) for v in f["spearman"]],
+                              labels["mean_abs_shift"]: [number(v, 2) for v in f["mean_abs_shift"]],
+                              labels["share_moved_gt2"]: [_percent(v) for v in f["share_moved_gt2"]]})
+        return [display.Table(frame)]
+
+    def remove_one_table(self) -> list:
+        spec, labels = self.ctx.scored.spec, self.settings.labels["columns"]
+        cols = self.ctx.text["sensitivity"]["columns"]
+        ro = self.remove_one.assign(size=self.remove_one["shift"].abs())
+        top = ro.sort_values(["size", "unit"], ascending=[False, True]).groupby("dropped", sort=False).head(1)
+        top = top.sort_values(["size", "dropped"], ascending=[False, True])
+        frame = pd.DataFrame({labels["dropped"]: [spec.label(c) for c in top["dropped"]],
+                              cols["max_shift"]: top["size"].astype(int),
+                              cols["unit_most_moved"]: [self._name(u) for u in top["unit"]],
+                              labels["shift"]: [f"{int(v):+d}" for v in top["shift"]]})
+        return [display.Table(frame)]
 
     def provenance(self) -> list:
         return provenance_section(self.ctx)

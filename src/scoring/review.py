@@ -203,3 +203,52 @@ def creation_progress(scored: history.Scored, rules: ReviewRules, pass_line: flo
         rows.append({"unit": unit, "total": total, "needed": max(0.0, pass_line - total), "months_left": left,
                      "slope": slope, "projected": projected, "on_track": projected >= pass_line})
     return pd.DataFrame(rows)
+
+
+# ----------------------------------------------------------------------------- the year's evaluation
+
+
+@dataclass
+class ReviewOutcome:
+    """A year's acceptance: the table, the register after it, and what it was computed from."""
+
+    year: int
+    rules: ReviewRules
+    scored: history.Scored
+    reviews: pd.DataFrame
+    table: pd.DataFrame
+    register: pd.DataFrame
+
+
+def reviews_file(project, year: int) -> Path:
+    """data/raw/YYYY/reviews.csv or .xlsx (exactly one of them)."""
+    folder = project.raw / str(year)
+    found = [p for p in (folder / "reviews.csv", folder / "reviews.xlsx") if p.is_file()]
+    if not found:
+        raise DataError(f"{folder}: no reviews.csv or reviews.xlsx (on-site and off-site scores, see docs/review.md)")
+    if len(found) > 1:
+        raise DataError(f"{folder}: both reviews.csv and reviews.xlsx exist; keep one")
+    return found[0]
+
+
+def register_file(project) -> Path:
+    return project.root / "data" / "titles.csv"
+
+
+def evaluate(project, year: int) -> ReviewOutcome:
+    """Score the year, read the reviewers' scores, combine, and the register as it would be."""
+    from scoring.ingest.reviews import read_reviews
+    from scoring.narrative import load_report_text
+    from scoring.pipeline import load_spec
+
+    spec, units = load_spec(project)
+    rules = load_rules(project.params / "review.yaml", spec)
+    text = load_report_text(project.params / "report.yaml")["review"]
+    month = f"{year}-{rules.acceptance_month:02d}"
+    scored = history.score_history(project, month)
+    reviews = read_reviews(reviews_file(project, year), units, year)
+    platform = platform_scores(scored.summary, year, rules)
+    table = combine(platform, reviews, veto_reasons(scored.points, year, rules), rules, spec.total,
+                    text["reasons"], spec.display_decimals)
+    register = update_register(read_register(register_file(project)), table, year, rules, text["status"])
+    return ReviewOutcome(year, rules, scored, reviews, table, register)
