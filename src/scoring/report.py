@@ -96,9 +96,9 @@ def _percent(value: float) -> str:
 
 
 def common_header(ctx: MonthContext, title: str, subtitle: str) -> list:
-    out = [display.Heading(title, level=1), display.Paragraph(subtitle)]
-    if ctx.synthetic:
-        out.insert(0, display.Banner(ctx.text.fill("synthetic")))
+    """The 示例数据 banner when the data is synthetic. Title and subtitle are the renderer's
+    title block (batch.Job.title / subtitle); in Jupyter they show as a plain heading."""
+    out: list = [display.Banner(ctx.text.fill("synthetic"))] if ctx.synthetic else []
     return out
 
 

@@ -1,0 +1,274 @@
+"""Executed notebook → self-contained HTML (nbconvert, code hidden) and A4 PDF (typst).
+
+Both are built from the same outputs, normalised first by `report_outputs`:
+- code cells' outputs only (inputs, prompts, Markdown and raw cells are not shown);
+- streams (prints, warnings, logs) are dropped;
+- an error output becomes a red error box (display.ErrorBox): a failed notebook renders, showing it;
+- display objects (scoring.display) keep their bundle: HTML from 'text/html', PDF from 'text/x-typst';
+- other outputs: image/png or image/jpeg → picture; text/markdown → display.Markdown (a small
+  subset, everything escaped); text/plain → preformatted text (text/html is kept for the HTML only).
+
+The HTML embeds its CSS (templates/report.css) and pictures (base64); it links nothing.
+The PDF: templates/report.typ (page, fonts, title block, footer, watermark) includes body.typ,
+the outputs' typst fragments; titles and labels reach typst as `sys.inputs` strings, never as
+markup. typst runs in-process with the Noto fonts only (scoring.fonts). Same input → same bytes.
+Fixed UI labels come from params/labels.yaml (`render:`), see `load_labels`.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import logging
+import os
+import re
+import tempfile
+from collections.abc import Mapping
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import yaml
+
+from scoring import display, fonts
+from scoring.errors import CreditCountyError, SpecError
+from scoring.safeio import atomic_write_bytes
+
+log = logging.getLogger(__name__)
+
+#: Used only when params/labels.yaml does not exist. Placeholders: {page}, {total}.
+DEFAULT_LABELS: dict[str, str] = {
+    "page_number": "第 {page} 页 / 共 {total} 页",
+    "watermark": "示例数据",
+    "synthetic_header": "示例数据（合成，非真实统计）",
+    "error_title": "本节运行出错（审核人员请查看执行后的 notebook）",
+}
+
+HTML_PRIORITY = ["text/html", "image/png", "image/jpeg", "text/plain"]
+IMAGE_TYPES = {"image/png": "png", "image/jpeg": "jpg"}
+
+NotebookLike = nbformat.NotebookNode | str | os.PathLike
+
+
+# ----------------------------------------------------------------------------- labels
+
+
+def _find_labels_file(start: Path | None) -> Path | None:
+    """params/labels.yaml of the project at $CREDIT_COUNTY_ROOT or above `start` (default: cwd)."""
+    env = os.environ.get("CREDIT_COUNTY_ROOT")
+    candidates = [Path(env)] if env else []
+    here = (start or Path.cwd()).resolve()
+    candidates += [here, *here.parents]
+    for folder in candidates:
+        if (folder / "params" / "index.yaml").is_file():
+            return folder / "params" / "labels.yaml"
+    return None
+
+
+def load_labels(path: str | os.PathLike | None = None, *, start: str | os.PathLike | None = None) -> dict[str, str]:
+    """The fixed UI labels of rendered reports: the `render:` mapping of params/labels.yaml.
+
+    `path`: the labels file; default: the project's (found from $CREDIT_COUNTY_ROOT, or upwards
+    from `start` / the current folder). When the file does not exist, DEFAULT_LABELS; when it
+    exists it must name every label (SpecError lists the missing ones).
+    """
+    file = Path(path) if path is not None else _find_labels_file(Path(start) if start else None)
+    if file is None or not file.is_file():
+        return dict(DEFAULT_LABELS)
+    try:
+        data = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise SpecError(f"{file}: not valid YAML ({exc})") from exc
+    section = data.get("render") if isinstance(data, dict) else None
+    if not isinstance(section, dict):
+        raise SpecError(f"{file}: a `render:` mapping of labels is missing",
+                        [f"{file}: render.{k} missing (e.g. {v!r})" for k, v in DEFAULT_LABELS.items()])
+    problems = [f"{file}: render.{k} missing (e.g. {v!r})" for k, v in DEFAULT_LABELS.items()
+                if not isinstance(section.get(k), str)]
+    page = section.get("page_number")
+    if isinstance(page, str) and not ("{page}" in page and "{total}" in page):
+        problems.append(f"{file}: render.page_number must contain {{page}} and {{total}}, got {page!r}")
+    if problems:
+        raise SpecError(f"{file}: {len(problems)} render label(s) missing or wrong", problems)
+    return {k: str(v) for k, v in section.items()}
+
+
+# ----------------------------------------------------------------------------- outputs
+
+
+def read_notebook(notebook: NotebookLike) -> nbformat.NotebookNode:
+    if isinstance(notebook, nbformat.NotebookNode):
+        return notebook
+    return nbformat.read(os.fspath(notebook), as_version=4)
+
+
+def _text(value: Any) -> str:
+    return "".join(value) if isinstance(value, list) else str(value)
+
+
+def _image_bytes(value: Any) -> bytes | None:
+    try:
+        return base64.b64decode("".join(_text(value).split()), validate=True)
+    except (binascii.Error, ValueError):
+        return None
+
+
+def _png_width_cm(raw: bytes, dpi: float = 100.0) -> float | None:
+    """A PNG's width at `dpi` (matplotlib's inline default), from its header; None if not a PNG."""
+    if raw[:8] != b"\x89PNG\r\n\x1a\n" or len(raw) < 24:
+        return None
+    return int.from_bytes(raw[16:20], "big") / dpi * 2.54
+
+
+def _error_bundle(output: Mapping, labels: Mapping[str, str]) -> dict[str, str]:
+    message = f"{output.get('ename', 'Error')}: {output.get('evalue', '')}"
+    detail = "\n".join(_text(line) for line in output.get("traceback", []))
+    return display.ErrorBox(labels["error_title"], message, detail).mimebundle()
+
+
+def _bundle(data: Mapping[str, Any]) -> dict[str, str] | None:
+    """One display output as a bundle with a typst fragment; None when nothing is shown."""
+    data = {k: _text(v) for k, v in data.items()}
+    if display.TYPST_MIME in data:
+        return data
+    for mime, ext in IMAGE_TYPES.items():
+        if mime in data and (raw := _image_bytes(data[mime])) is not None:
+            fragment = display.image_typst(display.figure_name(raw, ext), _png_width_cm(raw))
+            return {"text/plain": data.get("text/plain", ""), mime: base64.b64encode(raw).decode("ascii"),
+                    display.TYPST_MIME: fragment}
+    if "text/markdown" in data:
+        return display.Markdown(data["text/markdown"]).mimebundle()
+    if "text/plain" in data:
+        plain = data["text/plain"]
+        fragment = f"#block(width: 100%, text(size: 8pt, raw({display.typst_str(plain)}, block: true)))\n"
+        out = {"text/plain": plain, display.TYPST_MIME: fragment}
+        if "text/html" in data:
+            out["text/html"] = data["text/html"]
+        return out
+    return None
+
+
+def report_outputs(notebook: NotebookLike, labels: Mapping[str, str] | None = None) -> list[dict[str, str]]:
+    """The bundles a report shows, in order (see the module's docstring for the rules)."""
+    nb = read_notebook(notebook)
+    labels = labels or load_labels()
+    out: list[dict[str, str]] = []
+    for cell in nb.cells:
+        if cell.get("cell_type") != "code":
+            continue
+        for output in cell.get("outputs", []):
+            kind = output.get("output_type")
+            if kind == "error":
+                out.append(_error_bundle(output, labels))
+            elif kind in ("display_data", "execute_result"):
+                bundle = _bundle(output.get("data", {}))
+                if bundle is not None:
+                    out.append(bundle)
+    return out
+
+
+def _images(bundles: list[dict[str, str]]) -> dict[str, bytes]:
+    """File name → bytes of every picture the typst fragments may reference."""
+    files = {}
+    for bundle in bundles:
+        for mime, ext in IMAGE_TYPES.items():
+            if mime in bundle and (raw := _image_bytes(bundle[mime])) is not None:
+                files[display.figure_name(raw, ext)] = raw
+    return files
+
+
+# ----------------------------------------------------------------------------- HTML
+
+
+def _template(name: str) -> str:
+    return resources.files("scoring").joinpath("templates", name).read_text(encoding="utf-8")
+
+
+@cache
+def _html_exporter() -> Any:
+    from nbconvert import HTMLExporter
+
+    folder = Path(str(resources.files("scoring").joinpath("templates")))
+    exporter = HTMLExporter(extra_template_paths=[str(folder)], template_file="report.html.j2",
+                            exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
+                            exclude_markdown=True, exclude_raw=True, exclude_unknown=True, anchor_link_text="")
+    exporter.display_data_priority = HTML_PRIORITY
+    return exporter
+
+
+def html_document(notebook: NotebookLike, *, title: str, subtitle: str = "", synthetic: bool = False,
+                  labels: Mapping[str, str] | None = None) -> str:
+    """The HTML page as text (see render_html)."""
+    labels = labels or load_labels()
+    bundles = report_outputs(notebook, labels)
+    outputs = [nbformat.v4.new_output("display_data", data={k: v for k, v in b.items() if k in HTML_PRIORITY})
+               for b in bundles]
+    page = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("", outputs=outputs)])
+    page.cells[0]["id"] = "report"
+    report = {"title": title, "subtitle": subtitle, "synthetic": synthetic, "css": _template("report.css"),
+              "doc_title": " · ".join(x for x in (title, subtitle) if x),
+              "synthetic_header": labels["synthetic_header"], "watermark": labels["watermark"]}
+    body, _ = _html_exporter().from_notebook_node(page, resources={"report": report})
+    return body
+
+
+def render_html(notebook: NotebookLike, out: str | os.PathLike, *, title: str, subtitle: str = "",
+                synthetic: bool = False, labels: Mapping[str, str] | None = None) -> Path:
+    """Write the executed `notebook` (node or .ipynb path) as one self-contained HTML page, atomically.
+
+    Title block from `title`/`subtitle`; `synthetic` adds a header line and a faint watermark.
+    """
+    text = html_document(notebook, title=title, subtitle=subtitle, synthetic=synthetic, labels=labels)
+    return atomic_write_bytes(out, text.encode("utf-8"))
+
+
+# ----------------------------------------------------------------------------- PDF
+
+
+def typst_body(bundles: list[dict[str, str]]) -> str:
+    """The typst markup of the report body: the outputs' fragments, one block apart."""
+    return "\n".join(b[display.TYPST_MIME] for b in bundles if b.get(display.TYPST_MIME))
+
+
+def pdf_bytes(notebook: NotebookLike, *, title: str, subtitle: str = "", synthetic: bool = False, footer: str = "",
+              labels: Mapping[str, str] | None = None) -> bytes:
+    """The PDF (see render_pdf) as bytes; raises CreditCountyError when typst fails."""
+    import typst
+
+    labels = labels or load_labels()
+    bundles = report_outputs(notebook, labels)
+    inputs = {"title": title, "subtitle": subtitle, "footer": footer, "synthetic": "true" if synthetic else "false",
+              "doc_title": " · ".join(x for x in (title, subtitle) if x),
+              "page_number": labels["page_number"], "watermark": labels["watermark"],
+              "synthetic_header": labels["synthetic_header"]}
+    with tempfile.TemporaryDirectory(prefix="credit-county-typst-") as tmp:
+        folder = Path(tmp)
+        (folder / "main.typ").write_text(_template("report.typ"), encoding="utf-8")
+        (folder / "body.typ").write_text(typst_body(bundles), encoding="utf-8")
+        for name, raw in _images(bundles).items():
+            (folder / name).write_bytes(raw)
+        try:
+            pdf, warnings = typst.compile_with_warnings(
+                str(folder / "main.typ"), root=str(folder), font_paths=[str(p) for p in fonts.typst_font_paths()],
+                ignore_system_fonts=True, sys_inputs=inputs)
+        except Exception as exc:  # typst.TypstError: a broken fragment
+            where = re.search(r"┌─ (\S+)", getattr(exc, "diagnostic", "") or "")
+            at = f" (at {where.group(1)})" if where else ""
+            raise CreditCountyError(f"typst could not build the PDF of {title!r}: {exc}{at}") from exc
+    for warning in warnings or []:
+        log.warning("typst: %s", warning)
+    return pdf
+
+
+def render_pdf(notebook: NotebookLike, out: str | os.PathLike, *, title: str, subtitle: str = "",
+               synthetic: bool = False, footer: str = "", labels: Mapping[str, str] | None = None) -> Path:
+    """Write the executed `notebook` as an A4 PDF, atomically.
+
+    Title block, `footer` text at the bottom left, '第 x 页 / 共 y 页' at the bottom right;
+    `synthetic` adds the header line and a diagonal watermark on every page.
+    """
+    data = pdf_bytes(notebook, title=title, subtitle=subtitle, synthetic=synthetic, footer=footer, labels=labels)
+    return atomic_write_bytes(out, data)
+
