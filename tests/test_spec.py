@@ -155,3 +155,9 @@ def test_units_refuse_duplicates_and_unknown_tiers(tmp_path):
         load_units(path)
     text = "\n".join(info.value.problems)
     assert "duplicate code 'a'" in text and "tier 'city'" in text
+
+
+def test_per_belongs_to_its_own_metric():
+    spec = load_index(INDEX)
+    assert spec.metric("c2.i2.m1").per is None  # 双公示率 is a ratio: not divided by anything
+    assert spec.metric("c2.i2.m2").per == {"register": "market_entities", "scale": 10000}

@@ -80,7 +80,7 @@ def _template(args: argparse.Namespace, project: Project) -> int:
 def _demo(args: argparse.Namespace, project: Project) -> int:
     from scoring.demo import write_demo
 
-    months = write_demo(project, year=args.year, seed=args.seed)
+    months = write_demo(project, year=args.year, seed=args.seed, force=args.force)
     print(f"wrote 示例数据 for {len(months)} months into {project.raw}: {months[0]} … {months[-1]}")
     return 0
 
@@ -122,6 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo-data", help="write the deterministic synthetic dataset (示例数据) into data/raw/")
     p.add_argument("--year", type=int, default=2019)
     p.add_argument("--seed", type=int, default=20190601)
+    p.add_argument("--force", action="store_true", help="rewrite months that are themselves demo data")
 
     p = sub.add_parser("bulletin", help="build the month's bulletin and unit reports (HTML and PDF)")
     month = p.add_mutually_exclusive_group()

@@ -147,7 +147,8 @@ class UnitReport:
         if not path.is_file():
             return None
         entries = pd.read_csv(path, dtype=str, keep_default_na=False)
-        mine = entries[(entries["unit"] == self.unit) & entries["movement"].isin(["entered", "exited"])]
+        mine = entries[(entries["unit"] == self.unit) & entries["movement"].isin(["entered", "exited"])
+                       & (entries["counted"] == "1")]  # 红名单 rows are not list movements
         return mine.sort_values(["movement", "entry_date", "credit_code"]).reset_index(drop=True)
 
     def header(self) -> list:

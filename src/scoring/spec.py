@@ -278,7 +278,7 @@ def parse_index(data: dict[str, Any], source: str = "<index>", sha256: str = "")
                     parent=parent_code,
                     rationale=str(entry.get("rationale", "")),
                     derive=entry.get("derive"),
-                    per=per,
+                    per=entry.get("per"),
                 )
             )
         return tuple(out)

@@ -1,0 +1,16 @@
+"""Ingestion: the departments' files of a month → one validated table of metric values.
+
+    data/raw/YYYY-MM/  (CSV in UTF-8 / GBK / GB18030, .xlsx)          params/sources.yaml: the contract
+        │  readers   which file holds which source; text of every cell with its row number
+        │  schemas   pandera checks of every cell, row and table; one line per problem
+        │  derive    list records → 综合失信 metrics; counts ÷ unit register (`per`)
+        ▼
+    data/processed/YYYY-MM/  metrics.csv, register.csv, list_entries.csv, reviews.csv, manifest.json
+
+`ingest_month` writes all or nothing; `template.write_template` writes the Excel workbook
+departments fill in. docs/data.md documents the contract.
+"""
+
+from scoring.ingest.process import MonthData, ingest_month, is_up_to_date, load_month, load_params, write_month
+
+__all__ = ["MonthData", "ingest_month", "is_up_to_date", "load_month", "load_params", "write_month"]

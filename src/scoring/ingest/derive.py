@@ -1,0 +1,137 @@
+"""Metric values from list records, and counts divided by the unit register.
+
+The derivations behind 综合失信状况量化测评, per unit u and month M (list types counted:
+the contract's `records.counted`, i.e. 黑名单 and 重点关注名单; 红名单 is not counted):
+
+  listed at the end of M:  entry_date ≤ last day of M and (exit_date empty or > last day of M)
+  S_u  entities listed at the end of M           A_u  entries with entry_date in M
+  X_u  exits with exit_date in M                 V_u  Σ violations of the entities in S_u
+  L_u  legal-person enterprises (unit register)
+
+  listed_share_of_city              S_u / Σ_v S_v                 (0 for every unit when Σ S = 0)
+  listed_per_legal_person           S_u / L_u
+  listed_added_per_legal_person     A_u / L_u
+  listed_exit_share                 X_u / (S_u + X_u)             (1 when S_u + X_u = 0: nothing left to clear)
+  violations_per_10k_legal_persons  V_u / L_u × 10 000
+
+A metric of the index names its derivation in `derive`; `DERIVATIONS` is the registry.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+MOVEMENTS = ("entered", "exited", "listed")
+
+
+@dataclass(frozen=True)
+class ListFacts:
+    """Per-unit counts from one month's list records (Series indexed by unit code)."""
+
+    listed: pd.Series  # S: listed at the end of the month
+    added: pd.Series  # A: entered during the month
+    exited: pd.Series  # X: left during the month
+    violations: pd.Series  # V: violations of the entities listed at the end of the month
+    legal_persons: pd.Series  # L: from the unit register
+
+
+def month_bounds(month: str) -> tuple[dt.date, dt.date]:
+    """First and last day of YYYY-MM."""
+    year, mon = map(int, month.split("-"))
+    start = dt.date(year, mon, 1)
+    nxt = dt.date(year + mon // 12, mon % 12 + 1, 1)
+    return start, nxt - dt.timedelta(days=1)
+
+
+def _in(dates: pd.Series, start: dt.date, end: dt.date) -> pd.Series:
+    return dates.map(lambda d: d is not None and not pd.isna(d) and start <= d <= end).astype(bool)
+
+
+def listed_at_end(entries: pd.DataFrame, end: dt.date) -> pd.Series:
+    """True for records listed at the end of the month: entered by `end`, not exited by then."""
+    entered = entries["entry_date"].map(lambda d: d <= end).astype(bool)
+    still = entries["exit_date"].map(lambda d: d is None or pd.isna(d) or d > end).astype(bool)
+    return entered & still
+
+
+def movements(entries: pd.DataFrame, month: str) -> pd.Series:
+    """'exited' when the exit date is in the month, else 'entered' when the entry date is,
+    else 'listed' (listed before the month and still listed)."""
+    start, end = month_bounds(month)
+    exited, entered = _in(entries["exit_date"], start, end), _in(entries["entry_date"], start, end)
+    return pd.Series(np.where(exited, "exited", np.where(entered, "entered", "listed")), index=entries.index)
+
+
+def list_facts(entries: pd.DataFrame, register: pd.DataFrame, units: list[str], month: str,
+               counted: tuple[str, ...]) -> ListFacts:
+    """Count S, A, X, V per unit from typed records (unit codes, dates) and the register."""
+    start, end = month_bounds(month)
+    rows = entries[entries["list_type"].isin(counted)]
+    at_end = listed_at_end(rows, end)
+
+    def per_unit(mask: pd.Series, weights: pd.Series | None = None) -> pd.Series:
+        values = mask.astype(float) if weights is None else weights.astype(float).where(mask, 0.0)
+        return values.groupby(rows["unit"]).sum().reindex(units, fill_value=0.0).astype(float)
+
+    return ListFacts(
+        listed=per_unit(at_end),
+        added=per_unit(_in(rows["entry_date"], start, end)),
+        exited=per_unit(_in(rows["exit_date"], start, end)),
+        violations=per_unit(at_end, rows["violations"]),
+        legal_persons=register["legal_persons"].astype(float).reindex(units),
+    )
+
+
+Derivation = Callable[[ListFacts], pd.Series]
+DERIVATIONS: dict[str, Derivation] = {}
+
+
+def derivation(name: str) -> Callable[[Derivation], Derivation]:
+    def add(func: Derivation) -> Derivation:
+        DERIVATIONS[name] = func
+        return func
+
+    return add
+
+
+@derivation("listed_share_of_city")
+def listed_share_of_city(f: ListFacts) -> pd.Series:
+    """S_u / Σ S (ratio); 0 for all when no unit has a listed entity."""
+    total = f.listed.sum()
+    return f.listed / total if total > 0 else f.listed * 0.0
+
+
+@derivation("listed_per_legal_person")
+def listed_per_legal_person(f: ListFacts) -> pd.Series:
+    """S_u / L_u (ratio)."""
+    return f.listed / f.legal_persons
+
+
+@derivation("listed_added_per_legal_person")
+def listed_added_per_legal_person(f: ListFacts) -> pd.Series:
+    """A_u / L_u (ratio)."""
+    return f.added / f.legal_persons
+
+
+@derivation("listed_exit_share")
+def listed_exit_share(f: ListFacts) -> pd.Series:
+    """X_u / (S_u + X_u) (ratio); 1 when nothing was listed (nothing left to clear)."""
+    base = f.listed + f.exited
+    return (f.exited / base.where(base > 0)).fillna(1.0)
+
+
+@derivation("violations_per_10k_legal_persons")
+def violations_per_10k_legal_persons(f: ListFacts) -> pd.Series:
+    """V_u / L_u × 10 000 (violation records per 10 000 legal-person enterprises)."""
+    return f.violations / f.legal_persons * 10000.0
+
+
+def per_register(counts: pd.Series, register: pd.DataFrame, per: dict) -> pd.Series:
+    """count / register[per.register] × per.scale, per unit (counts and register indexed by unit)."""
+    base = register[per["register"]].astype(float).reindex(counts.index)
+    return counts.astype(float) / base * float(per["scale"])

@@ -1,0 +1,293 @@
+"""One month: data/raw/YYYY-MM → validated, derived → data/processed/YYYY-MM (all or nothing).
+
+Writes, in a folder built beside the old one and swapped in only when complete:
+  metrics.csv       month, unit, metric, value — one row per unit × metric of the index
+                    (units in params/units.yaml order, metrics in index order; empty = not reported)
+  register.csv      unit, legal_persons, market_entities, population
+  list_entries.csv  credit_code, entity, unit, list_type, domain, entry_date, exit_date, violations, movement,
+                    counted (1 for the list types behind the 综合失信 metrics, 0 for 红名单)
+  reviews.csv       unit, metric, score, reviewer, date, note
+  manifest.json     inputs (name, sha256, rows, encoding), index / units / contract hashes,
+                    package version, synthetic (示例数据) — no clock time, so a re-run is byte-identical
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from scoring import __version__
+from scoring.errors import DataError, SpecError
+from scoring.ingest import contract as contract_mod
+from scoring.ingest.contract import (
+    INDICATOR_SOURCE,
+    RECORDS_SOURCE,
+    REGISTER_SOURCE,
+    REVIEW_SOURCE,
+    Contract,
+    index_metrics,
+)
+from scoring.ingest.derive import DERIVATIONS, list_facts, movements, per_register
+from scoring.ingest.readers import InputFile, read_month
+from scoring.ingest.schemas import (
+    Context,
+    MonthWindow,
+    Problem,
+    Table,
+    to_table,
+    typed_frame,
+    validate_pool,
+    validate_table,
+)
+from scoring.paths import Project, check_month
+from scoring.safeio import atomic_write_text, staged_dir, write_csv
+from scoring.spec import IndexSpec, Units, load_index, load_units
+
+SOURCES_FILE = "sources.yaml"
+ENTRY_COLUMNS = ["credit_code", "entity", "unit", "list_type", "domain", "entry_date", "exit_date", "violations",
+                 "movement", "counted"]
+REGISTER_COLUMNS = ["unit", "legal_persons", "market_entities", "population"]
+REVIEW_COLUMNS = ["unit", "metric", "score", "reviewer", "date", "note"]
+FLOAT_FORMAT = "%.10g"
+
+
+@dataclass
+class MonthData:
+    """A validated month, ready to be written."""
+
+    month: str
+    metrics: pd.DataFrame
+    register: pd.DataFrame
+    entries: pd.DataFrame
+    reviews: pd.DataFrame
+    inputs: list[InputFile]
+    synthetic: bool
+    not_reported: list[tuple[str, str]] = field(default_factory=list)
+    params: dict[str, str] = field(default_factory=dict)  # versions and hashes of index, units, contract
+
+
+def load_params(project: Project) -> tuple[IndexSpec, Units, Contract]:
+    """The index, the units and the data contract; refuse derivations the registry lacks."""
+    spec = load_index(project.index_file)
+    units = load_units(project.units_file)
+    contract = contract_mod.load_contract(project.params / SOURCES_FILE, spec)
+    unknown = [f"{project.index_file}: metric {m.code}: derive {m.derive!r} is not a known derivation "
+               f"(known: {', '.join(sorted(DERIVATIONS))})"
+               for m in spec.metrics() if m.source == "records" and m.derive not in DERIVATIONS]
+    if unknown:
+        raise SpecError(unknown[0], problems=unknown)
+    return spec, units, contract
+
+
+def _label(project: Project, path: Path) -> str:
+    try:
+        return path.relative_to(project.root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def load_month(project: Project, month: str) -> MonthData:
+    """Read, validate and derive one month; raise DataError listing every problem."""
+    month = check_month(month)
+    spec, units, contract = load_params(project)
+    folder = project.raw_month(month)
+    label = _label(project, folder)
+    if not folder.is_dir():
+        raise DataError(f"{label}: no raw data for {month} (a folder of the department files is needed)")
+    inputs, read_problems = read_month(folder, contract, label)
+    ctx = Context(window=MonthWindow.of(month), units=units, spec=spec)
+    problems: list[Problem] = [Problem(label, 0, i, p) for i, p in enumerate(read_problems)]
+
+    metrics = index_metrics(spec)
+    needed = {REGISTER_SOURCE: True, INDICATOR_SOURCE: any(m.source == "sheet" for m in metrics),
+              RECORDS_SOURCE: any(m.source == "records" for m in metrics),
+              REVIEW_SOURCE: any(m.source == "review" for m in metrics)}
+    tables: dict[str, list[Table]] = {key: [] for key in contract.sources}
+    for item in inputs:
+        for raw in item.tables:
+            tables[raw.source.key].append(to_table(raw, problems))
+    for key, source in contract.sources.items():
+        found = tables[key]
+        if not found and needed.get(key, False):
+            problems.append(Problem(label, 0, 90, f"{label}: no {source.title} ({key}) — expected a CSV file named "
+                                                  f"{' or '.join(source.files)} (.csv), or a sheet "
+                                                  f"{source.sheets[0]!r} in a workbook"))
+        if len(found) > 1 and not source.multiple_files:
+            problems.append(Problem(label, 0, 91, f"{label}: {source.title} is given more than once: "
+                                                  f"{'; '.join(t.raw.where for t in found)} — keep one"))
+        for table in found:
+            problems.extend(validate_table(table, ctx))
+        problems.extend(validate_pool(source, found, ctx))
+    problems.extend(_unscored_review_metrics(tables[REVIEW_SOURCE], ctx, label))
+    if problems:
+        lines = _sorted(problems)
+        raise DataError(f"{label}: {len(lines)} problem(s) — nothing was written", problems=lines)
+
+    typed = {key: typed_frame(contract.sources[key], found, ctx) for key, found in tables.items()}
+    register = typed[REGISTER_SOURCE].set_index("unit").reindex(units.codes)
+    synthetic = (folder / contract.marker_file).is_file() or any(
+        contract.mark in str(v) for frame in typed.values() if "note" in frame.columns for v in frame["note"]
+        if v is not None)
+    values, not_reported = _metric_values(spec, units, contract, typed, register, month)
+    return MonthData(
+        month=month, metrics=values, register=register.reset_index()[REGISTER_COLUMNS],
+        entries=_entries(typed[RECORDS_SOURCE], units, contract, month),
+        reviews=_reviews(typed[REVIEW_SOURCE], units, spec),
+        inputs=inputs, synthetic=synthetic, not_reported=not_reported,
+        params={"index_version": spec.version, "index_sha256": spec.sha256, "units_sha256": units.sha256,
+                "sources_version": contract.version, "sources_sha256": contract.sha256},
+    )
+
+
+def _sorted(problems: list[Problem]) -> list[str]:
+    """File-level problems first in the order found, then by file, row and column; no repeats."""
+    first = [p for p in problems if p.row == 0]
+    rest = sorted((p for p in problems if p.row != 0), key=lambda p: (p.where, p.row, p.order, p.text))
+    return list(dict.fromkeys(p.text for p in [*first, *rest]))
+
+
+def _unscored_review_metrics(tables: list[Table], ctx: Context, label: str) -> list[Problem]:
+    """A metric scored by reviewers with no score for any unit is a missing required metric."""
+    scored: set[str] = set()
+    for t in tables:
+        if {"metric", "score"} <= set(t.frame.columns):
+            scored |= {ctx.metric_code(m) for m, s in zip(t.frame["metric"], t.frame["score"], strict=True)
+                       if s is not None}
+    if not tables:
+        return []
+    return [Problem(label, 0, 95, f"{' + '.join(t.raw.where for t in tables)}: no score for {m.code} "
+                                  f"({m.short}) — every item scored by reviewers needs scores (a unit without a "
+                                  "score is scored 0 and flagged missing, but the item cannot be absent)")
+            for m in ctx.spec.metrics() if m.source == "review" and m.code not in scored]
+
+
+def _metric_values(spec: IndexSpec, units: Units, contract: Contract, typed: dict[str, pd.DataFrame],
+                   register: pd.DataFrame, month: str) -> tuple[pd.DataFrame, list[tuple[str, str]]]:
+    sheet = typed[INDICATOR_SOURCE].set_index("unit").reindex(units.codes)
+    reviews = typed[REVIEW_SOURCE]
+    facts = list_facts(typed[RECORDS_SOURCE], register, units.codes, month,
+                       contract.sources[RECORDS_SOURCE].counted)
+    columns: dict[str, pd.Series] = {}
+    for m in index_metrics(spec):
+        if m.source == "sheet":
+            counts = sheet[m.code].astype(float)
+            columns[m.code] = per_register(counts, register, m.per) if m.per else counts
+        elif m.source == "records":
+            columns[m.code] = DERIVATIONS[str(m.derive)](facts).reindex(units.codes).astype(float)
+        else:
+            mine = reviews[reviews["metric"] == m.code]
+            columns[m.code] = mine.set_index("unit")["score"].astype(float).reindex(units.codes)
+    wide = pd.DataFrame(columns, index=units.codes)
+    long = wide.stack(future_stack=True).rename("value").reset_index()
+    long.columns = ["unit", "metric", "value"]
+    long.insert(0, "month", month)
+    not_reported = [(u, c) for u, c, v in zip(long["unit"], long["metric"], long["value"], strict=True)
+                    if np.isnan(v)]
+    return long[["month", "unit", "metric", "value"]], not_reported
+
+
+def _entries(records: pd.DataFrame, units: Units, contract: Contract, month: str) -> pd.DataFrame:
+    out = records.copy()
+    out["movement"] = movements(out, month) if len(out) else pd.Series(dtype=object)
+    out["counted"] = out["list_type"].isin(contract.sources[RECORDS_SOURCE].counted).astype(int)
+    unit_order = {code: i for i, code in enumerate(units.codes)}
+    types = contract.sources[RECORDS_SOURCE].column("list_type").values
+    type_order = {t: i for i, t in enumerate(types)}
+    out["_u"], out["_t"] = out["unit"].map(unit_order), out["list_type"].map(type_order)
+    out["_d"] = out["entry_date"].map(lambda d: d.isoformat())
+    out = out.sort_values(["_u", "_t", "_d", "credit_code"], kind="stable")
+    for col in ("entry_date", "exit_date"):
+        out[col] = out[col].map(lambda d: d.isoformat() if d is not None and not pd.isna(d) else "")
+    out["violations"] = out["violations"].astype("Int64")
+    return out[ENTRY_COLUMNS].reset_index(drop=True)
+
+
+def _reviews(reviews: pd.DataFrame, units: Units, spec: IndexSpec) -> pd.DataFrame:
+    out = reviews.copy()
+    order = {m.code: i for i, m in enumerate(spec.metrics())}
+    unit_order = {code: i for i, code in enumerate(units.codes)}
+    out["_u"], out["_m"] = out["unit"].map(unit_order), out["metric"].map(order)
+    out = out.sort_values(["_u", "_m"], kind="stable")
+    out["date"] = out["date"].map(lambda d: d.isoformat() if d is not None else "")
+    out["note"] = out["note"].map(lambda v: "" if v is None else v)
+    return out[REVIEW_COLUMNS].reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def manifest(data: MonthData, outputs: dict[str, Path]) -> dict[str, Any]:
+    """What a reviewer needs to trust the processed month: inputs, parameter hashes, versions."""
+    return {
+        "month": data.month,
+        "synthetic": data.synthetic,
+        **data.params,
+        "package_version": __version__,
+        "inputs": [
+            {"name": f.name, "sha256": f.sha256, "kind": f.kind, "encoding": f.encoding, "rows": f.rows,
+             "tables": [{"source": t.source.key, "sheet": t.sheet, "rows": len(t.rows)} for t in f.tables]}
+            for f in data.inputs
+        ],
+        "outputs": {name: {"sha256": _sha(path), "rows": _count_rows(path)} for name, path in outputs.items()},
+        "not_reported": [{"unit": u, "metric": m} for u, m in data.not_reported],
+        "list_movements": {k: int(((data.entries["movement"] == k) & (data.entries["counted"] == 1)).sum())
+                           for k in ("entered", "exited", "listed")},
+    }
+
+
+def _count_rows(path: Path) -> int:
+    return max(0, len(pd.read_csv(path, dtype=str, keep_default_na=False)))
+
+
+def write_month(project: Project, data: MonthData) -> Path:
+    """Write the processed month as a whole: built beside the old folder, swapped in when complete."""
+    final = project.processed_month(data.month)
+    with staged_dir(final) as stage:
+        stage.chmod(0o755)  # a temporary folder is private; the month folder is not
+        outputs = {
+            "metrics.csv": write_csv(data.metrics, stage / "metrics.csv", float_format=FLOAT_FORMAT),
+            "register.csv": write_csv(data.register, stage / "register.csv", float_format=FLOAT_FORMAT),
+            "list_entries.csv": write_csv(data.entries, stage / "list_entries.csv", float_format=FLOAT_FORMAT),
+            "reviews.csv": write_csv(data.reviews, stage / "reviews.csv", float_format=FLOAT_FORMAT),
+        }
+        text = json.dumps(manifest(data, outputs), ensure_ascii=False, indent=2) + "\n"
+        atomic_write_text(stage / "manifest.json", text)
+    return final
+
+
+def ingest_month(project: Project, month: str) -> Path:
+    """Validate data/raw/M and write data/processed/M; on any problem raise DataError and write nothing."""
+    return write_month(project, load_month(project, month))
+
+
+def is_up_to_date(project: Project, month: str) -> bool:
+    """True when data/processed/M was made from the raw files as they are now, with the same
+    index, units, contract and package version (False when it is missing or stale)."""
+    month = check_month(month)
+    path = project.processed_month(month) / "manifest.json"
+    if not path.is_file() or not project.metrics_file(month).is_file():
+        return False
+    try:
+        info = json.loads(path.read_text(encoding="utf-8"))
+        spec, units, contract = load_params(project)
+    except (ValueError, OSError, SpecError):
+        return False
+    folder = project.raw_month(month)
+    if not folder.is_dir():
+        return True
+    now = [(p.name, _sha(p)) for p in sorted(folder.iterdir()) if p.is_file() and not p.name.startswith(".")]
+    then = [(f.get("name"), f.get("sha256")) for f in info.get("inputs", [])]
+    return (now == then and info.get("index_sha256") == spec.sha256 and info.get("units_sha256") == units.sha256
+            and info.get("sources_sha256") == contract.sha256 and info.get("package_version") == __version__)
+
+

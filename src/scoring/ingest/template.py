@@ -1,0 +1,267 @@
+"""The Excel workbook departments fill in (`credit-county template --month YYYY-MM`).
+
+One sheet per source of the contract (params/sources.yaml), headers in Chinese with their
+units, the 16 units pre-filled where a source has one row per unit, data validation for
+ranges, dates, units and list types, and a notes sheet (填表说明) explaining every column.
+A filled copy placed in data/raw/YYYY-MM/ ingests without edits. The file is byte-identical
+for the same month and params (no clock time inside).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+
+from scoring.errors import CreditCountyError
+from scoring.ingest.contract import REVIEW_SOURCE, ColumnSpec, Contract, SourceSpec
+from scoring.ingest.process import load_params
+from scoring.ingest.schemas import MonthWindow
+from scoring.paths import Project, check_month
+from scoring.safeio import atomic_write_bytes
+from scoring.spec import IndexSpec, Units
+
+FIXED_TIME = (2019, 1, 1, 0, 0, 0)
+HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+
+
+def workbook_bytes(wb: openpyxl.Workbook) -> bytes:
+    """The workbook as .xlsx bytes that depend only on its content: the zip entries' times and
+    the document's created / modified dates (openpyxl stamps the clock) are fixed."""
+    buf = io.BytesIO()
+    wb.save(buf)
+    stamp = dt.datetime(*FIXED_TIME).strftime("%Y-%m-%dT%H:%M:%SZ")
+    out = io.BytesIO()
+    with zipfile.ZipFile(buf) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                data = re.sub(rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:)", rb"\g<1>" + stamp.encode()
+                              + rb"\g<3>", data)
+            entry = zipfile.ZipInfo(info.filename, date_time=FIXED_TIME)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = info.external_attr
+            dst.writestr(entry, data)
+    return out.getvalue()
+
+
+def default_path(project: Project, contract: Contract, month: str) -> Path:
+    """outputs/templates/<template file name of the contract> — never inside data/raw."""
+    name = str(contract.template.get("file", "template-{month}.xlsx")).format(month=month)
+    return project.outputs / "templates" / name
+
+
+def write_template(project: Project, month: str, path: str | Path | None = None) -> Path:
+    """Write the month's workbook (default outputs/templates/信用县数据填报-YYYY-MM.xlsx).
+
+    Refuses a path inside data/raw: raw data is never overwritten, and a blank template
+    there would be read as a (wrong) month of data.
+    """
+    month = check_month(month)
+    spec, units, contract = load_params(project)
+    target = Path(path) if path else default_path(project, contract, month)
+    target = target if target.is_absolute() else Path.cwd() / target
+    raw = project.raw.resolve()
+    if target.resolve() == raw or raw in target.resolve().parents:
+        raise CreditCountyError(f"{target}: a template is not written inside {project.raw} (raw data is never "
+                                "overwritten); write it elsewhere and place the filled copy there")
+    if target.suffix.lower() != ".xlsx":
+        raise CreditCountyError(f"{target}: the template is an Excel workbook: the name must end in .xlsx")
+    return atomic_write_bytes(target, workbook_bytes(build_template(spec, units, contract, month)))
+
+
+# --------------------------------------------------------------------------- building
+
+
+def build_template(spec: IndexSpec, units: Units, contract: Contract, month: str) -> openpyxl.Workbook:
+    """The template as an openpyxl workbook (the demo generator fills one in)."""
+    t = contract.template
+    window = MonthWindow.of(month)
+    wb = openpyxl.Workbook()
+    wb.properties.creator = "credit-county"
+    wb.properties.title = f"{t.get('title', '')} {month}".strip()
+    notes = wb.active
+    notes.title = str(t.get("notes_sheet", contract.notes_sheets[0] if contract.notes_sheets else "填表说明"))
+    for source in contract.sources.values():
+        ws = wb.create_sheet(source.sheets[0])
+        _source_sheet(ws, source, spec, units, contract, window)
+    _notes_sheet(notes, spec, contract, window)
+    return wb
+
+
+def headers_of(source: SourceSpec) -> list[str]:
+    """The template's header row of a source, in order."""
+    return [c.header for c in source.columns]
+
+
+def _source_sheet(ws: Worksheet, source: SourceSpec, spec: IndexSpec, units: Units, contract: Contract,
+                  window: MonthWindow) -> None:
+    ws.append(headers_of(source))
+    for i, col in enumerate(source.columns, start=1):
+        cell = ws.cell(row=1, column=i)
+        cell.font = Font(bold=True)
+        cell.fill = HEADER_FILL
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+        ws.column_dimensions[get_column_letter(i)].width = max(10, min(28, 2 * len(col.header) + 2))
+    ws.row_dimensions[1].height = 42
+    names = {c.name: i for i, c in enumerate(source.columns, start=1)}
+    prefilled: list[list[Any]] = []
+    if source.per_unit:
+        prefilled = [[u.name] for u in units.units]
+    elif source.key == REVIEW_SOURCE:
+        reviewed = [m for m in spec.metrics() if m.source == "review"]
+        prefilled = [[u.name, m.short] for u in units.units for m in reviewed]
+    for values in prefilled:
+        row = [None] * len(source.columns)
+        row[names["unit"] - 1] = values[0]
+        if len(values) > 1:
+            row[names["metric"] - 1] = values[1]
+        ws.append(row)
+    last = 1 + (len(prefilled) or int(contract.template.get("record_rows", 1000)))
+    ws.freeze_panes = "B2" if source.per_unit else "A2"
+    for col in source.columns:
+        letter = get_column_letter(names[col.name])
+        area = f"{letter}2:{letter}{last}"
+        if col.type == "date":
+            for r in range(2, last + 1):
+                ws[f"{letter}{r}"].number_format = "yyyy-mm-dd"
+        if source.key == REVIEW_SOURCE and col.name == "score":
+            _score_validations(ws, letter, spec, units, contract, col)
+            continue
+        dv = _validation(col, source, spec, units, contract, window)
+        if dv is not None:
+            dv.add(area)
+            ws.add_data_validation(dv)
+
+
+def _validation(col: ColumnSpec, source: SourceSpec, spec: IndexSpec, units: Units, contract: Contract,
+                window: MonthWindow) -> DataValidation | None:
+    """The Excel data validation of one column (None for free text)."""
+    kind = col.type
+    dv: DataValidation | None = None
+    if kind == "unit":
+        dv = DataValidation(type="list", formula1=_list([u.name for u in units.units]))
+    elif kind == "choice":
+        dv = DataValidation(type="list", formula1=_list(list(col.values)))
+    elif kind == "flag":
+        dv = DataValidation(type="list", formula1=_list([k for k in source.flag_values if not k.isdigit()]))
+    elif kind == "metric":
+        dv = DataValidation(type="list", formula1=_list([m.short for m in spec.metrics() if m.source == "review"]))
+    elif kind == "credit_code":
+        dv = DataValidation(type="textLength", operator="equal", formula1="18")
+    elif kind in ("count", "number", "ratio"):
+        low = col.min if col.min is not None else 0
+        high = col.max if col.max is not None else (1 if kind == "ratio" else None)
+        kind_x = "whole" if kind == "count" else "decimal"
+        if high is None:
+            dv = DataValidation(type=kind_x, operator="greaterThanOrEqual", formula1=f"{low:g}")
+        else:
+            dv = DataValidation(type=kind_x, operator="between", formula1=f"{low:g}", formula2=f"{high:g}")
+    elif kind == "date":
+        start, end = {"until_month_end": ("DATE(2010,1,1)", window.end), "in_month": (window.start, window.end),
+                      "in_month_or_next": (window.start, window.next_end)}.get(col.window or "", (None, None))
+        if end is not None:
+            low = start if isinstance(start, str) else f"DATE({start.year},{start.month},{start.day})"
+            dv = DataValidation(type="date", operator="between", formula1=low,
+                                formula2=f"DATE({end.year},{end.month},{end.day})")
+    if dv is None:
+        return None
+    t = contract.template
+    dv.allow_blank = True
+    dv.showErrorMessage = True
+    dv.errorTitle = str(t.get("error_title", ""))[:32]
+    dv.error = str(t.get("error_text", ""))[:255]
+    dv.showInputMessage = bool(col.note)
+    dv.promptTitle = col.label[:32]
+    dv.prompt = col.note[:255]
+    return dv
+
+
+def _score_validations(ws: Worksheet, letter: str, spec: IndexSpec, units: Units, contract: Contract,
+                       col: ColumnSpec) -> None:
+    """One validation per reviewed metric: the score lies between 0 and that item's points."""
+    reviewed = [m for m in spec.metrics() if m.source == "review"]
+    for j, m in enumerate(reviewed):
+        rows = [2 + i * len(reviewed) + j for i in range(len(units.units))]
+        dv = DataValidation(type="decimal", operator="between", formula1="0", formula2=f"{m.points:g}",
+                            allow_blank=True, showErrorMessage=True, showInputMessage=True)
+        dv.errorTitle = str(contract.template.get("error_title", ""))[:32]
+        dv.error = str(contract.template.get("error_text", ""))[:255]
+        dv.promptTitle = col.label[:32]
+        dv.prompt = f"{m.short}: 0 – {m.points:g}"[:255]
+        dv.sqref = " ".join(f"{letter}{r}" for r in rows)
+        ws.add_data_validation(dv)
+
+
+def _list(values: list[str]) -> str:
+    text = ",".join(values)
+    if len(text) > 255:
+        raise CreditCountyError(f"a drop-down list longer than Excel's 255 characters: {text[:60]}…")
+    return f'"{text}"'
+
+
+def range_text(col: ColumnSpec, source: SourceSpec, contract: Contract, window: MonthWindow) -> str:
+    """The allowed values of a column in words (from the contract's `template.range_text`)."""
+    words = contract.template.get("range_text", {})
+    kind = col.type
+    if kind in ("unit", "credit_code", "metric"):
+        return str(words.get(kind, ""))
+    if kind == "choice":
+        return " / ".join(col.values)
+    if kind == "flag":
+        return " / ".join(k for k in source.flag_values if not k.isdigit())
+    if kind == "date":
+        return str(words.get(col.window or "", "")).format(start=window.start, end=window.end,
+                                                            next_end=window.next_end)
+    if source.key == REVIEW_SOURCE and col.name == "score":
+        return str(words.get("score", ""))
+    low = col.min if col.min is not None else (0 if kind in ("count", "ratio") else None)
+    high = col.max if col.max is not None else (1 if kind == "ratio" else None)
+    if low is not None and high is not None:
+        return str(words.get("between", "{min} – {max}")).format(min=f"{low:g}", max=f"{high:g}")
+    if low is not None:
+        return str(words.get("at_least", "≥ {min}")).format(min=f"{low:g}")
+    if high is not None:
+        return str(words.get("at_most", "≤ {max}")).format(max=f"{high:g}")
+    return ""
+
+
+def _notes_sheet(ws: Worksheet, spec: IndexSpec, contract: Contract, window: MonthWindow) -> None:
+    t = contract.template
+    ws.append([str(t.get("title", ""))])
+    ws["A1"].font = Font(bold=True, size=14)
+    ws.append([str(t.get("month_label", "{month}")).format(month=window.month)])
+    for line in t.get("intro", []):
+        ws.append([str(line)])
+    ws.append([])
+    ws.append(list(t.get("sources_header", [])))
+    _bold_row(ws)
+    for source in contract.sources.values():
+        ws.append([source.sheets[0], source.provider, source.note])
+    ws.append([])
+    ws.append(list(t.get("columns_header", [])))
+    _bold_row(ws)
+    types = t.get("type_labels", {})
+    required = t.get("required_text", {})
+    for source in contract.sources.values():
+        for col in source.columns:
+            need = ("optional_column" if not col.required else "optional" if col.empty_ok else "required")
+            ws.append([source.sheets[0], col.header, col.name, str(types.get(col.type, col.type)), col.unit,
+                       range_text(col, source, contract, window), str(required.get(need, need)), col.note])
+    for letter, width in zip("ABCDEFGH", (14, 30, 12, 12, 10, 24, 10, 80), strict=True):
+        ws.column_dimensions[letter].width = width
+
+
+def _bold_row(ws: Worksheet) -> None:
+    for cell in ws[ws.max_row]:
+        cell.font = Font(bold=True)
+        cell.fill = HEADER_FILL
