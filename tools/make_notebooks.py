@@ -27,7 +27,7 @@ def notebook(doc: str, parameters: str, setup: str, sections: list[str]) -> nbfo
 
 
 COMMON = '''# Parameters: papermill injects a cell below this one for each run.
-root = None        # project folder; None = $CREDIT_COUNTY_ROOT, or the folder above notebooks/
+root = None  # project folder (None: $CREDIT_COUNTY_ROOT, else the folder above notebooks/)
 month = "2019-12"  # YYYY-MM
 index_file = None  # an alternative index (other methods or weights) instead of params/index.yaml
 weights_file = None  # alternative weights to try without editing params/ (docs/sensitivity.md)
