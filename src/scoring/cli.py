@@ -7,7 +7,8 @@
     credit-county bulletin --month M      every report of the month, HTML and PDF, in outputs/M
     credit-county index [--json]          the index tree with points
 
-Errors the user can fix print one line per problem to stderr and exit with status 2.
+Errors the user can fix print one line per problem to stderr and exit with status 2;
+notebooks that failed (the others completed) exit with status 1.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from scoring import __version__
-from scoring.errors import CreditCountyError
+from scoring.errors import BatchError, CreditCountyError
 from scoring.paths import Project
 
 Command = Callable[[argparse.Namespace, Project], int]
@@ -142,4 +143,4 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CreditCountyError as exc:
         for line in exc.problems:
             print(f"error: {line}", file=sys.stderr)
-        return 2
+        return 1 if isinstance(exc, BatchError) else 2

@@ -1,0 +1,47 @@
+"""Session fixtures: one demo project with the December 2019 bulletin built once.
+
+Building it (demo data, 12 months ingested, 18 notebooks run and rendered) takes about
+40 s on two cores, so every end-to-end test shares it and none of them modifies it.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from scoring.paths import Project
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO_MONTH = "2019-12"
+
+
+def copy_project(target: Path) -> Project:
+    """A project at `target` with the repository's params and notebooks and empty data folders."""
+    shutil.copytree(ROOT / "params", target / "params")
+    shutil.copytree(ROOT / "notebooks", target / "notebooks")
+    for folder in ("data/raw", "data/processed", "outputs"):
+        (target / folder).mkdir(parents=True, exist_ok=True)
+    return Project(target)
+
+
+@pytest.fixture(scope="session")
+def demo_project(tmp_path_factory) -> Project:
+    """A project with the demo data for 2019, every month ingested (no bulletin yet)."""
+    from scoring.bulletin import ensure_processed
+    from scoring.demo import write_demo
+
+    project = copy_project(tmp_path_factory.mktemp("demo"))
+    write_demo(project)
+    ensure_processed(project, DEMO_MONTH)
+    return project
+
+
+@pytest.fixture(scope="session")
+def built_month(demo_project):
+    """The demo project with outputs/2019-12 built by the bulletin command."""
+    from scoring.cli import main
+
+    assert main(["--root", str(demo_project.root), "bulletin", "--month", DEMO_MONTH, "--quiet"]) == 0
+    return demo_project

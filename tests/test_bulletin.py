@@ -1,0 +1,129 @@
+"""The monthly job end to end on the demo data: every file, every number as the engine computed it,
+failure isolation and the whole-month swap."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import nbformat
+import pandas as pd
+import pytest
+from pypdf import PdfReader
+
+from scoring import engine
+from scoring.cli import main
+from scoring.pipeline import load_spec, read_metrics
+
+from .conftest import DEMO_MONTH, copy_project
+
+pytestmark = pytest.mark.slow
+
+
+def pdf_text(path) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(str(path)).pages)
+
+
+@pytest.fixture(scope="module")
+def engine_summary(built_month) -> pd.DataFrame:
+    spec, units = load_spec(built_month)
+    points = engine.score(spec, units, read_metrics(built_month, DEMO_MONTH))
+    return engine.summarise(spec, units, points)
+
+
+def test_every_expected_file_exists(built_month):
+    out = built_month.output_month(DEMO_MONTH)
+    expected = ["index.html", "bulletin.html", "bulletin.pdf", "sensitivity.html", "sensitivity.pdf",
+                "scores.csv", "points.csv", "sensitivity.csv", "sensitivity_sobol.csv",
+                "sensitivity_scenarios.csv", "sensitivity_remove_one.csv", "provenance.json",
+                "notebooks/bulletin.ipynb", "notebooks/sensitivity.ipynb"]
+    for unit in load_spec(built_month)[1].codes:
+        expected += [f"units/{unit}.html", f"units/{unit}.pdf", f"notebooks/units/{unit}.ipynb"]
+    missing = [name for name in expected if not (out / name).is_file()]
+    assert missing == []
+    assert not (out.parent / f"{DEMO_MONTH}.failed").exists()
+    leftovers = [p.name for p in out.parent.iterdir() if p.name.startswith(".")]
+    assert leftovers == []  # no temporary build folder left behind
+
+
+def test_scores_csv_is_the_engine_summary(built_month, engine_summary):
+    scores = pd.read_csv(built_month.output_month(DEMO_MONTH) / "scores.csv")
+    assert scores["unit"].tolist() == engine_summary["unit"].tolist()
+    assert scores["total"].round(6).tolist() == engine_summary["total"].round(6).tolist()
+    assert scores["rank"].tolist() == engine_summary["rank"].tolist()
+
+
+def test_bulletin_html_and_pdf_show_every_unit_with_its_total(built_month, engine_summary):
+    out = built_month.output_month(DEMO_MONTH)
+    html = (out / "bulletin.html").read_text(encoding="utf-8")
+    pdf = pdf_text(out / "bulletin.pdf")
+    for row in engine_summary.itertuples():
+        shown = f"{row.total:.2f}"
+        assert row.name in html and shown in html, (row.unit, shown)
+        assert row.name in pdf and shown in pdf, (row.unit, shown)
+
+
+def test_each_unit_report_shows_its_name_total_and_rank(built_month, engine_summary):
+    out = built_month.output_month(DEMO_MONTH)
+    for row in engine_summary.itertuples():
+        html = (out / "units" / f"{row.unit}.html").read_text(encoding="utf-8")
+        pdf = pdf_text(out / "units" / f"{row.unit}.pdf")
+        sentence = f"得分{row.total:.2f}分（满分150分），在全市16个县区中排名第{row.rank}位"
+        assert row.name in html and sentence in html, row.unit
+        assert row.name in pdf and f"{row.total:.2f}" in pdf, row.unit
+
+
+def test_demo_reports_are_marked_synthetic_on_every_page(built_month):
+    out = built_month.output_month(DEMO_MONTH)
+    reader = PdfReader(str(out / "units" / "lanshan.pdf"))
+    assert len(reader.pages) >= 2
+    assert all("示例数据" in page.extract_text() for page in reader.pages)
+    assert "示例数据" in (out / "index.html").read_text(encoding="utf-8")
+
+
+def test_sensitivity_band_is_in_the_bulletin(built_month):
+    out = built_month.output_month(DEMO_MONTH)
+    sens = pd.read_csv(out / "sensitivity.csv")
+    assert list(sens.columns) == ["unit", "nominal_rank", "median_rank", "rank_p05", "rank_p95", "pass_probability"]
+    html = (out / "bulletin.html").read_text(encoding="utf-8")
+    assert "排名区间" in html and "达标概率" in html
+    row = sens.set_index("unit").loc["lanshan"]
+    unit_html = (out / "units" / "lanshan.html").read_text(encoding="utf-8")
+    assert f"第{int(row.rank_p05)}至第{int(row.rank_p95)}位" in unit_html
+
+
+def test_provenance_names_the_inputs(built_month):
+    record = json.loads((built_month.output_month(DEMO_MONTH) / "provenance.json").read_text(encoding="utf-8"))
+    assert record["month"] == DEMO_MONTH and record["synthetic"] is True
+    assert record["inputs"] and all(len(i["sha256"]) == 64 for i in record["inputs"])
+    html = (built_month.output_month(DEMO_MONTH) / "bulletin.html").read_text(encoding="utf-8")
+    assert record["params_sha256"][:16] in html
+
+
+def test_a_failing_unit_report_leaves_the_others_and_the_published_month(built_month, tmp_path, capsys):
+    project = copy_project(tmp_path / "p")
+    shutil.copytree(built_month.raw, project.raw, dirs_exist_ok=True)
+    shutil.copytree(built_month.processed, project.processed, dirs_exist_ok=True)
+    shutil.copytree(built_month.output_month(DEMO_MONTH), project.output_month(DEMO_MONTH))
+    published = {p.relative_to(project.outputs): p.read_bytes()
+                 for p in project.output_month(DEMO_MONTH).rglob("*") if p.is_file()}
+    # A unit report that fails for one unit only.
+    path = project.notebooks / "county_report.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    nb.cells.insert(3, nbformat.v4.new_code_cell('if unit == "hedong":\n    raise RuntimeError("deliberate failure")'))
+    nbformat.write(nb, path)
+
+    status = main(["--root", str(project.root), "bulletin", "--month", DEMO_MONTH, "--units", "lanshan,hedong",
+                   "--quiet"])
+    assert status == 1
+    err = capsys.readouterr().err
+    assert "hedong: RuntimeError: deliberate failure" in err
+    failed = project.outputs / f"{DEMO_MONTH}.failed"
+    assert (failed / "units" / "lanshan.pdf").is_file() and (failed / "units" / "lanshan.html").is_file()
+    assert (failed / "bulletin.pdf").is_file()
+    executed = nbformat.read(failed / "notebooks" / "units" / "hedong.ipynb", as_version=4)
+    assert any(o.get("ename") == "RuntimeError" for c in executed.cells for o in c.get("outputs", []))
+    # The published month is exactly as it was.
+    now = {p.relative_to(project.outputs): p.read_bytes()
+           for p in project.output_month(DEMO_MONTH).rglob("*") if p.is_file()}
+    assert now == published
