@@ -125,3 +125,29 @@ def test_project_rules_load():
 
     r = review.load_rules(ROOT / "params" / "review.yaml", load_index(ROOT / "params" / "index.yaml"))
     assert r.weights == {"platform": 0.6, "onsite": 0.25, "offsite": 0.15}
+
+
+def test_creation_progress_projects_the_trend_within_the_scale():
+    from scoring import engine, history
+    from scoring.spec import parse_index
+
+    from .test_engine import TOY, TOY_UNITS, long
+
+    spec = parse_index(TOY, source="toy")  # 20 points, pass line 12
+    months = [long(f"2019-{m:02d}", {
+        "u1": {"A.1.x": m, "A.1.y": 0, "B.1.z": 0.05 * (m - 6)},   # rising
+        "u2": {"A.1.x": 5, "A.1.y": 0, "B.1.z": 0.05},             # flat
+        "u3": {"A.1.x": 0, "A.1.y": 0, "B.1.z": 0.5},              # flat
+    }) for m in (7, 8, 9)]
+    points = engine.score(spec, TOY_UNITS, pd.concat(months))
+    scored = history.Scored(spec, TOY_UNITS, "2019-09", points, engine.summarise(spec, TOY_UNITS, points))
+    table = review.creation_progress(scored, rules(), spec.pass_line).set_index("unit")
+    assert table["months_left"].tolist() == [3, 3, 3]
+    # u1: totals 4 + 0.8·… rise linearly; the projection is total + slope × 3, never above 20
+    summary = scored.summary.pivot(index="unit", columns="month", values="total")
+    slope = (summary.loc["u1", "2019-09"] - summary.loc["u1", "2019-07"]) / 2
+    assert table.loc["u1", "slope"] == pytest.approx(slope)
+    assert table.loc["u1", "projected"] == pytest.approx(min(20, summary.loc["u1", "2019-09"] + 3 * slope))
+    assert table.loc["u3", "needed"] == pytest.approx(max(0, 12 - summary.loc["u3", "2019-09"]))
+    december = history.Scored(spec, TOY_UNITS, "2019-12", points, scored.summary)
+    assert review.creation_progress(december, rules(), 12).empty

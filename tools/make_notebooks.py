@@ -42,7 +42,7 @@ UNIT = notebook(
     "unit_report = report.UnitReport(ctx, unit)",
     ["unit_report.header()", "unit_report.key_figures()", "unit_report.narrative()", "unit_report.categories()",
      "unit_report.strengths_weaknesses()", "unit_report.trend()", "unit_report.indicator_table()",
-     "unit_report.problem_list()", "unit_report.movement_list()", "unit_report.provenance()"],
+     "unit_report.problem_list()", "unit_report.progress()", "unit_report.movement_list()", "unit_report.provenance()"],
 )
 
 CITY = notebook(
@@ -52,7 +52,7 @@ CITY = notebook(
     "ctx = report.load_month(root, month, index_file, sensitivity_file, weights_file)\n"
     "city = report.CityReport(ctx)",
     ["city.header()", "city.narrative()", "city.ranking()", "city.heatmap()", "city.distribution()",
-     "city.leaders_and_movers()", "city.method()", "city.provenance()"],
+     "city.leaders_and_movers()", "city.progress()", "city.method()", "city.provenance()"],
 )
 
 SENSITIVITY = notebook(
@@ -67,7 +67,19 @@ SENSITIVITY = notebook(
      "analysis.scenarios()", "analysis.remove_one_table()", "analysis.provenance()"],
 )
 
+REVIEW = notebook(
+    "# 年度总结验收\n\nThin notebook: the rules are `params/review.yaml`, the computation `scoring.review`.",
+    "# Parameters: papermill injects a cell below this one for each run.\n"
+    "root = None  # project folder (None: $CREDIT_COUNTY_ROOT, else the folder above notebooks/)\n"
+    "year = 2019  # the acceptance year\n",
+    "from IPython.display import display\n\nfrom scoring import report\n\n"
+    "acceptance = report.ReviewReport.load(root, year)",
+    ["acceptance.header()", "acceptance.narrative()", "acceptance.results()", "acceptance.reviewers()",
+     "acceptance.register()", "acceptance.provenance()"],
+)
+
 if __name__ == "__main__":
+    nbformat.write(REVIEW, HERE / "annual_review.ipynb")
     nbformat.write(SENSITIVITY, HERE / "sensitivity.ipynb")
     nbformat.write(UNIT, HERE / "county_report.ipynb")
     nbformat.write(CITY, HERE / "city_bulletin.ipynb")

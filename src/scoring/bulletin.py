@@ -24,6 +24,7 @@ from scoring.safeio import atomic_write_text, staged_dir, write_csv
 CITY_NOTEBOOK = "city_bulletin.ipynb"
 UNIT_NOTEBOOK = "county_report.ipynb"
 SENSITIVITY_NOTEBOOK = "sensitivity.ipynb"
+REVIEW_NOTEBOOK = "annual_review.ipynb"
 
 
 @dataclass
@@ -153,13 +154,52 @@ def build(project: Project, month: str | None = None, *, workers: int = 2, progr
             {"month": month, "succeeded": result.succeeded, "failed": result.failed},
             ensure_ascii=False, indent=2) + "\n")
         if result.failed:
-            # Keep the whole failed build for inspection; the published month stays as it was.
-            with staged_dir(failed_dir) as failed_stage:
-                shutil.copytree(stage, failed_stage, dirs_exist_ok=True)
-            result.folder = failed_dir
-            lines = [f"{name}: {reason}" for name, reason in result.failed.items()]
-            lines.append(f"the month was not published; the build with the failed notebooks is in {failed_dir}")
-            raise BatchError(f"{len(result.failed)} notebook(s) failed", problems=lines)
+            _keep_failed(stage, failed_dir, result)
+    if failed_dir.exists():
+        shutil.rmtree(failed_dir)
+    return result
+
+
+def _keep_failed(stage: Path, failed_dir: Path, result: BulletinResult) -> None:
+    """Copy the whole failed build to `failed_dir` for inspection and raise BatchError;
+    the published folder stays as it was (the caller's staged_dir discards the stage)."""
+    with staged_dir(failed_dir) as failed_stage:
+        shutil.copytree(stage, failed_stage, dirs_exist_ok=True)
+    result.folder = failed_dir
+    lines = [f"{name}: {reason}" for name, reason in result.failed.items()]
+    lines.append(f"nothing was published; the build with the failed notebooks is in {failed_dir}")
+    raise BatchError(f"{len(result.failed)} notebook(s) failed", problems=lines)
+
+
+def build_review(project: Project, year: int, *, progress: bool = True,
+                 kernel_name: str | None = None) -> BulletinResult:
+    """The year's acceptance: outputs/YYYY/ (review.csv, review.html, review.pdf, titles.csv,
+    the executed notebook), then the titles register data/titles.csv — only when all succeeded."""
+    from scoring import review
+
+    spec, _units = load_spec(project)
+    rules = review.load_rules(project.params / "review.yaml", spec)
+    text = load_report_text(project.params / "report.yaml")
+    acceptance = f"{year}-{rules.acceptance_month:02d}"
+    ensure_processed(project, acceptance)
+    outcome = review.evaluate(project, year)  # reads and checks the reviewers' file before anything runs
+    final = project.outputs / str(year)
+    failed_dir = final.parent / f"{year}.failed"
+    result = BulletinResult(month=str(year), folder=final)
+    with staged_dir(final) as stage:
+        write_csv(outcome.table, stage / "review.csv")
+        write_csv(outcome.register, stage / "titles.csv")
+        job = batch.Job(name="review", notebook=project.notebooks / REVIEW_NOTEBOOK,
+                        parameters={"root": str(project.root), "year": year},
+                        executed=stage / "notebooks" / "review.ipynb", html=stage / "review.html",
+                        pdf=stage / "review.pdf", title=text["titles"]["review"],
+                        subtitle=text["titles"]["year_label"].format(year=year),
+                        synthetic=provenance.is_synthetic(project, acceptance), cwd=project.notebooks)
+        outcome_batch = batch.run_batch([job], workers=1, progress=progress, kernel_name=kernel_name)
+        result.succeeded, result.failed = list(outcome_batch.succeeded), dict(outcome_batch.failed)
+        if result.failed:
+            _keep_failed(stage, failed_dir, result)
+    write_csv(outcome.register, review.register_file(project))
     if failed_dir.exists():
         shutil.rmtree(failed_dir)
     return result

@@ -5,6 +5,7 @@
     credit-county ingest --month M        data/raw/M → data/processed/M (validated)
     credit-county score --month M         data/processed/M/metrics.csv → outputs/M/scores.csv
     credit-county bulletin --month M      every report of the month, HTML and PDF, in outputs/M
+    credit-county review --year YYYY      annual acceptance → outputs/YYYY, data/titles.csv
     credit-county index [--json]          the index tree with points
 
 Errors the user can fix print one line per problem to stderr and exit with status 2;
@@ -101,6 +102,15 @@ def _bulletin(args: argparse.Namespace, project: Project) -> int:
     return 0
 
 
+@command("review")
+def _review(args: argparse.Namespace, project: Project) -> int:
+    from scoring.bulletin import build_review
+
+    result = build_review(project, args.year, progress=not args.quiet)
+    print(f"{args.year}: acceptance report in {result.folder}; titles register {project.root / 'data' / 'titles.csv'}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="credit-county", description=__doc__.split("\n")[0])
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -131,6 +141,10 @@ def build_parser() -> argparse.ArgumentParser:
     month.add_argument("--latest", action="store_true", help="the latest month with data (the default)")
     p.add_argument("--workers", type=int, default=2, help="parallel notebook processes (default 2)")
     p.add_argument("--units", help="comma-separated unit codes (default: all)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    p = sub.add_parser("review", help="the year's acceptance (总结验收) and titles register")
+    p.add_argument("--year", type=int, required=True)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser
 

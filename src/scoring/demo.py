@@ -9,6 +9,11 @@ send it, in every format the ingestion reads:
   名单记录-市市场监管局.csv     GB18030 in even months (a name outside GBK), UTF-8 with BOM in odd months
   评审打分.csv                  UTF-8
 December instead holds one filled template workbook (信用县数据填报-YYYY-12.xlsx).
+The year folder data/raw/YYYY/ holds the acceptance reviewers' scores (the annual source
+`annual_reviews`, read by `scoring.ingest.reviews.read_reviews`):
+  示例数据.txt                  the mark, as in a month folder
+  reviews.csv                   UTF-8 with BOM: on-site and off-site scores 60–98, higher for units
+                                doing well in December; reviewers 张三（示例）…, dates 9 Dec … 17 Jan
 Every row's 备注 says 示例数据. Magnitudes and cases come from params/demo.yaml; numpy's
 default_rng(seed) draws everything in a fixed order, so the same seed gives the same bytes.
 """
@@ -18,6 +23,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +34,7 @@ import yaml
 from scoring.errors import CreditCountyError, SpecError
 from scoring.ingest.cells import CODE_ALPHABET, make_code
 from scoring.ingest.contract import (
+    ANNUAL_REVIEW_SOURCE,
     INDICATOR_SOURCE,
     RECORDS_SOURCE,
     REGISTER_SOURCE,
@@ -39,12 +46,14 @@ from scoring.ingest.contract import (
 from scoring.ingest.derive import month_bounds
 from scoring.ingest.process import load_params
 from scoring.ingest.template import build_template, workbook_bytes
-from scoring.paths import Project
+from scoring.paths import MONTH_PATTERN, Project
 from scoring.safeio import staged_dir
 from scoring.spec import IndexSpec, Metric, Unit, Units
 
 DEFAULT_SEED = 20190601
 SETTINGS_FILE = "demo.yaml"
+YEAR_PATTERN = re.compile(r"^\d{4}$")  # data/raw/YYYY/: a year's annual inputs (the reviewers' scores)
+REVIEWS_FILE = "reviews.csv"
 
 
 @dataclass
@@ -81,29 +90,37 @@ class UnitPlan:
         return round(self.legal(m) * self.market_ratio)
 
 
-def write_demo(project: Project, year: int = 2019, seed: int = DEFAULT_SEED, force: bool = False) -> list[str]:
-    """Write the demo months of `year` into data/raw/; return the months written.
+def raw_years(project: Project) -> list[str]:
+    """Year folders of data/raw (YYYY: annual inputs such as the reviewers' scores), oldest first."""
+    if not project.raw.is_dir():
+        return []
+    return sorted(p.name for p in project.raw.iterdir() if p.is_dir() and YEAR_PATTERN.match(p.name))
 
-    Refuses when data/raw already holds a month folder: real data is never overwritten.
-    With `force`, months that are themselves demo data (they hold the mark file) are
-    replaced; a month without the mark is still refused.
+
+def write_demo(project: Project, year: int = 2019, seed: int = DEFAULT_SEED, force: bool = False) -> list[str]:
+    """Write the demo months of `year` and its year folder (reviews.csv) into data/raw/;
+    return the months written.
+
+    Refuses when data/raw already holds a month folder or a year folder: real data is never
+    overwritten. With `force`, folders that are themselves demo data (they hold the mark
+    file) are replaced; a folder without the mark is still refused.
     """
     spec, units, contract = load_params(project)
-    existing = project.raw_months()
+    existing = project.raw_months() + raw_years(project)
     if existing and not force:
         raise CreditCountyError(f"{project.raw} already holds {', '.join(existing)}: the demo data (示例数据) is "
                                 "written only into an empty data/raw, so that real data is never overwritten")
-    real = [m for m in existing if not (project.raw_month(m) / contract.marker_file).is_file()]
+    real = [m for m in existing if not (project.raw / m / contract.marker_file).is_file()]
     if real:
         raise CreditCountyError(f"{project.raw}: {', '.join(real)} hold(s) real data (no {contract.marker_file}); "
                                 "the demo data is not written next to real data")
-    months = generate(spec, units, contract, load_settings(project), year, seed)
-    for month, files in months.items():
-        with staged_dir(project.raw_month(month)) as stage:
+    folders = generate(spec, units, contract, load_settings(project), year, seed)
+    for folder, files in folders.items():
+        with staged_dir(project.raw / folder) as stage:
             stage.chmod(0o755)  # a temporary folder is private; the month folder is not
             for name, data in files.items():
                 (stage / name).write_bytes(data)
-    return list(months)
+    return [f for f in folders if MONTH_PATTERN.match(f)]
 
 
 def load_settings(project: Project) -> dict[str, Any]:
@@ -278,6 +295,31 @@ class Generator:
             return int(np.clip(round(v), 0, top))
         return round(v, 1)
 
+    def annual_reviews(self) -> list[dict[str, Any]]:
+        """Each unit's acceptance scores (data/raw/YYYY/reviews.csv): on-site and off-site, on
+        100 points, higher for units doing well in December; synthetic reviewers and dates."""
+        a = self.s["annual_reviews"]
+        low, high = (float(v) for v in a["scores"])
+        year_end = dt.date(self.year, 12, 31)
+        first, last = (year_end + dt.timedelta(days=int(d)) for d in a["days_from_year_end"])
+
+        def score(q: float) -> float:
+            drawn = low + (high - low) * q + self.rng.normal(0, float(a["noise"]))
+            return float(np.clip(round(drawn * 2) / 2, low, high))
+
+        def pick(names: list[str]) -> str:
+            return str(names[int(self.rng.integers(0, len(names)))])
+
+        rows = []
+        for p in self.plans:
+            q = p.quality[-1]
+            onsite, offsite = score(q), score(q)
+            rows.append({"unit": p.unit.name, "onsite": onsite, "offsite": offsite,
+                         "onsite_reviewer": pick(a["onsite_reviewers"]),
+                         "offsite_reviewer": pick(a["offsite_reviewers"]),
+                         "review_date": self._day(first, last), "note": self.contract.mark})
+        return rows
+
     def review_scores(self, m: int) -> list[tuple[str, Metric, float]]:
         out = []
         for p in self.plans:
@@ -290,7 +332,8 @@ class Generator:
 
 def generate(spec: IndexSpec, units: Units, contract: Contract, settings: dict[str, Any], year: int,
              seed: int) -> dict[str, dict[str, bytes]]:
-    """The demo files of every month of `year`: month → file name → bytes."""
+    """The demo files of `year`: folder of data/raw → file name → bytes. The folders are the
+    twelve months (YYYY-MM) and the year (YYYY: the acceptance reviewers' scores)."""
     g = Generator(spec, units, contract, settings, year, seed)
     g.simulate_lists()
     sheets = {m: g.sheet_values(m) for m in range(1, 13)}
@@ -300,6 +343,7 @@ def generate(spec: IndexSpec, units: Units, contract: Contract, settings: dict[s
     for m in range(1, 13):
         month = f"{year}-{m:02d}"
         out[month] = _month_files(g, month, m, sheets[m], reviews[m])
+    out[str(year)] = _year_files(g)  # drawn last: the months' bytes do not depend on it
     return out
 
 
@@ -339,9 +383,21 @@ def _rows(source: SourceSpec, records: list[dict[str, Any]]) -> list[list[Any]]:
     return [[r.get(c.name) for c in source.columns] for r in records]
 
 
-def _marker(g: Generator, month: str) -> bytes:
+def _marker(g: Generator, month: str, period: str = "month") -> bytes:
     return (f"{g.contract.mark} (synthetic demo data)\nsynthetic: true\ngenerator: credit-county demo-data\n"
-            f"seed: {g.seed}\nmonth: {month}\n{g.s['note']}\n").encode()
+            f"seed: {g.seed}\n{period}: {month}\n{g.s['note']}\n").encode()
+
+
+def _year_files(g: Generator) -> dict[str, bytes]:
+    """data/raw/YYYY/: the mark and the reviewers' scores (UTF-8 with BOM, as Excel's "CSV UTF-8")."""
+    source = g.contract.annual_source(ANNUAL_REVIEW_SOURCE)
+
+    def text(value: Any) -> Any:
+        return f"{value:g}" if isinstance(value, float) else _text(value)
+
+    rows = [[text(v) for v in r] for r in _rows(source, g.annual_reviews())]
+    return {g.contract.marker_file: _marker(g, str(g.year), "year"),
+            REVIEWS_FILE: _csv([c.header for c in source.columns], rows, "utf-8-sig")}
 
 
 def _month_tables(g: Generator, month: str, m: int, sheet: dict[str, dict[str, Any]],

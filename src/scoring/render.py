@@ -272,3 +272,48 @@ def render_pdf(notebook: NotebookLike, out: str | os.PathLike, *, title: str, su
     data = pdf_bytes(notebook, title=title, subtitle=subtitle, synthetic=synthetic, footer=footer, labels=labels)
     return atomic_write_bytes(out, data)
 
+
+
+# ----------------------------------------------------------------------------- command line
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m scoring.render pdf EXECUTED.ipynb OUT.pdf --title ...`: one notebook → one PDF.
+
+    The one-shot converter an analyst calls per notebook (typst's PyPI package has no command line
+    of its own); the batch renders in-process instead. Labels: `--labels FILE`, else the project's
+    (found from $CREDIT_COUNTY_ROOT or upwards from the current folder), else the defaults.
+    Exit status 0 on success, 1 with a message on stderr when the notebook or typst fails.
+    """
+    import argparse
+    import sys
+
+    parser = argparse.ArgumentParser(prog="python -m scoring.render",
+                                     description="Render an executed notebook as a report.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    pdf = sub.add_parser("pdf", help="A4 PDF through typst (as the batch renders it)")
+    pdf.add_argument("notebook", help="executed .ipynb")
+    pdf.add_argument("out", help="PDF to write (atomically)")
+    pdf.add_argument("--title", required=True)
+    pdf.add_argument("--subtitle", default="")
+    pdf.add_argument("--footer", default="")
+    pdf.add_argument("--synthetic", action="store_true", help="示例数据 header line and watermark")
+    pdf.add_argument("--labels", help="labels file (default: the project's params/labels.yaml)")
+    args = parser.parse_args(argv)
+    try:
+        labels = load_labels(args.labels)
+        render_pdf(args.notebook, args.out, title=args.title, subtitle=args.subtitle, synthetic=args.synthetic,
+                   footer=args.footer, labels=labels)
+    except CreditCountyError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        for problem in exc.problems if exc.problems != [str(exc)] else []:
+            print(f"  - {problem}", file=sys.stderr)
+        return 1
+    except (OSError, ValueError) as exc:  # unreadable notebook, not JSON, cannot write
+        print(f"error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

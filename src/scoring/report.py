@@ -102,7 +102,7 @@ def common_header(ctx: MonthContext, title: str, subtitle: str) -> list:
     return out
 
 
-def provenance_section(ctx: MonthContext) -> list:
+def provenance_section(ctx: MonthContext, extra: list[tuple[str, str]] | None = None) -> list:
     rec = provenance.record(ctx.project, ctx.month)
     cols, labels = ctx.text["columns"], ctx.text["provenance"]
     pairs = [(labels["input"].format(file=i["file"]),
@@ -112,6 +112,7 @@ def provenance_section(ctx: MonthContext) -> list:
         (labels["params"], f"sha256 {rec['params_sha256'][:16]}"),
         (labels["index"], f"{ctx.scored.spec.version} · sha256 {ctx.scored.spec.sha256[:16]}"),
         (labels["software"], f"credit-county {rec['package_version']} · Python {rec['python']}"),
+        *(extra or []),
         (labels["run_time"], rec["run_time"]),
     ]
     return [display.Heading(ctx.text["sections"]["provenance"], level=2),
@@ -273,6 +274,9 @@ class UnitReport:
         })
         return [heading, display.Table(frame)]
 
+    def progress(self) -> list:
+        return progress_section(self.ctx, self.unit)
+
     def provenance(self) -> list:
         return provenance_section(self.ctx)
 
@@ -354,6 +358,9 @@ class CityReport:
         if not len(self.up) and not len(self.down):
             out.append(display.Paragraph(t.fill("movers_none")))
         return out
+
+    def progress(self) -> list:
+        return progress_section(self.ctx)
 
     def method(self) -> list:
         return [display.Heading(self.ctx.text["sections"]["method"], level=2),
@@ -497,3 +504,150 @@ class SensitivityReport:
 
     def provenance(self) -> list:
         return provenance_section(self.ctx)
+
+
+# ----------------------------------------------------------------------------- creation progress
+
+
+def _progress(ctx: MonthContext) -> pd.DataFrame:
+    from scoring import review
+
+    rules = review.load_rules(ctx.project.params / "review.yaml", ctx.scored.spec)
+    table = review.creation_progress(ctx.scored, rules, ctx.scored.spec.pass_line)
+    return table.assign(first=rules.creation_months[0], acceptance=rules.acceptance_month)
+
+
+def progress_section(ctx: MonthContext, unit: str | None = None) -> list:
+    """Creation progress (全面创建阶段 only): points still needed, months left, and a straight-line
+    projection of the trend to the acceptance month — stated as a projection, not a forecast."""
+    table = _progress(ctx)
+    if not len(table):
+        return []
+    p, d = ctx.text["review"]["progress"], ctx.decimals
+    first, acceptance = int(table["first"].iloc[0]), int(table["acceptance"].iloc[0])
+    out = [display.Heading(p["title"], level=2)]
+    if unit is not None:
+        row = table.set_index("unit").loc[unit]
+        out.append(display.Paragraph(p["unit_sentence"].format(
+            first=first, acceptance=acceptance, projected=number(row["projected"], d),
+            verdict=p["reachable"] if row["on_track"] else p["unreachable"],
+            pass_line=number(ctx.scored.spec.pass_line, 0),
+            needed=number(row["needed"], d), months_left=int(row["months_left"]))))
+        return out
+    cols = ctx.text["columns"]
+    ordered = table.merge(ctx.changes[["unit", "name", "rank"]], on="unit").sort_values(["rank", "unit"])
+    frame = pd.DataFrame({
+        cols["unit"]: ordered["name"], cols["total"]: [number(v, d) for v in ordered["total"]],
+        p["needed"]: [number(v, d) for v in ordered["needed"]], p["months_left"]: ordered["months_left"],
+        p["slope"]: [_signed(v, d) for v in ordered["slope"]],
+        p["projected"]: [number(v, d) for v in ordered["projected"]],
+        p["on_track"]: [p["reachable"] if v else p["unreachable"] for v in ordered["on_track"]],
+    })
+    out += [display.Paragraph(p["intro"].format(first=first, acceptance=acceptance)), display.Table(frame)]
+    return out
+
+
+# ----------------------------------------------------------------------------- annual review
+
+
+@dataclass
+class ReviewReport:
+    """The acceptance report of a year (总结验收): components, combined score, pass or fail with
+    the reason, the list for the 通报表彰, and the titles register after this year's decisions."""
+
+    project: Project
+    outcome: object  # review.ReviewOutcome
+    text: ReportText
+    synthetic: bool
+
+    @classmethod
+    def load(cls, root: str | Path | None, year: int) -> ReviewReport:
+        from scoring import review
+
+        project = find_project(root)
+        outcome = review.evaluate(project, int(year))
+        text = narrative.load_report_text(project.params / "report.yaml")
+        month = f"{year}-{outcome.rules.acceptance_month:02d}"
+        return cls(project, outcome, text, provenance.is_synthetic(project, month))
+
+    def _name(self, unit: str) -> str:
+        return self.outcome.scored.units.by_code()[unit].name
+
+    def header(self) -> list:
+        return [display.Banner(self.text.fill("synthetic"))] if self.synthetic else []
+
+    def _platform_label(self) -> str:
+        r, figures = self.outcome.rules, self.text["review"]["figures"]
+        if r.platform_figure == "december":
+            return figures["december"].format(year=self.outcome.year, month=r.acceptance_month)
+        return figures["creation_mean"].format(year=self.outcome.year, first=r.creation_months[0],
+                                               last=r.creation_months[-1])
+
+    def narrative(self) -> list:
+        o, t = self.outcome, self.text["review"]["narrative"]
+        w, table = o.rules.weights, o.table
+        passed = table[table["passed"]]
+        paragraphs = [t["summary"].format(
+            year=o.year, platform_label=self._platform_label(), w_platform=_percent(w["platform"]),
+            w_onsite=_percent(w["onsite"]), w_offsite=_percent(w["offsite"]), pass_line=f"{o.rules.pass_line:g}",
+            n_units=len(table), n_passed=len(passed))]
+        paragraphs.append(t["passed_list"].format(items=self.text.join([self._name(u) for u in passed["unit"]]))
+                          if len(passed) else t["none_passed"])
+        vetoed = table[table["reason"].str.startswith(self.text["review"]["reasons"]["veto"].split("{")[0])]
+        if len(vetoed):
+            paragraphs.append(t["vetoed"].format(items=self.text.join([self._name(u) for u in vetoed["unit"]])))
+        decided = o.register[o.register["year"] == o.year]
+        if len(decided):
+            status = self.text["review"]["status"]
+            paragraphs.append(t["register"].format(items=self.text.join(
+                [f"{self._name(r.unit)}（{status[r.status]}）" for r in decided.itertuples()])))
+        return [display.Heading(self.text["sections"]["summary"], level=2),
+                *[display.Paragraph(p) for p in paragraphs]]
+
+    def results(self) -> list:
+        o, d = self.outcome, self.outcome.scored.spec.display_decimals
+        cols, rc = self.text["columns"], self.text["review"]["columns"]
+        v = self.text["values"]
+        t = o.table
+        frame = pd.DataFrame({
+            cols["rank"]: t["rank"].astype(int), cols["unit"]: [self._name(u) for u in t["unit"]],
+            rc["platform"]: [number(x, d) for x in t["platform"]],
+            rc["onsite"]: [number(x, d) for x in t["onsite"]], rc["offsite"]: [number(x, d) for x in t["offsite"]],
+            rc["combined"]: [number(x, d) for x in t["combined"]],
+            rc["passed"]: [v["pass_yes"] if p else v["pass_no"] for p in t["passed"]],
+            rc["reason"]: t["reason"],
+        })
+        return [display.Heading(rc["combined"], level=2), display.Table(frame)]
+
+    def reviewers(self) -> list:
+        rc, cols = self.text["review"]["columns"], self.text["columns"]
+        r = self.outcome.reviews
+        frame = pd.DataFrame({cols["unit"]: [self._name(u) for u in r["unit"]],
+                              rc["onsite"] + rc["reviewer"]: r["onsite_reviewer"],
+                              rc["offsite"] + rc["reviewer"]: r["offsite_reviewer"],
+                              rc["review_date"]: r["review_date"]})
+        return [display.Heading(rc["reviewer"], level=2), display.Table(frame)]
+
+    def register(self) -> list:
+        rc, cols = self.text["review"]["columns"], self.text["columns"]
+        status = self.text["review"]["status"]
+        reg = self.outcome.register
+        if not len(reg):
+            return []
+        frame = pd.DataFrame({rc["year"]: reg["year"].astype(int), cols["unit"]: [self._name(u) for u in reg["unit"]],
+                              rc["status"]: [status[s] for s in reg["status"]], rc["valid_until"]: reg["valid_until"]})
+        return [display.Heading(rc["status"], level=2), display.Table(frame)]
+
+    def provenance(self) -> list:
+        """The acceptance month's provenance plus the reviewers' file and the review rules."""
+        import hashlib
+
+        from scoring import review
+
+        path = review.reviews_file(self.project, self.outcome.year)
+        labels = self.text["provenance"]
+        extra = [(labels["input"].format(file=f"{self.outcome.year}/{path.name}"),
+                  f"sha256 {hashlib.sha256(path.read_bytes()).hexdigest()[:16]}"),
+                 ("params/review.yaml", f"sha256 {self.outcome.rules.sha256[:16]}")]
+        ctx = MonthContext(self.project, self.outcome.scored, self.text, pd.DataFrame(), self.synthetic)
+        return provenance_section(ctx, extra)

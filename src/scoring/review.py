@@ -184,7 +184,7 @@ def read_register(path: Path) -> pd.DataFrame:
 def creation_progress(scored: history.Scored, rules: ReviewRules, pass_line: float) -> pd.DataFrame:
     """During the creation months: per unit the points still needed, the months left until
     acceptance, the slope of its total so far, and the projected total at acceptance
-    (a straight-line projection — a reading of the trend, not a forecast).
+    (a straight-line projection kept within [0, index total] — a reading of the trend, not a forecast).
 
     Empty outside the creation months.
     """
@@ -199,7 +199,7 @@ def creation_progress(scored: history.Scored, rules: ReviewRules, pass_line: flo
         total = float(trend["total"].iloc[-1])
         slope = history.linear_slope(trend["total"])
         left = rules.acceptance_month - month
-        projected = total + (slope if not math.isnan(slope) else 0.0) * left
+        projected = min(max(total + (slope if not math.isnan(slope) else 0.0) * left, 0.0), scored.spec.total)
         rows.append({"unit": unit, "total": total, "needed": max(0.0, pass_line - total), "months_left": left,
                      "slope": slope, "projected": projected, "on_track": projected >= pass_line})
     return pd.DataFrame(rows)

@@ -4,6 +4,8 @@ The contract names each source (unit register, indicator sheet, list records, re
 scores), its files and sheets, its columns with their Chinese headers, types and ranges.
 The indicator sheet's metric columns are not listed there: they come from the index
 (every metric with `source: sheet`), typed by the contract's `metric_kinds` rules.
+`annual_sources` are the inputs of a year folder (data/raw/YYYY/), e.g. the acceptance
+reviewers' scores; they use the same fields, with year windows for their dates.
 """
 
 from __future__ import annotations
@@ -23,12 +25,16 @@ from scoring.errors import SpecError
 from scoring.spec import IndexSpec, Metric
 
 TYPES = ("unit", "text", "credit_code", "choice", "date", "count", "number", "ratio", "flag", "metric")
-WINDOWS = ("until_month_end", "in_month", "in_month_or_next")
+MONTH_WINDOWS = ("until_month_end", "in_month", "in_month_or_next")  # dates of a month folder's sources
+YEAR_WINDOWS = ("in_year_or_next_january",)  # dates of a year folder's (annual) sources
+WINDOWS = MONTH_WINDOWS + YEAR_WINDOWS
 REGISTER_SOURCE = "register"
 INDICATOR_SOURCE = "indicators"
 RECORDS_SOURCE = "records"
 REVIEW_SOURCE = "reviews"
 SOURCE_KEYS = (REGISTER_SOURCE, INDICATOR_SOURCE, RECORDS_SOURCE, REVIEW_SOURCE)
+ANNUAL_REVIEW_SOURCE = "annual_reviews"  # data/raw/YYYY/reviews.csv|xlsx: on-site and off-site scores
+ANNUAL_SOURCE_KEYS = (ANNUAL_REVIEW_SOURCE,)
 
 
 def header_key(text: object) -> str:
@@ -120,7 +126,11 @@ class SourceSpec:
 
 @dataclass(frozen=True)
 class Contract:
-    """The whole contract: sources plus file handling, encodings, template and demo marks."""
+    """The whole contract: sources plus file handling, encodings, template and demo marks.
+
+    `sources` are a month folder's (data/raw/YYYY-MM/); `annual` those of a year folder
+    (data/raw/YYYY/), which the month's reading, checks and template never see.
+    """
 
     version: str
     sha256: str
@@ -133,9 +143,13 @@ class Contract:
     template: dict[str, Any]
     sources: dict[str, SourceSpec]
     path: str = ""
+    annual: dict[str, SourceSpec] = field(default_factory=dict)
 
     def source(self, key: str) -> SourceSpec:
         return self.sources[key]
+
+    def annual_source(self, key: str) -> SourceSpec:
+        return self.annual[key]
 
     def source_for_file(self, stem: str) -> SourceSpec | None:
         return next((s for s in self.sources.values() if s.matches_file(stem)), None)
@@ -220,6 +234,22 @@ def load_contract(path: str | Path, spec: IndexSpec) -> Contract:
             problems.append(f"{path}: sources.{key}: unknown source (known: {', '.join(SOURCE_KEYS)})")
             continue
         sources[key] = _source(path, key, entry or {}, spec, problems, register_labels)
+    annual_raw = data.get("annual_sources") or {}
+    if not isinstance(annual_raw, dict):
+        problems.append(f"{path}: annual_sources must be a mapping of sources")
+        annual_raw = {}
+    annual: dict[str, SourceSpec] = {}
+    for key, entry in annual_raw.items():
+        if key not in ANNUAL_SOURCE_KEYS:
+            problems.append(f"{path}: annual_sources.{key}: unknown annual source "
+                            f"(known: {', '.join(ANNUAL_SOURCE_KEYS)})")
+            continue
+        annual[key] = _source(path, key, entry or {}, spec, problems, register_labels, section="annual_sources")
+    for where, group, allowed in (("sources", sources, MONTH_WINDOWS), ("annual_sources", annual, YEAR_WINDOWS)):
+        problems.extend(f"{path}: {where}.{s.key}.{c.name}: window {c.window!r} does not fit a "
+                        f"{'month' if allowed is MONTH_WINDOWS else 'year'} folder (use one of {allowed})"
+                        for s in group.values() for c in s.columns
+                        if c.type == "date" and c.window in WINDOWS and c.window not in allowed)
     synthetic = data.get("synthetic") or {}
     files = data.get("files") or {}
     for name, value in (("synthetic.mark", synthetic.get("mark")), ("synthetic.marker_file",
@@ -240,6 +270,7 @@ def load_contract(path: str | Path, spec: IndexSpec) -> Contract:
         template=dict(data.get("template") or {}),
         sources=sources,
         path=str(path),
+        annual=annual,
     )
 
 
@@ -286,8 +317,8 @@ def _metric_column(metric: Metric, rules: list[dict[str, Any]], overrides: dict[
 
 
 def _source(path: Path, key: str, entry: dict[str, Any], spec: IndexSpec, problems: list[str],
-            register_labels: dict[str, str]) -> SourceSpec:
-    where = f"sources.{key}"
+            register_labels: dict[str, str], section: str = "sources") -> SourceSpec:
+    where = f"{section}.{key}"
     columns = [c for i, e in enumerate(entry.get("columns") or []) if (c := _column(path, f"{where}.columns[{i}]",
                                                                                      e, problems))]
     foreign: dict[str, str] = {}

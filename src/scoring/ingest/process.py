@@ -40,6 +40,7 @@ from scoring.ingest.schemas import (
     MonthWindow,
     Problem,
     Table,
+    sorted_lines,
     to_table,
     typed_frame,
     validate_pool,
@@ -126,7 +127,7 @@ def load_month(project: Project, month: str) -> MonthData:
         problems.extend(validate_pool(source, found, ctx))
     problems.extend(_unscored_review_metrics(tables[REVIEW_SOURCE], ctx, label))
     if problems:
-        lines = _sorted(problems)
+        lines = sorted_lines(problems)
         raise DataError(f"{label}: {len(lines)} problem(s) — nothing was written", problems=lines)
 
     typed = {key: typed_frame(contract.sources[key], found, ctx) for key, found in tables.items()}
@@ -143,13 +144,6 @@ def load_month(project: Project, month: str) -> MonthData:
         params={"index_version": spec.version, "index_sha256": spec.sha256, "units_sha256": units.sha256,
                 "sources_version": contract.version, "sources_sha256": contract.sha256},
     )
-
-
-def _sorted(problems: list[Problem]) -> list[str]:
-    """File-level problems first in the order found, then by file, row and column; no repeats."""
-    first = [p for p in problems if p.row == 0]
-    rest = sorted((p for p in problems if p.row != 0), key=lambda p: (p.where, p.row, p.order, p.text))
-    return list(dict.fromkeys(p.text for p in [*first, *rest]))
 
 
 def _unscored_review_metrics(tables: list[Table], ctx: Context, label: str) -> list[Problem]:

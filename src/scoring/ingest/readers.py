@@ -1,5 +1,8 @@
 """Reading a month folder: which file holds which source, CSV in any Chinese encoding, xlsx.
 
+`read_file` reads one file the same way; given a source (an annual file, whose name and
+folder already say what it holds) it reads the file as that source only.
+
 Nothing is interpreted here beyond text: every cell comes back as the text a user sees
 (numbers without a trailing '.0', Excel dates as YYYY-MM-DD, empty cells as None), with
 the row number the user sees in the file (the header is row 1).
@@ -13,7 +16,7 @@ import datetime as dt
 import hashlib
 import io
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -120,30 +123,47 @@ def read_month(folder: Path, contract: Contract, label: str) -> tuple[list[Input
     problems: list[str] = [f"{label}/{p.name}: a folder — files in sub-folders are not read; move them into {label}"
                            for p in sorted(folder.iterdir()) if p.is_dir() and not p.name.startswith(".")]
     for path in sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")):
-        data = path.read_bytes()
-        item = InputFile(name=path.name, sha256=hashlib.sha256(data).hexdigest(), kind="ignored")
-        files.append(item)
-        where = f"{label}/{path.name}"
-        suffix = path.suffix.lower()
         if contract.is_ignored(path.name):
+            files.append(InputFile(name=path.name, sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
+                                   kind="ignored"))
             continue
-        if suffix not in contract.data_extensions:
-            hint = " (old Excel format: save it as .xlsx)" if suffix in (".xls", ".et") else ""
-            problems.append(f"{where}: not a data file of the contract{hint} — expected "
-                            f"{' or '.join(contract.data_extensions)} (or a note: "
-                            f"{', '.join(contract.ignored)})")
-            continue
-        if suffix == ".csv":
-            item.kind = "csv"
-            _read_csv(item, path, data, contract, where, problems)
-        else:
-            item.kind = "xlsx"
-            _read_xlsx(item, path, data, contract, where, problems)
+        item, found = read_file(path, path.read_bytes(), contract, f"{label}/{path.name}")
+        files.append(item)
+        problems.extend(found)
     return files, problems
 
 
-def _read_csv(item: InputFile, path: Path, data: bytes, contract: Contract, where: str, problems: list[str]) -> None:
-    source = contract.source_for_file(path.stem)
+def read_file(path: Path, data: bytes, contract: Contract, where: str,
+              source: SourceSpec | None = None) -> tuple[InputFile, list[str]]:
+    """One data file (`data` are its bytes) read into tables; `where` names it in messages.
+
+    Without `source`, the file name and sheet names say which sources it holds (a month
+    folder). With `source`, a CSV file is that source whatever its name, and a workbook
+    must hold that source's sheet; no other source is looked for.
+    Returns the file and its problems (unreadable, wrong or unknown sheets, …).
+    """
+    problems: list[str] = []
+    item = InputFile(name=path.name, sha256=hashlib.sha256(data).hexdigest(), kind="ignored")
+    suffix = path.suffix.lower()
+    if source is not None:
+        contract = replace(contract, sources={source.key: source})
+    if suffix not in contract.data_extensions:
+        hint = " (old Excel format: save it as .xlsx)" if suffix in (".xls", ".et") else ""
+        problems.append(f"{where}: not a data file of the contract{hint} — expected "
+                        f"{' or '.join(contract.data_extensions)}"
+                        + (f" (or a note: {', '.join(contract.ignored)})" if source is None else ""))
+    elif suffix == ".csv":
+        item.kind = "csv"
+        _read_csv(item, path, data, contract, where, problems, source)
+    else:
+        item.kind = "xlsx"
+        _read_xlsx(item, path, data, contract, where, problems, source)
+    return item, problems
+
+
+def _read_csv(item: InputFile, path: Path, data: bytes, contract: Contract, where: str, problems: list[str],
+              forced: SourceSpec | None = None) -> None:
+    source = forced or contract.source_for_file(path.stem)
     if source is None:
         problems.append(f"{where}: the file name says nothing the contract knows — name a CSV file after its "
                         f"source: {_file_names(contract)}")
@@ -167,7 +187,8 @@ def _read_csv(item: InputFile, path: Path, data: bytes, contract: Contract, wher
     item.tables.append(RawTable(source, where, path.name, None, header, body))
 
 
-def _read_xlsx(item: InputFile, path: Path, data: bytes, contract: Contract, where: str, problems: list[str]) -> None:
+def _read_xlsx(item: InputFile, path: Path, data: bytes, contract: Contract, where: str, problems: list[str],
+               forced: SourceSpec | None = None) -> None:
     import openpyxl
 
     try:
@@ -176,7 +197,7 @@ def _read_xlsx(item: InputFile, path: Path, data: bytes, contract: Contract, whe
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
         problems.append(f"{where}: unreadable — not an Excel .xlsx workbook ({type(exc).__name__}: {exc})")
         return
-    named = contract.source_for_file(path.stem)
+    named = forced or contract.source_for_file(path.stem)
     found = {}
     for ws in wb.worksheets:
         source = contract.source_for_sheet(ws.title)

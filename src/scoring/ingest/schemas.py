@@ -1,6 +1,7 @@
 """Validation of raw tables with pandera, and typed tables from the valid ones.
 
-Each source of the contract becomes two pandera `DataFrameSchema`s built for the month:
+Each source of the contract becomes two pandera `DataFrameSchema`s built for the month
+(or, for an annual source of a year folder, for the year: `YearWindow`):
   table schema  one file's (or sheet's) table: the columns present (strict), required cells,
                 every cell's type and range (element-wise checks on the text as typed),
                 and the source's row rules (checks across the columns of a row);
@@ -23,7 +24,7 @@ from pandera.errors import SchemaErrors
 
 from scoring.errors import SpecError
 from scoring.ingest import cells
-from scoring.ingest.contract import ColumnSpec, SourceSpec, header_keys
+from scoring.ingest.contract import MONTH_WINDOWS, YEAR_WINDOWS, ColumnSpec, SourceSpec, header_keys
 from scoring.ingest.derive import month_bounds
 from scoring.ingest.readers import RawTable
 from scoring.spec import IndexSpec, Units
@@ -45,6 +46,21 @@ class MonthWindow:
         start, end = month_bounds(month)
         _next_start, next_end = month_bounds((end + dt.timedelta(days=1)).strftime("%Y-%m"))
         return cls(month, start, end, next_end)
+
+
+@dataclass(frozen=True)
+class YearWindow:
+    """The calendar of a year folder (data/raw/YYYY/): the year and the January after it."""
+
+    year: int
+    start: dt.date  # 1 January
+    end: dt.date  # 31 December
+    january_end: dt.date  # 31 January of the following year
+
+    @classmethod
+    def of(cls, year: int) -> YearWindow:
+        year = int(year)
+        return cls(year, dt.date(year, 1, 1), dt.date(year, 12, 31), dt.date(year + 1, 1, 31))
 
 
 @dataclass
@@ -84,9 +100,9 @@ def show(value: Any) -> str:
 
 @dataclass
 class Context:
-    """What the checks need to know (the month, the units, the index) and the rules they registered."""
+    """What the checks need to know (the month or year, the units, the index) and the rules they registered."""
 
-    window: MonthWindow
+    window: MonthWindow | YearWindow
     units: Units
     spec: IndexSpec
     rules: dict[str, Rule] = field(default_factory=dict)
@@ -211,6 +227,10 @@ def _number_checks(col: ColumnSpec, each: Callable[..., pa.Check]) -> list[pa.Ch
 
 def _date_checks(col: ColumnSpec, ctx: Context, each: Callable[..., pa.Check]) -> list[pa.Check]:
     w = ctx.window
+    wanted = YearWindow if col.window in YEAR_WINDOWS else MonthWindow if col.window in MONTH_WINDOWS else None
+    if wanted is not None and not isinstance(w, wanted):
+        raise SpecError(f"params/sources.yaml: column {col.name!r}: window {col.window!r} is for a "
+                        f"{'year' if wanted is YearWindow else 'month'} folder, not {w!r}")
     checks = [each(lambda v: cells.parse_date(v) is not None, "not a date: write YYYY-MM-DD, e.g. 2019-07-15")]
 
     def within(low: dt.date | None, high: dt.date | None) -> Callable[[Any], bool]:
@@ -222,7 +242,13 @@ def _date_checks(col: ColumnSpec, ctx: Context, each: Callable[..., pa.Check]) -
 
     if col.earliest is not None:
         checks.append(each(within(col.earliest, None), f"before {col.earliest.isoformat()}: check the year"))
-    if col.window == "until_month_end":
+    if isinstance(w, YearWindow):
+        if col.window == "in_year_or_next_january":
+            checks.append(each(within(w.start, w.january_end), f"outside {w.start.isoformat()} … "
+                                                               f"{w.january_end.isoformat()} (the year {w.year} or "
+                                                               f"January {w.year + 1}): scores of another year "
+                                                               "belong in that year's folder"))
+    elif col.window == "until_month_end":
         checks.append(each(within(None, w.end), f"after the month's last day {w.end.isoformat()}: "
                                                 f"an entry after {w.month} belongs to a later month's file"))
     elif col.window == "in_month":
@@ -332,10 +358,13 @@ def pool_schema(source: SourceSpec, ctx: Context, describe_row: Callable[[int], 
             present = {ctx.unit_code(v) for v in frame.get("unit", pd.Series(dtype=object))}
             return set(ctx.units.codes) <= present
 
+        blanks_ok = any(c.required and c.empty_ok for c in source.columns)
+
         def describe_missing(_v: Any, row: dict[str, Any]) -> str:
             missing = [u for u in ctx.units.units if u.code not in row["_units"]]
             return (f"no row for {'、'.join(u.name for u in missing)}: {source.title} needs one row for each of the "
-                    f"{len(ctx.units.units)} units (leave its cells empty if a figure is not reported)")
+                    f"{len(ctx.units.units)} units"
+                    + (" (leave its cells empty if a figure is not reported)" if blanks_ok else ""))
 
         checks.append(ctx.check(all_units, None, describe_missing))
     for name in source.set_rules:
@@ -535,6 +564,13 @@ def _units_of_code(ctx: Context, codes: pd.Series, units: pd.Series, i: int) -> 
     names = {u.code: u.name for u in ctx.units.units}
     return {names.get(u[0], str(u[0])) for u, c in zip(units, codes, strict=True)
             if c is not None and u is not None and c == codes.iloc[i]}
+
+
+def sorted_lines(problems: list[Problem]) -> list[str]:
+    """File-level problems first in the order found, then by file, row and column; no repeats."""
+    first = [p for p in problems if p.row == 0]
+    rest = sorted((p for p in problems if p.row != 0), key=lambda p: (p.where, p.row, p.order, p.text))
+    return list(dict.fromkeys(p.text for p in [*first, *rest]))
 
 
 # --------------------------------------------------------------------------- typed values
