@@ -58,6 +58,19 @@ def test_refuses_a_raw_folder_with_months_and_never_touches_real_data(tmp_path):
     assert project.raw_months() == ["2019-05"]
 
 
+def test_refuses_a_year_folder_with_real_reviews_and_never_touches_it(tmp_path):
+    project = make_project(tmp_path)
+    year = project.raw / "2019"
+    year.mkdir()
+    (year / "reviews.csv").write_text("县区,现场调研得分\n", encoding="utf-8")
+    with pytest.raises(CreditCountyError, match="already holds 2019"):
+        write_demo(project)
+    with pytest.raises(CreditCountyError, match="2019 hold"):
+        write_demo(project, force=True)
+    assert sorted(p.name for p in project.raw.iterdir()) == ["2019"]
+    assert sorted(p.name for p in year.iterdir()) == ["reviews.csv"]
+
+
 def test_force_replaces_demo_months_only(tmp_path):
     project = make_project(tmp_path)
     write_demo(project)
@@ -75,6 +88,9 @@ def test_marked_synthetic_in_files_and_manifests(demo):
         assert manifest(demo, month)["synthetic"] is True
     register = pd.read_csv(demo.raw_month("2019-03") / "单位基础数据.csv", encoding="utf-8")
     assert set(register["备注"]) == {"示例数据"}
+    assert sorted(p.name for p in (demo.raw / "2019").iterdir()) == ["reviews.csv", "示例数据.txt"]
+    assert "year: 2019" in (demo.raw / "2019" / "示例数据.txt").read_text(encoding="utf-8")
+    assert set(pd.read_csv(demo.raw / "2019" / "reviews.csv", encoding="utf-8-sig")["备注"]) == {"示例数据"}
 
 
 def test_every_reader_path_is_exercised(demo):

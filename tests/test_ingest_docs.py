@@ -15,7 +15,7 @@ def test_data_md_lists_every_column_header_and_derivation():
     _spec, _units, contract = load_params(Project(ROOT))
     text = (ROOT / "docs" / "data.md").read_text(encoding="utf-8")
     rows = [line for line in text.splitlines() if line.startswith("| `")]
-    for source in contract.sources.values():
+    for source in [*contract.sources.values(), *contract.annual.values()]:
         assert f"({source.key})" in text or f"(`{source.key}`)" in text, source.key
         for col in source.columns:
             row = next((r for r in rows if r.startswith(f"| `{col.name}` | {col.header} |")), None)

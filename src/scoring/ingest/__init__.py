@@ -8,7 +8,8 @@
     data/processed/YYYY-MM/  metrics.csv, register.csv, list_entries.csv, reviews.csv, manifest.json
 
 `ingest_month` writes all or nothing; `template.write_template` writes the Excel workbook
-departments fill in. docs/data.md documents the contract.
+departments fill in. `reviews.read_reviews` reads a year folder's acceptance scores
+(data/raw/YYYY/reviews.csv|xlsx) with the same machinery. docs/data.md documents the contract.
 """
 
 from scoring.ingest.process import MonthData, ingest_month, is_up_to_date, load_month, load_params, write_month

@@ -58,6 +58,8 @@ def read_reviews(path: Path, units: Units, year: int, *, project: Project | None
 
     Columns: unit (code), onsite and offsite (float, 0–100), onsite_reviewer and
     offsite_reviewer (text), review_date (YYYY-MM-DD, in `year` or January of `year` + 1).
+    `frame.attrs["synthetic"]` is True for demo data (示例数据: the mark file beside it, or a
+    备注 cell saying so), as a month's manifest says.
     The contract (params/sources.yaml, `annual_sources.annual_reviews`) is the one of the
     project holding `path`, or of `project` when given. Messages name the file relative to
     the project root. Raises DataError listing every problem, one line each.
@@ -97,4 +99,7 @@ def read_reviews(path: Path, units: Units, year: int, *, project: Project | None
         "offsite_reviewer": typed["offsite_reviewer"].astype(str).to_numpy(),
         "review_date": [d.isoformat() for d in typed["review_date"]],
     })
-    return out[REVIEW_COLUMNS]
+    out = out[REVIEW_COLUMNS]
+    out.attrs["synthetic"] = (path.parent / contract.marker_file).is_file() or any(
+        contract.mark in str(v) for v in typed["note"] if v is not None)
+    return out
