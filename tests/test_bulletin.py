@@ -127,3 +127,38 @@ def test_a_failing_unit_report_leaves_the_others_and_the_published_month(built_m
     now = {p.relative_to(project.outputs): p.read_bytes()
            for p in project.output_month(DEMO_MONTH).rglob("*") if p.is_file()}
     assert now == published
+
+
+def test_review_command_writes_the_acceptance_and_the_register(built_month, tmp_path, capsys):
+    project = copy_project(tmp_path / "r")
+    shutil.copytree(built_month.raw, project.raw, dirs_exist_ok=True)
+    shutil.copytree(built_month.processed, project.processed, dirs_exist_ok=True)
+    assert main(["--root", str(project.root), "review", "--year", "2019", "--quiet"]) == 0
+    table = pd.read_csv(project.outputs / "2019" / "review.csv")
+    assert list(table.columns) == ["unit", "platform", "onsite", "offsite", "combined", "rank", "passed", "reason"]
+    assert len(table) == 16 and table["rank"].min() == 1
+    december = engine.summarise(*load_spec(project), engine.score(*load_spec(project),
+                                                                   read_metrics(project, "2019-12")))
+    assert table.set_index("unit")["platform"].round(6).to_dict() == \
+        december.set_index("unit")["total"].round(6).to_dict()
+    expected = 0.6 * table["platform"] / 150 * 100 + 0.25 * table["onsite"] + 0.15 * table["offsite"]
+    assert (expected - table["combined"]).abs().max() < 1e-5
+    register = pd.read_csv(project.root / "data" / "titles.csv")
+    assert set(register["unit"]) == set(table.loc[table["passed"], "unit"])
+    html = (project.outputs / "2019" / "review.html").read_text(encoding="utf-8")
+    pdf = pdf_text(project.outputs / "2019" / "review.pdf")
+    for row in table.itertuples():
+        assert f"{row.combined:.2f}" in html and f"{row.combined:.2f}" in pdf
+
+    # A bad reviewers' file: clear error, exit 2, nothing published or registered changes.
+    before = (project.root / "data" / "titles.csv").read_bytes()
+    published = (project.outputs / "2019" / "review.csv").read_bytes()
+    reviews = project.raw / "2019" / "reviews.csv"
+    lines = reviews.read_text(encoding="utf-8-sig").splitlines()
+    fields = lines[1].split(",")
+    fields[1] = "197"  # the first unit's on-site score, out of 100
+    reviews.write_text("\n".join([lines[0], ",".join(fields), *lines[2:]]) + "\n", encoding="utf-8")
+    assert main(["--root", str(project.root), "review", "--year", "2019", "--quiet"]) == 2
+    assert "reviews.csv: row 2, column 'onsite' (现场调研得分): value '197'" in capsys.readouterr().err
+    assert (project.root / "data" / "titles.csv").read_bytes() == before
+    assert (project.outputs / "2019" / "review.csv").read_bytes() == published
