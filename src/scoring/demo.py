@@ -29,9 +29,8 @@ from typing import Any
 
 import numpy as np
 import openpyxl
-import yaml
 
-from scoring.errors import CreditCountyError, SpecError
+from scoring.errors import CreditCountyError
 from scoring.ingest.cells import CODE_ALPHABET, make_code
 from scoring.ingest.contract import (
     ANNUAL_REVIEW_SOURCE,
@@ -48,7 +47,7 @@ from scoring.ingest.process import load_params
 from scoring.ingest.template import build_template, workbook_bytes
 from scoring.paths import MONTH_PATTERN, Project
 from scoring.safeio import staged_dir
-from scoring.spec import IndexSpec, Metric, Unit, Units
+from scoring.spec import IndexSpec, Metric, Unit, Units, read_yaml
 
 DEFAULT_SEED = 20190601
 SETTINGS_FILE = "demo.yaml"
@@ -124,13 +123,7 @@ def write_demo(project: Project, year: int = 2019, seed: int = DEFAULT_SEED, for
 
 
 def load_settings(project: Project) -> dict[str, Any]:
-    path = project.params / SETTINGS_FILE
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise SpecError(f"{path}: cannot read the demo settings: {exc}") from exc
-    if not isinstance(data, dict):
-        raise SpecError(f"{path}: expected a mapping")
+    data, _sha = read_yaml(project.params / SETTINGS_FILE)
     return data
 
 

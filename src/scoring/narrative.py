@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
 from scoring.errors import SpecError
 from scoring.history import Scored
+from scoring.spec import read_yaml
 
 
 @dataclass(frozen=True)
@@ -48,11 +48,8 @@ REQUIRED_SECTIONS = ("titles", "sections", "columns", "values", "charts", "narra
 
 def load_report_text(path: str | Path) -> ReportText:
     path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise SpecError(f"{path}: cannot read report texts: {exc}") from exc
-    missing = [k for k in REQUIRED_SECTIONS if k not in (data or {})]
+    data, _sha = read_yaml(path)
+    missing = [k for k in REQUIRED_SECTIONS if k not in data]
     if missing:
         raise SpecError(f"{path}: missing sections {missing}")
     return ReportText(data)

@@ -17,11 +17,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from scoring import history
 from scoring.errors import DataError, SpecError
-from scoring.spec import IndexSpec
+from scoring.spec import IndexSpec, read_yaml
 
 PLATFORM_FIGURES = ("december", "creation_mean")
 REVIEW_COLUMNS = ["unit", "platform", "onsite", "offsite", "combined", "rank", "passed", "reason"]
@@ -42,14 +41,8 @@ class ReviewRules:
 
 def load_rules(path: str | Path, spec: IndexSpec | None = None) -> ReviewRules:
     """Read params/review.yaml; refuse it (every problem listed) when it is wrong."""
-    import hashlib
-
     path = Path(path)
-    try:
-        raw_bytes = path.read_bytes()
-        data = yaml.safe_load(raw_bytes) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise SpecError(f"{path}: cannot read: {exc}") from exc
+    data, sha256 = read_yaml(path)
     problems = []
     figure = data.get("platform_figure")
     if figure not in PLATFORM_FIGURES:
@@ -83,7 +76,7 @@ def load_rules(path: str | Path, spec: IndexSpec | None = None) -> ReviewRules:
     if problems:
         raise SpecError(f"{path}: review rules are not valid", problems=problems)
     return ReviewRules(figure, tuple(months), acceptance, {k: float(v) for k, v in weights.items()},
-                       float(line), int(valid), tuple(vetoes), hashlib.sha256(raw_bytes).hexdigest())
+                       float(line), int(valid), tuple(vetoes), sha256)
 
 
 def platform_scores(summary: pd.DataFrame, year: int, rules: ReviewRules) -> pd.Series:

@@ -41,14 +41,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 from scipy import stats
 from scipy.stats import qmc
 
 from scoring import engine, methods
 from scoring.errors import DataError, ScoringError, SpecError
 from scoring.safeio import write_csv
-from scoring.spec import IndexSpec, Node, Units, parse_index
+from scoring.spec import IndexSpec, Node, Units, parse_index, read_yaml
 
 FACTORS = ("weights", "normalisation", "aggregation")
 AGGREGATIONS = ("arithmetic", "geometric")
@@ -111,13 +110,7 @@ class SensitivitySettings:
 
 def load_settings(path: str | Path) -> SensitivitySettings:
     """Read params/sensitivity.yaml; raise SpecError listing every problem."""
-    path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_bytes())
-    except OSError as exc:
-        raise SpecError(f"{path}: cannot read ({exc.strerror})") from exc
-    except yaml.YAMLError as exc:
-        raise SpecError(f"{path}: not valid YAML: {exc}") from exc
+    data, _sha = read_yaml(path)
     return parse_settings(data, source=str(path))
 
 
@@ -277,13 +270,7 @@ def alternative_weights(spec: IndexSpec, path: str | Path, *, strict: bool = Fal
     The result is checked again by `spec.parse_index`; every problem is listed.
     """
     path = Path(path)
-    try:
-        text = path.read_bytes()
-        data = yaml.safe_load(text)
-    except OSError as exc:
-        raise SpecError(f"{path}: cannot read ({exc.strerror})") from exc
-    except yaml.YAMLError as exc:
-        raise SpecError(f"{path}: not valid YAML: {exc}") from exc
+    data, weights_sha = read_yaml(path)
     if isinstance(data, dict) and isinstance(data.get("weights"), dict):
         extra = sorted(set(data) - WEIGHTS_FILE_KEYS)
         if extra:
@@ -329,7 +316,7 @@ def alternative_weights(spec: IndexSpec, path: str | Path, *, strict: bool = Fal
 
     apply(raw)
     fit(raw, float(raw["total"]))
-    digest = hashlib.sha256(spec.sha256.encode() + b"\n" + text).hexdigest()
+    digest = hashlib.sha256(f"{spec.sha256}\n{weights_sha}".encode()).hexdigest()
     return parse_index(raw, source=f"{spec.path or '<index>'} with weights from {path}", sha256=digest)
 
 

@@ -168,7 +168,10 @@ class Units:
 # --------------------------------------------------------------------------- loading
 
 
-def _read_yaml(path: Path) -> tuple[dict[str, Any], str]:
+def read_yaml(path: str | Path) -> tuple[dict[str, Any], str]:
+    """A params file as a mapping, with the SHA-256 of its bytes; SpecError when it cannot be
+    read, is not YAML, or is not a mapping. Every params loader reads through this."""
+    path = Path(path)
     try:
         text = path.read_bytes()
     except OSError as exc:
@@ -185,7 +188,7 @@ def _read_yaml(path: Path) -> tuple[dict[str, Any], str]:
 def load_index(path: str | Path) -> IndexSpec:
     """Read an index file and refuse it, listing every problem, if it is wrong."""
     path = Path(path)
-    data, digest = _read_yaml(path)
+    data, digest = read_yaml(path)
     return parse_index(data, source=str(path), sha256=digest)
 
 
@@ -350,7 +353,7 @@ def parse_index(data: dict[str, Any], source: str = "<index>", sha256: str = "")
 def load_units(path: str | Path) -> Units:
     """Read the units file; refuse duplicate codes or names and unknown tiers."""
     path = Path(path)
-    data, digest = _read_yaml(path)
+    data, digest = read_yaml(path)
     problems: list[str] = []
     tiers = data.get("tiers") or {}
     if not isinstance(tiers, dict) or not tiers:

@@ -12,17 +12,14 @@ from __future__ import annotations
 
 import datetime as dt
 import fnmatch
-import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from scoring.errors import SpecError
-from scoring.spec import IndexSpec, Metric
+from scoring.spec import IndexSpec, Metric, read_yaml
 
 TYPES = ("unit", "text", "credit_code", "choice", "date", "count", "number", "ratio", "flag", "metric")
 MONTH_WINDOWS = ("until_month_end", "in_month", "in_month_or_next")  # dates of a month folder's sources
@@ -209,15 +206,7 @@ def sheet_unit(metric: Metric) -> str:
 def load_contract(path: str | Path, spec: IndexSpec) -> Contract:
     """Read params/sources.yaml; refuse it, listing every problem, when it is wrong."""
     path = Path(path)
-    try:
-        text = path.read_bytes()
-        data = yaml.safe_load(text)
-    except OSError as exc:
-        raise SpecError(f"{path}: cannot read ({exc.strerror})") from exc
-    except yaml.YAMLError as exc:
-        raise SpecError(f"{path}: not valid YAML: {exc}") from exc
-    if not isinstance(data, dict):
-        raise SpecError(f"{path}: expected a mapping at the top level")
+    data, sha256 = read_yaml(path)
     problems: list[str] = []
     sources_raw = data.get("sources") or {}
     for key in SOURCE_KEYS:
@@ -260,7 +249,7 @@ def load_contract(path: str | Path, spec: IndexSpec) -> Contract:
         raise SpecError("data contract is not valid:\n  " + "\n  ".join(problems), problems=problems)
     return Contract(
         version=str(data.get("version", "")),
-        sha256=hashlib.sha256(text).hexdigest(),
+        sha256=sha256,
         mark=str(synthetic["mark"]),
         marker_file=str(synthetic["marker_file"]),
         data_extensions=tuple(str(e).lower() for e in files.get("data_extensions", [".csv", ".xlsx"])),
