@@ -185,3 +185,9 @@ def test_improving_a_value_never_lowers_its_fraction(values, which, bump, name, 
     f0 = methods.apply(name, before, direction=direction, points=3.0, params=params).iloc[which]
     f1 = methods.apply(name, after, direction=direction, points=3.0, params=params).iloc[which]
     assert f1 >= f0 - 1e-9
+
+
+def test_manual_out_of_keeps_the_reviewers_scale():
+    assert run("manual", series(0, 1, 4), points=2.0, out_of=4.0) == [0.0, 0.25, 1.0]
+    with pytest.raises(ScoringError, match=r"must lie in \[0, 4\]"):
+        run("manual", series(5), points=2.0, out_of=4.0)

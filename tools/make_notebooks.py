@@ -32,13 +32,14 @@ month = "2019-12"  # YYYY-MM
 index_file = None  # an alternative index (other methods or weights) instead of params/index.yaml
 weights_file = None  # alternative weights to try without editing params/ (docs/sensitivity.md)
 sensitivity_file = None  # outputs/YYYY-MM/sensitivity.csv from the same run, if any
+context_file = None  # the month already scored by the bulletin in the same run, if any
 '''
 
 UNIT = notebook(
     "# 县区月度报告\n\nThin notebook: every number comes from `scoring` (see `src/scoring/report.py`).",
     COMMON + 'unit = "lanshan"  # a unit code from params/units.yaml\n',
     "from IPython.display import display\n\nfrom scoring import report\n\n"
-    "ctx = report.load_month(root, month, index_file, sensitivity_file, weights_file)\n"
+    "ctx = report.load_month(root, month, index_file, sensitivity_file, weights_file, context_file)\n"
     "unit_report = report.UnitReport(ctx, unit)",
     ["unit_report.header()", "unit_report.key_figures()", "unit_report.narrative()", "unit_report.categories()",
      "unit_report.strengths_weaknesses()", "unit_report.trend()", "unit_report.indicator_table()",
@@ -49,7 +50,7 @@ CITY = notebook(
     "# 全市月度通报\n\nThin notebook: every number comes from `scoring` (see `src/scoring/report.py`).",
     COMMON,
     "from IPython.display import display\n\nfrom scoring import report\n\n"
-    "ctx = report.load_month(root, month, index_file, sensitivity_file, weights_file)\n"
+    "ctx = report.load_month(root, month, index_file, sensitivity_file, weights_file, context_file)\n"
     "city = report.CityReport(ctx)",
     ["city.header()", "city.narrative()", "city.ranking()", "city.heatmap()", "city.distribution()",
      "city.leaders_and_movers()", "city.progress()", "city.method()", "city.provenance()"],
@@ -61,7 +62,7 @@ SENSITIVITY = notebook(
     "weight_range = None  # ± share of each weight, e.g. 0.25 (None: params/sensitivity.yaml)\n"
     "seed = None  # random seed (None: params/sensitivity.yaml)\n",
     "from IPython.display import display\n\nfrom scoring import report\n\n"
-    "ctx = report.load_month(root, month, index_file, sensitivity_file, weights_file)\n"
+    "ctx = report.load_month(root, month, index_file, sensitivity_file, weights_file, context_file)\n"
     "analysis = report.SensitivityReport(ctx, draws=draws, weight_range=weight_range, seed=seed)",
     ["analysis.header()", "analysis.narrative()", "analysis.intervals()", "analysis.sobol_chart()",
      "analysis.scenarios()", "analysis.remove_one_table()", "analysis.provenance()"],

@@ -11,10 +11,11 @@ from __future__ import annotations
 import html
 import json
 import shutil
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from scoring import batch, engine, provenance
+from scoring import batch, engine, provenance, report
 from scoring.errors import BatchError, CreditCountyError
 from scoring.narrative import load_report_text
 from scoring.paths import Project, check_month
@@ -139,9 +140,13 @@ def build(project: Project, month: str | None = None, *, workers: int = 2, progr
                                                                       seed=settings.seed),
                                   remove_one=sensitivity.remove_one(spec, all_units, values))
         provenance.write_record(stage / "provenance.json", provenance.record(project, month))
-        jobs = _jobs(project, month, stage, wanted, names, synthetic, text["titles"], month_label,
-                     {"sensitivity_file": str(stage / "sensitivity.csv")})
-        outcome = batch.run_batch(jobs, workers=workers, progress=progress, kernel_name=kernel_name)
+        with tempfile.TemporaryDirectory(prefix="credit-county-") as scratch:
+            # Score the history once here rather than once in every notebook.
+            context = Path(scratch) / "context.pickle"
+            report.save_context(report.load_month(project.root, month), context)
+            jobs = _jobs(project, month, stage, wanted, names, synthetic, text["titles"], month_label,
+                         {"sensitivity_file": str(stage / "sensitivity.csv"), "context_file": str(context)})
+            outcome = batch.run_batch(jobs, workers=workers, progress=progress, kernel_name=kernel_name)
         result.succeeded, result.failed = list(outcome.succeeded), dict(outcome.failed)
         links = [(text["titles"]["city"], "bulletin.html", "bulletin.pdf")]
         if any(j.name == "sensitivity" for j in jobs):

@@ -134,12 +134,14 @@ def bands(values: pd.Series, *, direction: str, points: float, bands: list, othe
     return out.where(x.notna())
 
 
-def manual(values: pd.Series, *, direction: str, points: float) -> Fractions:
-    """x / points: a reviewer's score entered directly, in points; above the item's points
-    or below 0 is an error."""
+def manual(values: pd.Series, *, direction: str, points: float, out_of: float | None = None) -> Fractions:
+    """x / out_of: a reviewer's score entered directly, out of `out_of` (default: the item's
+    points); above it or below 0 is an error. `out_of` keeps the reviewers' scale when a
+    researcher moves the item's points (sensitivity.alternative_weights sets it)."""
+    scale = points if out_of is None else out_of
     x = values.astype(float)
-    _refuse(values, (x < 0) | (x > points + 1e-9), f"a reviewer's score must lie in [0, {points:g}]")
-    return x / points
+    _refuse(values, (x < 0) | (x > scale + 1e-9), f"a reviewer's score must lie in [0, {scale:g}]")
+    return x / scale
 
 
 CATALOGUE: dict[str, Method] = {
@@ -159,7 +161,8 @@ CATALOGUE: dict[str, Method] = {
         Method("bands", bands, "fraction of the first band whose threshold x reaches, else otherwise", False,
                {"bands": Param("bands"),
                 "otherwise": Param("number", required=False, low=0, high=1, default=0.0)}),
-        Method("manual", manual, "x / points, x a reviewer's score in points", False, directions=("higher",)),
+        Method("manual", manual, "x / out_of, x a reviewer's score out of out_of (default: the item's points)",
+               False, {"out_of": Param("number", required=False, low=1e-9, default=None)}, directions=("higher",)),
     )
 }
 

@@ -46,20 +46,22 @@ def index_tree(spec: IndexSpec) -> dict[str, Any]:
     return tree
 
 
-def read_metrics(project: Project, month: str) -> pd.DataFrame:
-    """data/processed/M/metrics.csv as a DataFrame (month, unit, metric, value)."""
+def read_metrics(project: Project, month: str, params: tuple[IndexSpec, Units] | None = None) -> pd.DataFrame:
+    """data/processed/M/metrics.csv as a DataFrame (month, unit, metric, value), checked
+    against the index and units (`params`, loaded from the project when not given)."""
     path = project.metrics_file(check_month(month))
     if not path.is_file():
         raise DataError(f"{path}: not found — run `credit-county ingest --month {month}` first")
     frame = pd.read_csv(path, dtype={"month": str, "unit": str, "metric": str})
-    engine.check_metric_table(*load_spec(project), frame, source=str(path))
+    engine.check_metric_table(*(params or load_spec(project)), frame, source=str(path))
     return frame
 
 
 def read_metrics_history(project: Project, until: str) -> pd.DataFrame:
     """Every processed month up to and including `until`, in one table."""
     months = [m for m in project.processed_months() if m <= until]
-    frames = [read_metrics(project, m) for m in months]
+    params = load_spec(project)
+    frames = [read_metrics(project, m, params) for m in months]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
         columns=["month", "unit", "metric", "value"])
 

@@ -52,20 +52,57 @@ def find_project(root: str | Path | None) -> Project:
     return Project.find(here.parent if not (here / "params" / "index.yaml").is_file() else here)
 
 
+def _context_key(project: Project, month: str, index_file: str | None, weights_file: str | None) -> dict:
+    """What a saved context depends on: the project, month, index and weights files, every params
+    file and every processed month up to `month` (hashes)."""
+    import hashlib
+
+    metrics = hashlib.sha256()
+    for m in project.processed_months():
+        if m <= month:
+            metrics.update(m.encode() + project.metrics_file(m).read_bytes())
+    files = [str(Path(f).resolve()) if f else None for f in (index_file, weights_file)]
+    return {"root": str(project.root), "month": month, "files": files,
+            "params": provenance.params_hash(project), "metrics": metrics.hexdigest()}
+
+
+def save_context(ctx: MonthContext, path: str | Path, index_file: str | None = None,
+                 weights_file: str | None = None) -> Path:
+    """Save the scored history of `ctx` so that the month's notebooks need not score it again
+    (the bulletin computes it once; `load_month(context_file=…)` uses it when still valid)."""
+    import pickle
+
+    from scoring.safeio import atomic_write_bytes
+
+    payload = {"key": _context_key(ctx.project, ctx.month, index_file, weights_file),
+               "scored": ctx.scored, "changes": ctx.changes, "synthetic": ctx.synthetic}
+    return atomic_write_bytes(path, pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL))
+
+
 def load_month(root: str | Path | None, month: str, index_file: str | None = None,
-               sensitivity_file: str | Path | None = None, weights_file: str | None = None) -> MonthContext:
+               sensitivity_file: str | Path | None = None, weights_file: str | None = None,
+               context_file: str | Path | None = None) -> MonthContext:
     """Score `month` (and the months before it) for the project at `root`.
 
     `index_file`: an alternative index (other weights or methods) instead of params/index.yaml;
     `weights_file`: alternative weights applied to it without editing params/ (docs/sensitivity.md).
     `sensitivity_file`: a sensitivity.csv to show rank bands from (the bulletin passes the one
     it has just computed); by default outputs/YYYY-MM/sensitivity.csv when it exists.
+    `context_file`: a context saved by `save_context` in the same run (the bulletin's speed-up);
+    it is used only when its key still matches the files, else the month is scored afresh.
     """
+    import pickle
+
     project = find_project(root)
-    scored = history.score_history(project, check_month(month), index_file, weights_file)
+    check_month(month)
     text = narrative.load_report_text(project.params / "report.yaml")
     sens_path = Path(sensitivity_file) if sensitivity_file else project.output_month(month) / "sensitivity.csv"
     sens = pd.read_csv(sens_path) if sens_path.is_file() else None
+    if context_file and Path(context_file).is_file():
+        saved = pickle.loads(Path(context_file).read_bytes())
+        if saved.get("key") == _context_key(project, month, index_file, weights_file):
+            return MonthContext(project, saved["scored"], text, saved["changes"], saved["synthetic"], sens)
+    scored = history.score_history(project, month, index_file, weights_file)
     return MonthContext(project, scored, text, history.changes(scored.summary, month),
                         provenance.is_synthetic(project, month), sens)
 

@@ -296,6 +296,7 @@ def alternative_weights(spec: IndexSpec, path: str | Path, *, strict: bool = Fal
         raise SpecError(f"{path}: weights file is not valid:\n  " + "\n  ".join(problems), problems=problems)
 
     raw = copy.deepcopy(spec.raw)
+    official = {m.code: m.points for m in spec.metrics()}
 
     def apply(entry: dict) -> None:
         for child in entry.get("children") or []:
@@ -305,6 +306,11 @@ def alternative_weights(spec: IndexSpec, path: str | Path, *, strict: bool = Fal
         for metric in entry.get("metrics") or []:
             if metric.get("code") in new:
                 metric["weight"] = new[metric["code"]]
+            if metric.get("method") == "manual":
+                # Reviewers score out of the published points: keep that scale when the points move.
+                params = metric.setdefault("params", {}) or {}
+                params.setdefault("out_of", official[metric["code"]])
+                metric["params"] = params
 
     def fit(entry: dict, points: float) -> None:
         children = entry.get("children") or []

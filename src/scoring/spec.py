@@ -18,6 +18,7 @@ import yaml
 from scoring import methods
 from scoring.errors import SpecError
 
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: 7× faster
 DIRECTIONS = ("higher", "lower")
 SOURCES = ("sheet", "records", "review")
 TOLERANCE = 1e-9
@@ -177,7 +178,7 @@ def read_yaml(path: str | Path) -> tuple[dict[str, Any], str]:
     except OSError as exc:
         raise SpecError(f"{path}: cannot read ({exc.strerror})") from exc
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=YAML_LOADER)
     except yaml.YAMLError as exc:
         raise SpecError(f"{path}: not valid YAML: {exc}") from exc
     if not isinstance(data, dict):

@@ -1,0 +1,32 @@
+"""The month context saved once by the bulletin is used only while it matches the files."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from scoring import report
+
+from .conftest import DEMO_MONTH
+
+
+def test_saved_context_gives_the_same_tables(demo_project, tmp_path):
+    fresh = report.load_month(demo_project.root, DEMO_MONTH)
+    path = report.save_context(fresh, tmp_path / "context.pickle")
+    reused = report.load_month(demo_project.root, DEMO_MONTH, context_file=path)
+    pd.testing.assert_frame_equal(reused.scored.summary, fresh.scored.summary)
+    pd.testing.assert_frame_equal(reused.changes, fresh.changes)
+    assert reused.synthetic is fresh.synthetic
+
+
+def test_stale_context_is_ignored(demo_project, tmp_path):
+    fresh = report.load_month(demo_project.root, DEMO_MONTH)
+    path = report.save_context(fresh, tmp_path / "context.pickle")
+    # A context saved for another month's key must not be used for this one.
+    other = report.load_month(demo_project.root, "2019-11", context_file=path)
+    assert other.month == "2019-11"
+    assert set(other.scored.summary["month"]) == {f"2019-{m:02d}" for m in range(1, 12)}
+    # Alternative weights change the key too.
+    weights = tmp_path / "weights.yaml"
+    weights.write_text("c1: 95\n", encoding="utf-8")
+    shifted = report.load_month(demo_project.root, DEMO_MONTH, weights_file=str(weights), context_file=path)
+    assert shifted.scored.spec.node("c1").points > fresh.scored.spec.node("c1").points
