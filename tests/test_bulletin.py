@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from pathlib import Path
 
 import nbformat
 import pandas as pd
@@ -121,6 +122,9 @@ def test_a_failing_unit_report_leaves_the_others_and_the_published_month(built_m
     failed = project.outputs / f"{DEMO_MONTH}.failed"
     assert (failed / "units" / "lanshan.pdf").is_file() and (failed / "units" / "lanshan.html").is_file()
     assert (failed / "bulletin.pdf").is_file()
+    # units not asked for are carried over from the published month, and say so
+    assert (failed / "units" / "yishui.pdf").read_bytes() == published[Path(DEMO_MONTH) / "units" / "yishui.pdf"]
+    assert "yishui" in json.loads((failed / "run.json").read_text(encoding="utf-8"))["carried_over_from_earlier_build"]
     executed = nbformat.read(failed / "notebooks" / "units" / "hedong.ipynb", as_version=4)
     assert any(o.get("ename") == "RuntimeError" for c in executed.cells for o in c.get("outputs", []))
     # The published month is exactly as it was.
@@ -162,3 +166,26 @@ def test_review_command_writes_the_acceptance_and_the_register(built_month, tmp_
     assert "reviews.csv: row 2, column 'onsite' (现场调研得分): value '197'" in capsys.readouterr().err
     assert (project.root / "data" / "titles.csv").read_bytes() == before
     assert (project.outputs / "2019" / "review.csv").read_bytes() == published
+
+
+def test_hostile_entity_names_are_shown_as_text_and_neutralised_in_csv(demo_project, tmp_path):
+    """A formula-like or markup-like entity name: neutralised in the processed CSV, shown verbatim
+    (escaped) in the unit report."""
+    from scoring import report
+    from scoring.safeio import neutralise_frame
+
+    project = copy_project(tmp_path / "h")
+    shutil.copytree(demo_project.raw, project.raw, dirs_exist_ok=True)
+    shutil.copytree(demo_project.processed, project.processed, dirs_exist_ok=True)
+    entries_path = project.processed_month(DEMO_MONTH) / "list_entries.csv"
+    entries = pd.read_csv(entries_path, dtype=str, keep_default_na=False)
+    moved = entries.index[(entries["movement"] == "entered") & (entries["counted"] == "1")][0]
+    hostile = '=HYPERLINK("http://x","<b>y</b>")'
+    entries.loc[moved, "entity"] = hostile
+    entries_path.write_text(neutralise_frame(entries).to_csv(index=False), encoding="utf-8")
+    assert "'=HYPERLINK" in entries_path.read_text(encoding="utf-8")
+    unit = entries.loc[moved, "unit"]
+    section = report.UnitReport(report.load_month(project.root, DEMO_MONTH), unit).movement_list()
+    html = "".join(obj.html() for obj in section)
+    assert "=HYPERLINK(&quot;http://x&quot;,&quot;&lt;b&gt;y&lt;/b&gt;&quot;)" in html
+    assert "'=HYPERLINK" not in html and "<b>y</b>" not in html

@@ -20,6 +20,8 @@ def test_methodology_lists_every_metric_with_its_method_and_parameters():
         for key, value in m.params.items():
             assert f"{key}={value}" in row, (m.code, key, value)
         assert f"{m.points:.3f}" in row, (m.code, m.points)
+        per = f"按 {m.per['register']} ×{m.per['scale']:g} 折算" if m.per else None
+        assert (per in row) if per else ("；按 " not in row), (m.code, m.per)
     assert len(rows) == len(spec.metrics())
 
 

@@ -151,3 +151,34 @@ def test_creation_progress_projects_the_trend_within_the_scale():
     assert table.loc["u3", "needed"] == pytest.approx(max(0, 12 - summary.loc["u3", "2019-09"]))
     december = history.Scored(spec, TOY_UNITS, "2019-12", points, scored.summary)
     assert review.creation_progress(december, rules(), 12).empty
+
+
+def test_an_unreported_veto_metric_vetoes_too():
+    points = pd.DataFrame({"month": "2019-12", "unit": ["a", "b", "c"], "code": "m.zero",
+                           "raw_value": [float("nan"), 1.0, 0.0]})
+    vetoes = review.veto_reasons(points, 2019, rules(), TEXT["reasons"]["veto_missing"], TEXT["reasons"]["separator"])
+    assert vetoes["a"] == "有政府失信（该项数据未报送，按一票否决处理）"
+    assert vetoes["b"] == "有政府失信" and vetoes["c"] == ""
+
+
+def test_re_running_an_earlier_year_uses_only_decisions_before_it():
+    status = TEXT["status"]
+    register = pd.DataFrame([
+        {"unit": "a", "year": 2018, "status": "awarded", "valid_until": "2019-12-31", "combined": 90.0, "reason": ""},
+        {"unit": "a", "year": 2020, "status": "retained", "valid_until": "2021-12-31", "combined": 90.0,
+         "reason": ""},
+    ])
+    y2019 = pd.DataFrame({"unit": ["a"], "combined": [50.0], "passed": [False], "reason": ["no"]})
+    out = review.update_register(register, y2019, 2019, rules(), status)
+    assert out[out["year"] == 2019].set_index("unit").loc["a", "status"] == "revoked"
+
+
+def test_titles_register_is_validated(tmp_path):
+    path = tmp_path / "titles.csv"
+    path.write_text("unit,year,status,valid_until,combined,reason\n"
+                    "a,2019,Awarded,2020-12-31,90,x\nb,20x9,awarded,2020-13-45,90,x\n", encoding="utf-8")
+    with pytest.raises(Exception) as info:
+        review.read_register(path)
+    text = "\n".join(info.value.problems)
+    assert "row 2, column 'status': value 'Awarded'" in text
+    assert "row 3, column 'year': value '20x9'" in text and "row 3, column 'valid_until'" in text

@@ -161,3 +161,28 @@ def test_per_belongs_to_its_own_metric():
     spec = load_index(INDEX)
     assert spec.metric("c2.i2.m1").per is None  # 双公示率 is a ratio: not divided by anything
     assert spec.metric("c2.i2.m2").per == {"register": "market_entities", "scale": 10000}
+
+
+def test_unit_codes_must_be_safe_file_names(tmp_path):
+    path = tmp_path / "units.yaml"
+    path.write_text(yaml.safe_dump({"tiers": {"county": "县"},
+                                    "units": [{"code": "../evil", "name": "甲", "tier": "county"}]},
+                                   allow_unicode=True), encoding="utf-8")
+    with pytest.raises(SpecError, match="names the unit's report files"):
+        load_units(path)
+
+
+@pytest.mark.parametrize(("levels", "fragment"), [
+    (4, "'levels' must list the level names"),
+    (["index", "category", "indicator"], "holds metrics at depth 3, but 'levels'"),
+])
+def test_levels_must_match_the_tree(raw_index, levels, fragment):
+    bad = copy.deepcopy(raw_index)
+    bad["levels"] = levels
+    refuse(bad, fragment)
+
+
+def test_a_method_that_is_not_a_name_is_refused(raw_index):
+    bad = copy.deepcopy(raw_index)
+    bad["children"][0]["children"][0]["metrics"][0]["method"] = ["minmax"]
+    refuse(bad, "unknown method ['minmax']")

@@ -49,10 +49,12 @@ def indicator_table(scored: Scored, unit: str) -> pd.DataFrame:
 
 
 def strengths_and_weaknesses(scored: Scored, unit: str, n: int = 5) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The n indicators where the unit is furthest above / below the city median fraction."""
+    """Up to n indicators where the unit is furthest above the city median fraction (strengths,
+    relative > 0) and up to n furthest below it (weaknesses, relative < 0); either may be empty."""
     table = indicator_table(scored, unit)
-    ordered = table.sort_values(["relative", "code"], ascending=[False, True])
-    return ordered.head(n).reset_index(drop=True), ordered.tail(n).iloc[::-1].reset_index(drop=True)
+    above = table[table["relative"] > 1e-12].sort_values(["relative", "code"], ascending=[False, True])
+    below = table[table["relative"] < -1e-12].sort_values(["relative", "code"], ascending=[True, True])
+    return above.head(n).reset_index(drop=True), below.head(n).reset_index(drop=True)
 
 
 def problems(scored: Scored, unit: str) -> pd.DataFrame:

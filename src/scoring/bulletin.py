@@ -148,21 +148,39 @@ def build(project: Project, month: str | None = None, *, workers: int = 2, progr
                          {"sensitivity_file": str(stage / "sensitivity.csv"), "context_file": str(context)})
             outcome = batch.run_batch(jobs, workers=workers, progress=progress, kernel_name=kernel_name)
         result.succeeded, result.failed = list(outcome.succeeded), dict(outcome.failed)
+        carried = _carry_over_units(final, stage, [u for u in all_units.codes if u not in wanted])
         links = [(text["titles"]["city"], "bulletin.html", "bulletin.pdf")]
         if any(j.name == "sensitivity" for j in jobs):
             links.append((text["titles"]["sensitivity"], "sensitivity.html", "sensitivity.pdf"))
-        links += [(names[u], f"units/{u}.html", f"units/{u}.pdf") for u in wanted]
+        links += [(names[u], f"units/{u}.html", f"units/{u}.pdf") for u in all_units.codes
+                  if u in wanted or u in carried]
         atomic_write_text(stage / "index.html", index_page(
             text["titles"]["index_page"].format(month_label=month_label), month_label, links,
             text.fill("synthetic") if synthetic else None, result.failed))
         atomic_write_text(stage / "run.json", json.dumps(
-            {"month": month, "succeeded": result.succeeded, "failed": result.failed},
+            {"month": month, "succeeded": result.succeeded, "failed": result.failed,
+             "carried_over_from_earlier_build": carried},
             ensure_ascii=False, indent=2) + "\n")
         if result.failed:
             _keep_failed(stage, failed_dir, result)
     if failed_dir.exists():
         shutil.rmtree(failed_dir)
     return result
+
+
+def _carry_over_units(published: Path, stage: Path, units: list[str]) -> list[str]:
+    """With --units, the other units' reports of the published month are kept (copied into the
+    new build) rather than dropped; run.json lists them. Returns the units carried over."""
+    carried = []
+    for unit in units:
+        files = [Path("units") / f"{unit}.html", Path("units") / f"{unit}.pdf",
+                 Path("notebooks") / "units" / f"{unit}.ipynb"]
+        if all((published / f).is_file() for f in files):
+            for f in files:
+                (stage / f).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(published / f, stage / f)
+            carried.append(unit)
+    return carried
 
 
 def _keep_failed(stage: Path, failed_dir: Path, result: BulletinResult) -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 
@@ -158,3 +159,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         for line in exc.problems:
             print(f"error: {line}", file=sys.stderr)
         return 1 if isinstance(exc, BatchError) else 2
+    except BrokenPipeError:  # e.g. `credit-county index | head`
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 — silence the flush at exit
+        return 0
+    except OSError as exc:
+        print(f"error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
+        return 2

@@ -124,6 +124,12 @@ def _tidy_month(spec: IndexSpec, month: str, values: pd.DataFrame, fractions: pd
     return out[POINT_COLUMNS]
 
 
+def shown(values: pd.Series, decimals: int) -> pd.Series:
+    """Values as readers see them: rounded exactly as f"{x:.{decimals}f}" prints them, so that
+    ranks and pass decisions agree with the printed numbers (NaN stays NaN)."""
+    return values.map(lambda x: float(f"{x:.{decimals}f}") if pd.notna(x) else np.nan).astype(float)
+
+
 def summarise(spec: IndexSpec, units: Units, points: pd.DataFrame) -> pd.DataFrame:
     """One row per month × unit: category points, total, rank, rank within tier, pass.
 
@@ -139,9 +145,9 @@ def summarise(spec: IndexSpec, units: Units, points: pd.DataFrame) -> pd.DataFra
     out = wide.merge(info, on="unit", how="left")
     order = {code: i for i, code in enumerate(units.codes)}
     out["_order"] = out["unit"].map(order)
-    shown = out["total"].round(spec.display_decimals)
-    out["rank"] = shown.groupby(out["month"]).rank(method="min", ascending=False).astype(int)
-    out["tier_rank"] = shown.groupby([out["month"], out["tier"]]).rank(method="min", ascending=False).astype(int)
-    out["pass"] = shown >= spec.pass_line
+    total_shown = shown(out["total"], spec.display_decimals)
+    out["rank"] = total_shown.groupby(out["month"]).rank(method="min", ascending=False).astype(int)
+    out["tier_rank"] = total_shown.groupby([out["month"], out["tier"]]).rank(method="min", ascending=False).astype(int)
+    out["pass"] = total_shown >= spec.pass_line
     out = out.sort_values(["month", "_order"]).drop(columns="_order").reset_index(drop=True)
     return out[["month", "unit", "name", "tier", *cats, "total", "rank", "tier_rank", "pass"]]

@@ -79,10 +79,11 @@ def trend(summary: pd.DataFrame, unit: str) -> pd.DataFrame:
     return rows[["month", "total", "rank", "tier_rank", "pass"]].reset_index(drop=True)
 
 
-def linear_slope(values: pd.Series) -> float:
-    """Least-squares slope per step of a series (NaN with fewer than two points)."""
-    y = values.dropna().to_numpy(dtype=float)
-    if len(y) < 2:
+def linear_slope(values: pd.Series, positions: pd.Series | None = None) -> float:
+    """Least-squares slope of `values` against `positions` (e.g. month numbers; default 0, 1, 2 …),
+    per unit of position; NaN with fewer than two values."""
+    x = pd.Series(np.arange(len(values), dtype=float), index=values.index) if positions is None else positions
+    keep = values.notna()
+    if keep.sum() < 2:
         return float("nan")
-    x = np.arange(len(y), dtype=float)
-    return float(np.polyfit(x, y, 1)[0])
+    return float(np.polyfit(x[keep].to_numpy(dtype=float), values[keep].to_numpy(dtype=float), 1)[0])

@@ -169,7 +169,7 @@ CATALOGUE: dict[str, Method] = {
 
 def check_params(name: Any, params: dict[str, Any], direction: Any = "higher") -> list[str]:
     """Problems with a method name and its parameters, as readable lines (empty when fine)."""
-    if name not in CATALOGUE:
+    if not isinstance(name, str) or name not in CATALOGUE:
         return [f"unknown method {name!r}; known: {', '.join(CATALOGUE)}"]
     method = CATALOGUE[name]
     problems = []

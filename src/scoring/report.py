@@ -97,6 +97,8 @@ def load_month(root: str | Path | None, month: str, index_file: str | None = Non
     check_month(month)
     text = narrative.load_report_text(project.params / "report.yaml")
     sens_path = Path(sensitivity_file) if sensitivity_file else project.output_month(month) / "sensitivity.csv"
+    if not sensitivity_file and (index_file or weights_file):
+        sens_path = Path("/nonexistent")  # published bands belong to params/index.yaml, not to this index
     sens = pd.read_csv(sens_path) if sens_path.is_file() else None
     if context_file and Path(context_file).is_file():
         saved = pickle.loads(Path(context_file).read_bytes())
@@ -184,7 +186,9 @@ class UnitReport:
         path = self.ctx.project.processed_month(self.ctx.month) / "list_entries.csv"
         if not path.is_file():
             return None
-        entries = pd.read_csv(path, dtype=str, keep_default_na=False)
+        from scoring.safeio import restore_cell
+
+        entries = pd.read_csv(path, dtype=str, keep_default_na=False).map(restore_cell)
         mine = entries[(entries["unit"] == self.unit) & entries["movement"].isin(["entered", "exited"])
                        & (entries["counted"] == "1")]  # 红名单 rows are not list movements
         return mine.sort_values(["movement", "entry_date", "credit_code"]).reset_index(drop=True)
@@ -239,9 +243,11 @@ class UnitReport:
 
     def strengths_weaknesses(self) -> list:
         t = self.ctx.text
-        return [display.Heading(t["sections"]["strengths"], level=2),
-                display.Table(self._indicator_rows(self.strengths), caption=t["captions"]["strengths"]),
-                display.Table(self._indicator_rows(self.weaknesses), caption=t["captions"]["weaknesses"])]
+        out = [display.Heading(t["sections"]["strengths"], level=2)]
+        for frame, key in ((self.strengths, "strengths"), (self.weaknesses, "weaknesses")):
+            out.append(display.Table(self._indicator_rows(frame), caption=t["captions"][key]) if len(frame)
+                       else display.Paragraph(t.fill(f"no_{key}")))
+        return out
 
     def _indicator_rows(self, frame: pd.DataFrame, with_lost: bool = False) -> pd.DataFrame:
         t, d, spec = self.ctx.text, self.ctx.decimals, self.ctx.scored.spec

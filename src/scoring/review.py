@@ -19,12 +19,14 @@ import numpy as np
 import pandas as pd
 
 from scoring import history
+from scoring.engine import shown
 from scoring.errors import DataError, SpecError
 from scoring.spec import IndexSpec, read_yaml
 
 PLATFORM_FIGURES = ("december", "creation_mean")
 REVIEW_COLUMNS = ["unit", "platform", "onsite", "offsite", "combined", "rank", "passed", "reason"]
 REGISTER_COLUMNS = ["unit", "year", "status", "valid_until", "combined", "reason"]
+STATUSES = ("awarded", "retained", "revoked")
 
 
 @dataclass(frozen=True)
@@ -48,20 +50,21 @@ def load_rules(path: str | Path, spec: IndexSpec | None = None) -> ReviewRules:
     if figure not in PLATFORM_FIGURES:
         problems.append(f"{path}: platform_figure {figure!r} must be one of {PLATFORM_FIGURES}")
     months = data.get("creation_months") or []
-    if not months or not all(isinstance(m, int) and 1 <= m <= 12 for m in months):
+    if not isinstance(months, list) or not months or not all(
+            isinstance(m, int) and not isinstance(m, bool) and 1 <= m <= 12 for m in months):
         problems.append(f"{path}: creation_months {months!r} must be month numbers 1–12")
     acceptance = data.get("acceptance_month")
     if not isinstance(acceptance, int) or not 1 <= acceptance <= 12:
         problems.append(f"{path}: acceptance_month {acceptance!r} must be a month number 1–12")
     weights = data.get("weights") or {}
-    if set(weights) != {"platform", "onsite", "offsite"}:
+    if not isinstance(weights, dict) or set(weights) != {"platform", "onsite", "offsite"}:
         problems.append(f"{path}: weights must give platform, onsite and offsite, got {sorted(weights)}")
     elif any(not isinstance(v, int | float) or v < 0 for v in weights.values()):
         problems.append(f"{path}: weights {weights} must be numbers ≥ 0")
     elif abs(sum(weights.values()) - 1) > 1e-9:
         problems.append(f"{path}: weights {weights} must add up to 1, not {sum(weights.values()):g}")
     line = data.get("pass_line")
-    if not isinstance(line, int | float) or not 0 <= line <= 100:
+    if isinstance(line, bool) or not isinstance(line, int | float) or not 0 <= line <= 100:
         problems.append(f"{path}: pass_line {line!r} must be a number in [0, 100]")
     valid = data.get("title_valid_years", 1)
     if not isinstance(valid, int) or valid < 1:
@@ -71,6 +74,8 @@ def load_rules(path: str | Path, spec: IndexSpec | None = None) -> ReviewRules:
     for i, veto in enumerate(vetoes, start=1):
         if not isinstance(veto, dict) or not {"metric", "max_value", "reason"} <= set(veto):
             problems.append(f"{path}: veto #{i} needs metric, max_value and reason")
+        elif isinstance(veto["max_value"], bool) or not isinstance(veto["max_value"], int | float):
+            problems.append(f"{path}: veto #{i}: max_value {veto['max_value']!r} must be a number")
         elif known is not None and veto["metric"] not in known:
             problems.append(f"{path}: veto #{i}: metric {veto['metric']!r} is not in the index")
     if problems:
@@ -94,17 +99,24 @@ def platform_scores(summary: pd.DataFrame, year: int, rules: ReviewRules) -> pd.
     return totals[months].mean(axis=1)
 
 
-def veto_reasons(points: pd.DataFrame, year: int, rules: ReviewRules) -> pd.Series:
-    """unit → the veto reasons that apply (joined), '' when none."""
+def veto_reasons(points: pd.DataFrame, year: int, rules: ReviewRules, missing: str = "{reason}",
+                 separator: str = "; ") -> pd.Series:
+    """unit → the veto reasons that apply (joined with `separator`), '' when none.
+
+    A veto metric above its max value in the acceptance month vetoes; so does a veto metric
+    with no value (`missing` formats the reason): an unreported case must not escape the veto.
+    """
     month = f"{year}-{rules.acceptance_month:02d}"
     rows = points[(points["month"] == month)]
     units = sorted(rows["unit"].unique())
-    reasons = {u: [] for u in units}
+    reasons: dict[str, list[str]] = {u: [] for u in units}
     for veto in rules.vetoes:
-        hit = rows[(rows["code"] == veto["metric"]) & (rows["raw_value"] > veto["max_value"])]
-        for unit in hit["unit"]:
+        mine = rows[rows["code"] == veto["metric"]]
+        for unit in mine.loc[mine["raw_value"] > veto["max_value"], "unit"]:
             reasons[unit].append(str(veto["reason"]))
-    return pd.Series({u: "；".join(r) for u, r in reasons.items()}, dtype=object)
+        for unit in mine.loc[mine["raw_value"].isna(), "unit"]:
+            reasons[unit].append(missing.format(reason=veto["reason"]))
+    return pd.Series({u: separator.join(r) for u, r in reasons.items()}, dtype=object)
 
 
 def combine(platform: pd.Series, reviews: pd.DataFrame, vetoes: pd.Series, rules: ReviewRules,
@@ -120,10 +132,10 @@ def combine(platform: pd.Series, reviews: pd.DataFrame, vetoes: pd.Series, rules
     w = rules.weights
     out["combined"] = (w["platform"] * out["platform"] / index_total * 100
                        + w["onsite"] * out["onsite"] + w["offsite"] * out["offsite"])
-    shown = out["combined"].round(decimals)
-    out["rank"] = shown.rank(method="min", ascending=False).astype(int)
+    combined_shown = shown(out["combined"], decimals)
+    out["rank"] = combined_shown.rank(method="min", ascending=False).astype(int)
     veto = out["unit"].map(vetoes).fillna("")
-    reached = shown >= rules.pass_line
+    reached = combined_shown >= rules.pass_line
     out["passed"] = reached & (veto == "")
     line = f"{rules.pass_line:g}"
     out["reason"] = np.where(
@@ -144,9 +156,9 @@ def update_register(register: pd.DataFrame, review: pd.DataFrame, year: int, rul
     valid_until_new = f"{year + rules.title_valid_years}-12-31"
     holders = set()
     if len(register):
-        latest = register.sort_values("year").groupby("unit").tail(1)
-        live = latest[(latest["status"] != "revoked") & (latest["valid_until"] >= f"{year}-01-01")
-                      & (latest["year"] < year)]
+        earlier = register[register["year"] < year]
+        latest = earlier.sort_values("year").groupby("unit").tail(1)
+        live = latest[(latest["status"] != "revoked") & (latest["valid_until"] >= f"{year}-01-01")]
         holders = set(live["unit"])
     rows = []
     for r in review.itertuples():
@@ -158,7 +170,8 @@ def update_register(register: pd.DataFrame, review: pd.DataFrame, year: int, rul
             continue
         rows.append({"unit": r.unit, "year": year, "status": status,
                      "valid_until": valid_until_new if status != "revoked" else f"{year}-12-31",
-                     "combined": r.combined, "reason": status_text[status] + "：" + r.reason})
+                     "combined": r.combined,
+                     "reason": status_text["reason"].format(status=status_text[status], reason=r.reason)})
     new = pd.DataFrame(rows, columns=REGISTER_COLUMNS)
     out = pd.concat([register, new], ignore_index=True) if len(register) else new
     return out.sort_values(["year", "unit"]).reset_index(drop=True)[REGISTER_COLUMNS]
@@ -167,10 +180,22 @@ def update_register(register: pd.DataFrame, review: pd.DataFrame, year: int, rul
 def read_register(path: Path) -> pd.DataFrame:
     if not path.is_file():
         return pd.DataFrame(columns=REGISTER_COLUMNS)
-    frame = pd.read_csv(path, dtype={"unit": str, "status": str, "valid_until": str, "reason": str})
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
     missing = set(REGISTER_COLUMNS) - set(frame.columns)
     if missing:
         raise DataError(f"{path}: missing columns {sorted(missing)}")
+    problems = []
+    for row, r in enumerate(frame.itertuples(index=False), start=2):
+        if r.status not in STATUSES:
+            problems.append(f"{path}: row {row}, column 'status': value {r.status!r} — must be one of {STATUSES}")
+        if not r.year.isdigit():
+            problems.append(f"{path}: row {row}, column 'year': value {r.year!r} — must be a year such as 2019")
+        if pd.to_datetime(r.valid_until, format="%Y-%m-%d", errors="coerce") is pd.NaT:
+            problems.append(f"{path}: row {row}, column 'valid_until': value {r.valid_until!r} — must be YYYY-MM-DD")
+    if problems:
+        raise DataError(f"{path}: the titles register is not valid", problems=problems)
+    frame = frame.assign(year=frame["year"].astype(int),
+                         combined=pd.to_numeric(frame["combined"], errors="coerce"))
     return frame[REGISTER_COLUMNS]
 
 
@@ -190,11 +215,12 @@ def creation_progress(scored: history.Scored, rules: ReviewRules, pass_line: flo
     for unit in scored.units.codes:
         trend = summary[summary["unit"] == unit].sort_values("month")
         total = float(trend["total"].iloc[-1])
-        slope = history.linear_slope(trend["total"])
+        slope = history.linear_slope(trend["total"], trend["month"].str[5:].astype(int))
         left = rules.acceptance_month - month
         projected = min(max(total + (slope if not math.isnan(slope) else 0.0) * left, 0.0), scored.spec.total)
         rows.append({"unit": unit, "total": total, "needed": max(0.0, pass_line - total), "months_left": left,
-                     "slope": slope, "projected": projected, "on_track": projected >= pass_line})
+                     "slope": slope, "projected": projected,
+                     "on_track": float(f"{projected:.{scored.spec.display_decimals}f}") >= pass_line})
     return pd.DataFrame(rows)
 
 
@@ -241,7 +267,7 @@ def evaluate(project, year: int) -> ReviewOutcome:
     scored = history.score_history(project, month)
     reviews = read_reviews(reviews_file(project, year), units, year)
     platform = platform_scores(scored.summary, year, rules)
-    table = combine(platform, reviews, veto_reasons(scored.points, year, rules), rules, spec.total,
-                    text["reasons"], spec.display_decimals)
+    vetoes = veto_reasons(scored.points, year, rules, text["reasons"]["veto_missing"], text["reasons"]["separator"])
+    table = combine(platform, reviews, vetoes, rules, spec.total, text["reasons"], spec.display_decimals)
     register = update_register(read_register(register_file(project)), table, year, rules, text["status"])
     return ReviewOutcome(year, rules, scored, reviews, table, register)

@@ -48,6 +48,13 @@ def neutralise_cell(value: object) -> object:
     return value
 
 
+def restore_cell(value: object) -> object:
+    """Undo `neutralise_cell` when reading a CSV this package wrote: the data as it came in."""
+    if isinstance(value, str) and value.startswith("'") and value[1:].startswith(FORMULA_PREFIXES):
+        return value[1:]
+    return value
+
+
 def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy of `frame` whose text cells (and column names) cannot run as formulas."""
     out = frame.copy()

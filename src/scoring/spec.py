@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +21,7 @@ from scoring.errors import SpecError
 
 YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: 7× faster
 DIRECTIONS = ("higher", "lower")
+UNIT_CODE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 SOURCES = ("sheet", "records", "review")
 TOLERANCE = 1e-9
 
@@ -197,7 +199,11 @@ def parse_index(data: dict[str, Any], source: str = "<index>", sha256: str = "")
     """Build an :class:`IndexSpec` from a parsed mapping; raise SpecError listing all problems."""
     problems: list[str] = []
     seen: set[str] = set()
-    levels = tuple(data.get("levels") or ())
+    levels_raw = data.get("levels")
+    if not isinstance(levels_raw, list) or not all(isinstance(x, str) and x for x in levels_raw):
+        problems.append(f"{source}: 'levels' must list the level names from the root down, got {levels_raw!r}")
+        levels_raw = []
+    levels = tuple(levels_raw)
 
     def where(code: str, fld: str) -> str:
         return f"{source}: entry {code!r}, field {fld!r}"
@@ -316,9 +322,16 @@ def parse_index(data: dict[str, Any], source: str = "<index>", sha256: str = "")
         return Node(code=code, name=str(entry.get("name", "")), points=points, level=level,
                     children=children, metrics=metrics_)
 
-    if not levels:
-        problems.append(f"{source}: 'levels' must list the level names from the root down")
     root = build_node({**data, "points": data.get("total")}, 0, "the root")
+    if levels:
+        def leaf_depths(node: Node, depth: int) -> list[tuple[str, int]]:
+            own = [(node.code, depth)] if node.metrics else []
+            return own + [d for child in node.children for d in leaf_depths(child, depth + 1)]
+
+        for code, depth in leaf_depths(root, 0):
+            if depth + 2 != len(levels):
+                problems.append(f"{source}: entry {code!r} holds metrics at depth {depth + 1}, but 'levels' "
+                                f"{list(levels)} names {len(levels)} levels (metrics must be the last)")
 
     pass_line = data.get("pass_line") or {}
     pass_points = pass_line.get("points") if isinstance(pass_line, dict) else None
@@ -368,8 +381,9 @@ def load_units(path: str | Path) -> Units:
             problems.append(f"{path}: unit #{i} is not a mapping")
             continue
         code, name, tier = entry.get("code"), entry.get("name"), entry.get("tier")
-        if not isinstance(code, str) or not code.isascii() or not code:
-            problems.append(f"{path}: unit #{i}: code {code!r} must be non-empty ASCII")
+        if not isinstance(code, str) or not UNIT_CODE.match(code):
+            problems.append(f"{path}: unit #{i}: code {code!r} must be lower-case letters, digits, - or _ "
+                            "(it names the unit's report files)")
         elif code in codes:
             problems.append(f"{path}: unit #{i}: duplicate code {code!r}")
         if not isinstance(name, str) or not name:
