@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from scoring import engine
-from scoring.demo import write_demo
-from scoring.errors import CreditCountyError
+from scoring.demo import Generator, _apply_cases, load_settings, write_demo
+from scoring.errors import CreditCountyError, SpecError
 from scoring.ingest import ingest_month, load_params
 from tests.ingest_helpers import make_project, tree_bytes
 
@@ -122,6 +122,8 @@ def test_every_branch_of_the_scoring_shows(demo, metrics):
     spec, _units, _contract = load_params(demo)
     values = metrics.set_index(["month", "unit", "metric"])["value"]
     assert values.isna().sum() >= 5  # a few missing items
+    sheet = metrics[metrics["metric"].isin([m.code for m in spec.metrics() if m.source == "sheet"])]
+    assert sheet.groupby(["month", "metric"])["value"].count().min() > 0  # never a whole column empty
     cases = metrics[(metrics["metric"] == "c1.i4.m1") & (metrics["value"] > 0)]  # 政府失信被执行人
     assert len(cases) >= 2 and "2019-12" in set(cases["month"])
     double_publicity = set(metrics.loc[metrics["metric"] == "c2.i2.m1", "value"].dropna())
@@ -141,3 +143,37 @@ def test_some_units_improve_and_some_slip(demo, metrics):
     change = summary["2019-12"] - summary["2019-01"]
     assert (change > 10).sum() >= 3 and (change < -10).sum() >= 3, change
     assert "zero_tolerance_failed" in set(points["flags"])
+
+
+def test_empty_cells_never_empty_a_whole_column(tmp_path):
+    """However many cells the settings empty, each month's column keeps one figure (else it is refused)."""
+    project = make_project(tmp_path)
+    spec, units, contract = load_params(project)
+    settings = load_settings(project)
+    settings["cases"]["missing_cells"] = 20000  # without the guard, ~60 columns would empty
+    g = Generator(spec, units, contract, settings, 2019, 1)
+    sheets = {m: g.sheet_values(m) for m in range(1, 13)}
+    _apply_cases(g, sheets, {m: g.review_scores(m) for m in range(1, 13)})
+    assert sum(v is None for s in sheets.values() for row in s.values() for v in row.values()) > 16 * 12
+    for m, sheet in sheets.items():
+        for c in next(iter(sheet.values())):
+            assert any(row[c] is not None for row in sheet.values()), (m, c)
+
+
+@pytest.mark.parametrize(("path", "value", "fragment"), [
+    (("files", "register"), "基础数据.csv", "files.register = '基础数据.csv' must be a file name"),
+    (("files", "records"), "名单记录.txt", "files.records = '名单记录.txt'"),
+    (("lists", "types", "red"), "黑名单", "lists.types.red = '黑名单' must be a list type"),
+    (("notes_sheet",), "Sheet1", "notes_sheet = 'Sheet1'"),
+])
+def test_names_the_demo_writes_must_fit_the_contract(tmp_path, path, value, fragment):
+    project = make_project(tmp_path)
+    spec, units, contract = load_params(project)
+    settings = load_settings(project)
+    node = settings
+    for key in path[:-1]:
+        node = node[key]
+    node[path[-1]] = value
+    with pytest.raises(SpecError) as info:
+        Generator(spec, units, contract, settings, 2019, 1)
+    assert [p for p in info.value.problems if fragment in p], info.value.problems

@@ -104,6 +104,31 @@ def test_missing_required_metric_column(tmp_path):
     one(problems, "指标填报.csv: row 1: column 'c2.i4.m1' (转码率) is missing")
 
 
+def test_an_all_blank_metric_column_is_refused_like_a_missing_one(tmp_path):
+    def blank(m):
+        for row in m.indicators:
+            row["行业信用监管领域数（个）"] = ""
+
+    problems = run(tmp_path, blank)
+    assert problems == [f"{RAW}/指标填报.csv: column 'c1.i3.m2' (行业信用监管领域数（个）) is empty in every row "
+                        "(rows 2–17) — a metric nobody reported is refused like a missing column: every metric with "
+                        "source: sheet needs its figures (leave a cell empty only for a unit that did not report)"]
+
+
+def test_an_all_blank_metric_column_in_a_workbook_under_another_header(tmp_path):
+    def blank(m):
+        for row in m.indicators:
+            row.pop("行业信用监管领域数（个）")
+            row["行业信用监管，开展行业信用监管的领域"] = None  # the metric's full name as header
+        m.indicators[3]["转码率"] = ""  # one unit not reporting another metric is fine
+
+    problems = run(tmp_path, blank, xlsx=("indicators",))
+    one(problems, f"{RAW}/指标填报.xlsx, sheet 指标填报: column 'c1.i3.m2' (行业信用监管领域数（个）, headed "
+                  "'行业信用监管，开展行业信用监管的领域') is empty in every row (rows 2–17)",
+        "refused like a missing column")
+    assert len(problems) == 1, problems
+
+
 def test_missing_reviewer_scores_for_an_item(tmp_path):
     problems = run(tmp_path, lambda m: m.reviews.__setitem__(slice(None), [r for r in m.reviews
                                                                           if r["指标"] != "c2.i1.m3"]))

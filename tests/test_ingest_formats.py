@@ -107,6 +107,20 @@ def test_unit_codes_percentages_and_empty_cells(tmp_path):
     assert info["not_reported"] == [{"unit": "luozhuang", "metric": "c2.i4.m1"}]
 
 
+def test_a_metric_reported_by_one_unit_only_is_kept_with_the_others_not_reported(tmp_path):
+    project = make_project(tmp_path)
+    month = valid_month(project)
+    for row in month.indicators[1:]:
+        row["行业信用监管领域数（个）"] = ""  # partly blank: only 兰山区 reports c1.i3.m2
+    write_month(project, month)
+    ingest_month(project, MONTH)
+    metrics = pd.read_csv(project.metrics_file(MONTH)).set_index(["unit", "metric"])["value"]
+    assert metrics[("lanshan", "c1.i3.m2")] == 5
+    assert metrics.xs("c1.i3.m2", level="metric").isna().sum() == 15
+    info = json.loads((project.processed_month(MONTH) / "manifest.json").read_text(encoding="utf-8"))
+    assert len([p for p in info["not_reported"] if p["metric"] == "c1.i3.m2"]) == 15
+
+
 def test_several_records_files_are_pooled_and_duplicates_across_them_found(tmp_path):
     project = make_project(tmp_path)
     month = valid_month(project)

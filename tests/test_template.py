@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from scoring.cli import main
-from scoring.errors import CreditCountyError
+from scoring.errors import CreditCountyError, SpecError
 from scoring.ingest import ingest_month, load_params
 from scoring.ingest.template import headers_of, write_template
 from tests.ingest_helpers import MONTH, code, make_project, sheet_value
@@ -40,6 +40,20 @@ def test_sheets_headers_units_and_notes(project):
         if m.source == "sheet":
             assert m.code in notes
     assert "credit_code" in notes and "GB 32100-2015" in notes and "2019-07-01 至 2019-07-31" in notes
+
+
+def test_metric_notes_come_from_the_contract_templates(project):
+    _spec, _units, contract = load_params(project)
+    columns = contract.source("indicators")
+    per = columns.column("c1.i1.m1")  # 诚信典型数量, divided by the register's 法人企业数
+    assert per.note.endswith("（填原始数量，系统按法人企业数折算为个/万户法人企业）") and per.unit == "个"
+    assert columns.column("c2.i2.m1").note == columns.column("c2.i2.m1").metric.name
+    assert (columns.column("c2.i2.m1").unit, columns.column("c1.i5.m6").unit) == ("", "")  # ratio, yes/no
+    path = project.params / "sources.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("系统按{register}折算", "系统按{registre}折算"),
+                    encoding="utf-8")
+    with pytest.raises(SpecError, match=r"metric_notes\.per: .*is not a template"):
+        load_params(project)
 
 
 def validations(ws) -> dict[str, object]:

@@ -16,6 +16,8 @@ The year folder data/raw/YYYY/ holds the acceptance reviewers' scores (the annua
                                 doing well in December; reviewers 张三（示例）…, dates 9 Dec … 17 Jan
 Every row's 备注 says 示例数据. Magnitudes and cases come from params/demo.yaml; numpy's
 default_rng(seed) draws everything in a fixed order, so the same seed gives the same bytes.
+The file names, the notes sheet and the list types are those of params/demo.yaml (`files`,
+`notes_sheet`, `lists.types`), checked against the contract; yes/no words are the contract's.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from typing import Any
 import numpy as np
 import openpyxl
 
-from scoring.errors import CreditCountyError
+from scoring.errors import CreditCountyError, SpecError
 from scoring.ingest.cells import CODE_ALPHABET, make_code
 from scoring.ingest.contract import (
     ANNUAL_REVIEW_SOURCE,
@@ -107,8 +109,9 @@ def write_demo(project: Project, year: int = 2019, seed: int = DEFAULT_SEED, for
     spec, units, contract = load_params(project)
     existing = project.raw_months() + raw_years(project)
     if existing and not force:
-        raise CreditCountyError(f"{project.raw} already holds {', '.join(existing)}: the demo data (示例数据) is "
-                                "written only into an empty data/raw, so that real data is never overwritten")
+        raise CreditCountyError(f"{project.raw} already holds {', '.join(existing)}: the demo data "
+                                f"({contract.mark}) is written only into an empty data/raw, so that real data is "
+                                "never overwritten")
     real = [m for m in existing if not (project.raw / m / contract.marker_file).is_file()]
     if real:
         raise CreditCountyError(f"{project.raw}: {', '.join(real)} hold(s) real data (no {contract.marker_file}); "
@@ -127,6 +130,60 @@ def load_settings(project: Project) -> dict[str, Any]:
     return data
 
 
+@dataclass(frozen=True)
+class Names:
+    """The words the demo writes that the contract must recognise, from params/demo.yaml
+    (`lists.types`, `files`, `notes_sheet`) and params/sources.yaml (yes / no); checked
+    against the contract, so that what the demo writes is what the ingestion reads."""
+
+    black: str
+    watch: str
+    red: str
+    yes: str
+    no: str
+    files: dict[str, str]  # source key → file name; records: a template with {department}
+    notes_sheet: str
+
+    @classmethod
+    def of(cls, contract: Contract, settings: dict[str, Any]) -> Names:
+        where = f"params/{SETTINGS_FILE}"
+        problems: list[str] = []
+        records = contract.source(RECORDS_SOURCE)
+        types = dict((settings.get("lists") or {}).get("types") or {})
+        for role, counted in (("black", True), ("watch", True), ("red", False)):
+            value = types.get(role)
+            if value not in records.column("list_type").values or (value in records.counted) != counted:
+                problems.append(f"{where}: lists.types.{role} = {value!r} must be a list type of params/sources.yaml "
+                                f"records.list_type ({'、'.join(records.column('list_type').values)}) that is "
+                                f"{'' if counted else 'not '}in records.counted ({'、'.join(records.counted)})")
+        flags = contract.source(INDICATOR_SOURCE).flag_values
+        words = {v: next((k for k, n in flags.items() if n == v and not k.isdigit()), None) for v in (1, 0)}
+        if words[1] is None or words[0] is None:
+            problems.append(f"params/sources.yaml: indicators.flag_values needs a word worth 1 and one worth 0 "
+                            f"(has {flags})")
+        files = {str(k): str(v) for k, v in (settings.get("files") or {}).items()}
+        departments = list(settings.get("departments") or {})
+        for key in (REGISTER_SOURCE, INDICATOR_SOURCE, RECORDS_SOURCE, REVIEW_SOURCE):
+            name = files.get(key)
+            names = [name.format(department=d) for d in departments] if key == RECORDS_SOURCE and name else [name]
+            for n in names:
+                stem, dot, ext = (n or "").rpartition(".")
+                found = contract.source_for_file(stem) if dot else None
+                if found is None or found.key != key or f".{ext.lower()}" not in contract.data_extensions:
+                    problems.append(f"{where}: files.{key} = {name!r} must be a file name that params/sources.yaml "
+                                    f"reads as {key} ({' or '.join(contract.source(key).files)}, with one of "
+                                    f"{', '.join(contract.data_extensions)})")
+        notes_sheet = str(settings.get("notes_sheet") or "")
+        if not contract.is_notes_sheet(notes_sheet):
+            problems.append(f"{where}: notes_sheet = {notes_sheet!r} must be one of params/sources.yaml's "
+                            f"files.notes_sheets ({'、'.join(contract.notes_sheets)})")
+        if problems:
+            raise SpecError(f"{where} does not fit the data contract:\n  " + "\n  ".join(problems),
+                            problems=problems)
+        return cls(black=str(types["black"]), watch=str(types["watch"]), red=str(types["red"]),
+                   yes=str(words[1]), no=str(words[0]), files=files, notes_sheet=notes_sheet)
+
+
 # --------------------------------------------------------------------------- generation
 
 
@@ -137,6 +194,7 @@ class Generator:
                  seed: int) -> None:
         self.spec, self.units, self.contract, self.s = spec, units, contract, settings
         self.year, self.seed = year, seed
+        self.names = Names.of(contract, settings)
         self.rng = np.random.default_rng(seed)
         self.codes: set[str] = set()
         self.plans = self._plans()
@@ -210,9 +268,10 @@ class Generator:
             for _ in range(stock):
                 self.entities.append(self._entity(p.unit.code, self._list_type(), self._day(first, before)))
             for _ in range(int(self.rng.poisson(self._uniform(li["red_per_1000"]) * per_1000))):
-                self.entities.append(self._entity(p.unit.code, "红名单", self._day(first, before), red=True))
+                self.entities.append(self._entity(p.unit.code, self.names.red, self._day(first, before),
+                                                  red=True))
             if k == 0:  # one long-listed entity whose name is outside GBK (its file is GB18030)
-                self.entities.append(self._entity(p.unit.code, "黑名单", self._day(first, before), rare=True,
+                self.entities.append(self._entity(p.unit.code, self.names.black, self._day(first, before), rare=True,
                                                   department=list(self.s["departments"])[-1]))
         base_entries = [self._uniform(li["entries_per_1000_per_month"]) for _ in self.plans]
         base_exit = [self._uniform(li["exit_probability_per_month"]) for _ in self.plans]
@@ -221,7 +280,8 @@ class Generator:
             for e in self.entities:
                 if e.exit is None and e.entry < start and not e.keep:
                     p = self.plans[self.units.codes.index(e.unit)]
-                    chance = (0.2 if e.list_type == "红名单" else 1.0) * base_exit[self.units.codes.index(e.unit)]
+                    chance = ((0.2 if e.list_type == self.names.red else 1.0)
+                              * base_exit[self.units.codes.index(e.unit)])
                     if self.rng.random() < chance * (0.5 + p.quality[m - 1]):
                         e.exit = self._day(start, end)
             for k, p in enumerate(self.plans):
@@ -232,10 +292,11 @@ class Generator:
                         e.exit = self._day(e.entry, end)
                     self.entities.append(e)
                 for _ in range(int(self.rng.poisson(li["red_entries_per_1000_per_month"] * per_1000))):
-                    self.entities.append(self._entity(p.unit.code, "红名单", self._day(start, end), red=True))
+                    self.entities.append(self._entity(p.unit.code, self.names.red, self._day(start, end),
+                                                      red=True))
 
     def _list_type(self) -> str:
-        return "重点关注名单" if self.rng.random() < self.s["lists"]["watch_share"] else "黑名单"
+        return self.names.watch if self.rng.random() < self.s["lists"]["watch_share"] else self.names.black
 
     def records_of(self, month: str) -> list[Entity]:
         """The entities listed at any time during the month, as that month's file reports them."""
@@ -262,7 +323,8 @@ class Generator:
         setting = self.s["metrics"].get(metric.code, {})
         z = float(np.clip(q + self.rng.normal(0, self.s["metric_noise"]), 0, 1))
         if col.type == "flag":
-            return "是" if z > (setting.get("threshold", 0.4) if isinstance(setting, dict) else 0.4) else "否"
+            threshold = setting.get("threshold", 0.4) if isinstance(setting, dict) else 0.4
+            return self.names.yes if z > threshold else self.names.no
         if metric.method == "zero_tolerance":
             return 0
         if metric.method == "deduction":
@@ -355,7 +417,8 @@ def _apply_cases(g: Generator, sheets: dict[int, dict[str, dict[str, Any]]],
     for _ in range(int(cases["missing_cells"])):
         m, u, c = (int(g.rng.integers(1, 13)), g.units.codes[int(g.rng.integers(0, len(g.units.codes)))],
                    sheet_metrics[int(g.rng.integers(0, len(sheet_metrics)))])
-        sheets[m][u][c] = None
+        if any(values[c] is not None for v, values in sheets[m].items() if v != u):
+            sheets[m][u][c] = None  # never the last reported cell: an all-empty column is refused
     for _ in range(int(cases["missing_reviews"])):
         m = int(g.rng.integers(1, 13))
         reviews[m].pop(int(g.rng.integers(0, len(reviews[m]))))
@@ -438,22 +501,25 @@ def _month_files(g: Generator, month: str, m: int, sheet: dict[str, dict[str, An
     def text_rows(key: str, rows: list[dict[str, Any]]) -> list[list[Any]]:
         return [[_text(v) for v in r] for r in _rows(src[key], rows)]
 
-    files["单位基础数据.csv"] = _csv(headers(REGISTER_SOURCE), text_rows(REGISTER_SOURCE, tables[REGISTER_SOURCE]),
-                                 "utf-8-sig" if m % 2 == 0 else "utf-8")
+    names = g.names.files
+    files[names[REGISTER_SOURCE]] = _csv(headers(REGISTER_SOURCE), text_rows(REGISTER_SOURCE, tables[REGISTER_SOURCE]),
+                                         "utf-8-sig" if m % 2 == 0 else "utf-8")
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = src[INDICATOR_SOURCE].sheets[0]
     ws.append(headers(INDICATOR_SOURCE))
     for row in _rows(src[INDICATOR_SOURCE], tables[INDICATOR_SOURCE]):
         ws.append(row)
-    wb.create_sheet("说明").append([g.s["note"]])
-    files["指标填报.xlsx"] = workbook_bytes(wb)
+    wb.create_sheet(g.names.notes_sheet).append([g.s["note"]])
+    files[names[INDICATOR_SOURCE]] = workbook_bytes(wb)
     departments = list(g.s["departments"])
     for k, department in enumerate(departments):
         rows = [r for r in tables[RECORDS_SOURCE] if r["_department"] == department]
         encoding = "gbk" if k == 0 else ("gb18030" if m % 2 == 0 else "utf-8-sig")
-        files[f"名单记录-{department}.csv"] = _csv(headers(RECORDS_SOURCE), text_rows(RECORDS_SOURCE, rows), encoding)
-    files["评审打分.csv"] = _csv(headers(REVIEW_SOURCE), text_rows(REVIEW_SOURCE, tables[REVIEW_SOURCE]), "utf-8")
+        files[names[RECORDS_SOURCE].format(department=department)] = _csv(
+            headers(RECORDS_SOURCE), text_rows(RECORDS_SOURCE, rows), encoding)
+    files[names[REVIEW_SOURCE]] = _csv(headers(REVIEW_SOURCE), text_rows(REVIEW_SOURCE, tables[REVIEW_SOURCE]),
+                                       "utf-8")
     return files
 
 
@@ -476,5 +542,5 @@ def _filled_template(g: Generator, month: str, tables: dict[str, list[dict[str, 
         for r, row in enumerate(rows, start=2):
             for name, i in columns.items():
                 ws.cell(r, i).value = row.get(name)
-    wb.create_sheet("说明").append([g.s["note"]])
+    wb.create_sheet(g.names.notes_sheet).append([g.s["note"]])
     return workbook_bytes(wb)

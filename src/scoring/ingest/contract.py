@@ -196,11 +196,13 @@ def metric_kind(rules: list[dict[str, Any]], metric: Metric) -> dict[str, Any]:
     return {"type": "number"}
 
 
-def sheet_unit(metric: Metric) -> str:
+def sheet_unit(metric: Metric, kind: str) -> str:
     """The unit of the figure typed in the sheet: for a `per` metric the count's unit
-    (个/万户法人企业 → 个), else the metric's unit; no unit for ratios and yes/no items."""
-    unit = metric.unit.split("/")[0] if metric.per else metric.unit
-    return "" if unit.startswith("比例") or unit == "是/否" else unit
+    (个/万户法人企业 → 个), else the metric's unit; none for ratios and yes/no items (`kind`:
+    the column's type by `metric_kinds`, which picks ratio and flag by the index's units and methods)."""
+    if kind in ("ratio", "flag"):
+        return ""
+    return metric.unit.split("/")[0] if metric.per else metric.unit
 
 
 def load_contract(path: str | Path, spec: IndexSpec) -> Contract:
@@ -217,12 +219,13 @@ def load_contract(path: str | Path, spec: IndexSpec) -> Contract:
         for c in (sources_raw.get(REGISTER_SOURCE) or {}).get("columns") or []
         if isinstance(c, dict) and c.get("type") == "count" and c.get("name")
     }
+    reviews_title = str((sources_raw.get(REVIEW_SOURCE) or {}).get("title") or REVIEW_SOURCE)
     sources: dict[str, SourceSpec] = {}
     for key, entry in sources_raw.items():
         if key not in SOURCE_KEYS:
             problems.append(f"{path}: sources.{key}: unknown source (known: {', '.join(SOURCE_KEYS)})")
             continue
-        sources[key] = _source(path, key, entry or {}, spec, problems, register_labels)
+        sources[key] = _source(path, key, entry or {}, spec, problems, register_labels, reviews_title=reviews_title)
     annual_raw = data.get("annual_sources") or {}
     if not isinstance(annual_raw, dict):
         problems.append(f"{path}: annual_sources must be a mapping of sources")
@@ -292,21 +295,52 @@ def _column(path: Path, where: str, entry: Any, problems: list[str]) -> ColumnSp
 
 
 def _metric_column(metric: Metric, rules: list[dict[str, Any]], overrides: dict[str, Any],
-                   register_labels: dict[str, str]) -> ColumnSpec:
+                   register_labels: dict[str, str], notes: dict[str, str]) -> ColumnSpec:
+    """A metric's column of the indicator sheet; its note is the contract's `metric_notes`
+    template (`per` for a metric divided by the register, else `plain`) filled in."""
     kind = {**metric_kind(rules, metric), **(overrides.get(metric.code) or {})}
-    note = metric.name
-    if metric.per:
-        register = register_labels.get(metric.per["register"], metric.per["register"])
-        note += f"（填原始数量，系统按{register}折算为{metric.unit}）"
+    register = register_labels.get(metric.per["register"], metric.per["register"]) if metric.per else ""
+    note = notes["per" if metric.per else "plain"].format(name=metric.name, short=metric.short, code=metric.code,
+                                                          unit=metric.unit, register=register)
+    kind_name = str(kind.get("type", "number"))
     return ColumnSpec(
-        name=metric.code, label=metric.short, type=str(kind.get("type", "number")), unit=sheet_unit(metric),
+        name=metric.code, label=metric.short, type=kind_name, unit=sheet_unit(metric, kind_name),
         required=True, empty_ok=True, aliases=(metric.code, metric.name), min=kind.get("min"),
         max=kind.get("max"), note=note, metric=metric,
     )
 
 
+METRIC_NOTE_FIELDS = ("name", "short", "code", "unit", "register")
+
+
+def _metric_notes(path: Path, where: str, entry: dict[str, Any], problems: list[str]) -> dict[str, str]:
+    """The `metric_notes` templates of the indicator sheet ({name}, {short}, {code}, {unit}, {register})."""
+    raw = entry.get("metric_notes")
+    notes = {"plain": "{name}", "per": "{name}"}
+    if not isinstance(raw, dict):
+        problems.append(f"{path}: {where}.metric_notes must be a mapping with plain and per "
+                        f"(templates with {', '.join('{' + f + '}' for f in METRIC_NOTE_FIELDS)})")
+        return notes
+    for key in notes:
+        text = raw.get(key)
+        if not isinstance(text, str) or not text:
+            problems.append(f"{path}: {where}.metric_notes.{key} must be text")
+            continue
+        try:
+            text.format(**dict.fromkeys(METRIC_NOTE_FIELDS, ""))
+        except (KeyError, IndexError, ValueError) as exc:
+            problems.append(f"{path}: {where}.metric_notes.{key}: {text!r} is not a template of "
+                            f"{', '.join('{' + f + '}' for f in METRIC_NOTE_FIELDS)} ({exc!r})")
+            continue
+        notes[key] = text
+    problems.extend(f"{path}: {where}.metric_notes.{key}: unknown (known: plain, per)" for key in raw
+                    if key not in notes)
+    return notes
+
+
 def _source(path: Path, key: str, entry: dict[str, Any], spec: IndexSpec, problems: list[str],
-            register_labels: dict[str, str], section: str = "sources") -> SourceSpec:
+            register_labels: dict[str, str], section: str = "sources", reviews_title: str = REVIEW_SOURCE,
+            ) -> SourceSpec:
     where = f"{section}.{key}"
     columns = [c for i, e in enumerate(entry.get("columns") or []) if (c := _column(path, f"{where}.columns[{i}]",
                                                                                      e, problems))]
@@ -315,6 +349,7 @@ def _source(path: Path, key: str, entry: dict[str, Any], spec: IndexSpec, proble
     if entry.get("metric_columns") == "sheet":
         rules = list(entry.get("metric_kinds") or [])
         overrides = dict(entry.get("overrides") or {})
+        notes = _metric_notes(path, where, entry, problems)
         codes = {m.code for m in spec.metrics()}
         problems.extend(f"{path}: {where}.overrides: {code!r} is not a metric of the index"
                         for code in overrides if code not in codes)
@@ -323,10 +358,10 @@ def _source(path: Path, key: str, entry: dict[str, Any], spec: IndexSpec, proble
                 problems.append(f"{path}: metric {m.code} is divided by register column {m.per['register']!r}, "
                                 f"which sources.register does not have (it has {sorted(register_labels)})")
             if m.source == "sheet":
-                metric_cols.append(_metric_column(m, rules, overrides, register_labels))
+                metric_cols.append(_metric_column(m, rules, overrides, register_labels, notes))
             else:
                 why = (f"is computed from the list records ({m.derive}), not typed in" if m.source == "records"
-                       else "comes from the reviewer scores (评审打分), not from this sheet")
+                       else f"comes from the reviewer scores ({reviews_title}), not from this sheet")
                 for text in (m.code, m.short, m.name):
                     for k in header_keys(text):
                         foreign.setdefault(k, f"{m.code} ({m.short}) {why}")

@@ -31,6 +31,7 @@ from scoring.ingest.contract import (
     REGISTER_SOURCE,
     REVIEW_SOURCE,
     Contract,
+    header_keys,
     index_metrics,
 )
 from scoring.ingest.derive import DERIVATIONS, list_facts, movements, per_register
@@ -126,6 +127,7 @@ def load_month(project: Project, month: str) -> MonthData:
             problems.extend(validate_table(table, ctx))
         problems.extend(validate_pool(source, found, ctx))
     problems.extend(_unscored_review_metrics(tables[REVIEW_SOURCE], ctx, label))
+    problems.extend(_blank_sheet_metrics(tables[INDICATOR_SOURCE]))
     if problems:
         lines = sorted_lines(problems)
         raise DataError(f"{label}: {len(lines)} problem(s) — nothing was written", problems=lines)
@@ -159,6 +161,30 @@ def _unscored_review_metrics(tables: list[Table], ctx: Context, label: str) -> l
                                   f"({m.short}) — every item scored by reviewers needs scores (a unit without a "
                                   "score is scored 0 and flagged missing, but the item cannot be absent)")
             for m in ctx.spec.metrics() if m.source == "review" and m.code not in scored]
+
+
+def _blank_sheet_metrics(tables: list[Table]) -> list[Problem]:
+    """A sheet metric whose column is there but empty for every unit is a metric nobody reported:
+    refused like a missing column (one empty cell is a unit that did not report: scored 0, flagged).
+    A sheet without data rows is left to the missing-unit check."""
+    out: list[Problem] = []
+    for t in tables:
+        source = t.raw.source
+        if not len(t.frame):
+            continue
+        for order, col in enumerate(source.columns):
+            if col.metric is None or col.name not in t.frame.columns or t.frame[col.name].notna().any():
+                continue
+            written = t.headers.get(col.name, col.header)
+            usual = {k for text in (col.name, col.header) for k in header_keys(text)}
+            headed = "" if set(header_keys(written)) & usual else f", headed {written!r}"
+            rows = f"rows {t.rows[0]}–{t.rows[-1]}" if len(t.rows) > 1 else f"row {t.rows[0]}"
+            out.append(Problem(t.raw.where, 1, order,
+                               f"{t.raw.where}: column {col.name!r} ({col.header}{headed}) is empty in every row "
+                               f"({rows}) — a metric nobody reported is refused like a missing "
+                               "column: every metric with source: sheet needs its figures (leave a cell empty only "
+                               "for a unit that did not report)"))
+    return out
 
 
 def _metric_values(spec: IndexSpec, units: Units, contract: Contract, typed: dict[str, pd.DataFrame],

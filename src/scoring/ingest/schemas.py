@@ -168,13 +168,14 @@ def cell_checks(col: ColumnSpec, source: SourceSpec, ctx: Context) -> list[pa.Ch
         checks.append(each(lambda v: ctx.unit_code(v) is not None,
                            f"not a unit of params/units.yaml; use one of: {names} (or its code)"))
     elif kind == "credit_code":
+        what = col.label  # the contract's name of the code (统一社会信用代码)
         checks += [
             each(cells.code_length_ok, lambda v, _r: f"has {len(cells.normalise_code(v) or '')} characters; "
-                                                     f"a 统一社会信用代码 has {cells.CODE_LENGTH}"),
+                                                     f"a {what} has {cells.CODE_LENGTH}"),
             each(cells.code_alphabet_ok, lambda v, _r: f"contains {', '.join(cells.forbidden_characters(v))}, "
-                                                       "not used in a 统一社会信用代码 (only 0–9 and A–H J–N P–R T U "
+                                                       f"not used in a {what} (only 0–9 and A–H J–N P–R T U "
                                                        "W–Y; never I O Z S V)"),
-            each(cells.code_region_ok, "characters 3–8 (the 行政区划码) must be digits"),
+            each(cells.code_region_ok, "characters 3–8 (the administrative division code) must be digits"),
             each(cells.code_check_ok, lambda v, _r: f"wrong check character: by GB 32100-2015 the 18th character "
                                                     f"of {(cells.normalise_code(v) or '')[:17]} is "
                                                     f"{cells.check_character((cells.normalise_code(v) or '')[:17])!r}"
@@ -189,8 +190,9 @@ def cell_checks(col: ColumnSpec, source: SourceSpec, ctx: Context) -> list[pa.Ch
         checks += _number_checks(col, each)
     elif kind == "flag":
         allowed = {cells.normalise(k) for k in source.flag_values}
+        meaning = ", ".join(f"{k} = {'yes' if v else 'no'}" for k, v in source.flag_values.items() if not k.isdigit())
         checks.append(each(lambda v: cells.normalise(v) in allowed,
-                           f"must be {' / '.join(source.flag_values)} (是 = yes, 否 = no)"))
+                           f"must be {' / '.join(source.flag_values)}" + (f" ({meaning})" if meaning else "")))
     elif kind == "metric":
         codes = ", ".join(f"{code} ({ctx.spec.label(code)})" for code in dict.fromkeys(ctx.review_metrics().values()))
         checks.append(each(lambda v: ctx.metric_code(v) is not None,
@@ -379,8 +381,8 @@ def pool_schema(source: SourceSpec, ctx: Context, describe_row: Callable[[int], 
             return pd.Series([c not in bad for c in code], index=frame.index)
 
         def describe_units(_v: Any, row: dict[str, Any]) -> str:
-            return (f"the same 统一社会信用代码 appears under {' and '.join(sorted(row['_code_units']))}: an entity "
-                    "belongs to one unit")
+            return (f"the same {source.column('credit_code').label} appears under "
+                    f"{' and '.join(sorted(row['_code_units']))}: an entity belongs to one unit")
 
         checks.append(ctx.check(one_unit, "credit_code", describe_units))
     return pa.DataFrameSchema(checks=checks)

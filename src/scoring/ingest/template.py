@@ -90,7 +90,7 @@ def build_template(spec: IndexSpec, units: Units, contract: Contract, month: str
     wb.properties.creator = "credit-county"
     wb.properties.title = f"{t.get('title', '')} {month}".strip()
     notes = wb.active
-    notes.title = str(t.get("notes_sheet", contract.notes_sheets[0] if contract.notes_sheets else "填表说明"))
+    notes.title = str(t.get("notes_sheet", contract.notes_sheets[0] if contract.notes_sheets else "notes"))
     for source in contract.sources.values():
         ws = wb.create_sheet(source.sheets[0])
         _source_sheet(ws, source, spec, units, contract, window)
