@@ -117,7 +117,7 @@ def rank_intervals(summary: pd.DataFrame, names: list[str], labels: dict[str, st
     ax.set_xticks(range(1, len(summary) + 1))
     ax.set_xlabel(labels["rank_axis"])
     ax.set_title(labels["intervals_title"], fontsize=11)
-    ax.legend(loc="lower right", fontsize=8, frameon=False)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=3, fontsize=8, frameon=False)
     return fig
 
 

@@ -522,7 +522,8 @@ class SensitivityReport:
         frame = pd.DataFrame({labels["factor"]: [spec.label(f) for f in mean["factor"]],
                               labels["S1"]: [number(v, 3) for v in mean["S1"]],
                               labels["ST"]: [number(v, 3) for v in mean["ST"]]})
-        return [display.Figure(fig), display.Table(frame)]
+        return [display.Heading(self.ctx.text["sections"]["sobol"], level=2), display.Figure(fig),
+                display.Table(frame)]
 
     def scenarios(self) -> list:
         labels = self.settings.labels["columns"]
@@ -531,7 +532,7 @@ class SensitivityReport:
                               labels["spearman"]: [number(v, 3) for v in f["spearman"]],
                               labels["mean_abs_shift"]: [number(v, 2) for v in f["mean_abs_shift"]],
                               labels["share_moved_gt2"]: [_percent(v) for v in f["share_moved_gt2"]]})
-        return [display.Table(frame)]
+        return [display.Heading(self.ctx.text["sections"]["scenarios"], level=2), display.Table(frame)]
 
     def remove_one_table(self) -> list:
         spec, labels = self.ctx.scored.spec, self.settings.labels["columns"]
@@ -543,7 +544,7 @@ class SensitivityReport:
                               cols["max_shift"]: top["size"].astype(int),
                               cols["unit_most_moved"]: [self._name(u) for u in top["unit"]],
                               labels["shift"]: [f"{int(v):+d}" for v in top["shift"]]})
-        return [display.Table(frame)]
+        return [display.Heading(self.ctx.text["sections"]["remove_one"], level=2), display.Table(frame)]
 
     def provenance(self) -> list:
         return provenance_section(self.ctx)
