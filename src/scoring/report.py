@@ -220,7 +220,8 @@ class UnitReport:
             cols["change"]: _signed(r["delta_total"], d),
             cols["rank"]: int(r["rank"]),
             cols["rank_change"]: _arrow(t, r["rank_change"]),
-            cols["tier_rank"]: f"{int(r['tier_rank'])}（{self.ctx.scored.units.tiers[r['tier']]}）",
+            cols["tier_rank"]: t.fill("item_tier_rank", rank=int(r["tier_rank"]),
+                                      tier=self.ctx.scored.units.tiers[r["tier"]]),
             cols["pass"]: t["values"]["pass_yes"] if r["pass"] else t["values"]["pass_no"],
         }])
         return [display.Table(frame)]
@@ -644,7 +645,8 @@ class ReviewReport:
         if len(decided):
             status = self.text["review"]["status"]
             paragraphs.append(t["register"].format(items=self.text.join(
-                [f"{self._name(r.unit)}（{status[r.status]}）" for r in decided.itertuples()])))
+                [self.text.fill("item_status", name=self._name(r.unit), status=status[r.status])
+                 for r in decided.itertuples()])))
         return [display.Heading(self.text["sections"]["summary"], level=2),
                 *[display.Paragraph(p) for p in paragraphs]]
 
