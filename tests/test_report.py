@@ -30,3 +30,14 @@ def test_stale_context_is_ignored(demo_project, tmp_path):
     weights.write_text("c1: 95\n", encoding="utf-8")
     shifted = report.load_month(demo_project.root, DEMO_MONTH, weights_file=str(weights), context_file=path)
     assert shifted.scored.spec.node("c1").points > fresh.scored.spec.node("c1").points
+
+
+def test_a_report_on_alternative_weights_says_so(demo_project, tmp_path):
+    weights = tmp_path / "weights.yaml"
+    weights.write_text("c1: 95\n", encoding="utf-8")
+    ctx = report.load_month(demo_project.root, DEMO_MONTH, weights_file=str(weights))
+    header = "".join(obj.html() for obj in report.CityReport(ctx).header())
+    assert "试算" in header and "weights.yaml" in header
+    plain = report.load_month(demo_project.root, DEMO_MONTH)
+    assert "试算" not in "".join(obj.html() for obj in report.CityReport(plain).header())
+    assert ctx.sensitivity is None  # published bands belong to the published index, never shown here

@@ -105,8 +105,9 @@ def load_month(root: str | Path | None, month: str, index_file: str | None = Non
         if saved.get("key") == _context_key(project, month, index_file, weights_file):
             return MonthContext(project, saved["scored"], text, saved["changes"], saved["synthetic"], sens)
     scored = history.score_history(project, month, index_file, weights_file)
+    alternative = " + ".join(str(f) for f in (index_file, weights_file) if f)
     return MonthContext(project, scored, text, history.changes(scored.summary, month),
-                        provenance.is_synthetic(project, month), sens)
+                        provenance.is_synthetic(project, month), sens, extras={"alternative": alternative})
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -138,6 +139,8 @@ def common_header(ctx: MonthContext, title: str, subtitle: str) -> list:
     """The 示例数据 banner when the data is synthetic. Title and subtitle are the renderer's
     title block (batch.Job.title / subtitle); in Jupyter they show as a plain heading."""
     out: list = [display.Banner(ctx.text.fill("synthetic"))] if ctx.synthetic else []
+    if ctx.extras.get("alternative"):
+        out.append(display.Note(ctx.text.fill("alternative", file=ctx.extras["alternative"]), kind="warning"))
     return out
 
 
