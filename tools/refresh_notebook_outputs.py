@@ -38,7 +38,7 @@ def main() -> int:
         os.environ["CREDIT_COUNTY_ROOT"] = str(project_root)
         for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
             nb = nbformat.read(path, as_version=4)
-            NotebookClient(nb, timeout=600, kernel_name="python3",
+            NotebookClient(nb, timeout=600, kernel_name="python3", record_timing=False,
                            resources={"metadata": {"path": str(path.parent)}}).execute()
             nbformat.write(nb, path)
             print(f"refreshed {path.relative_to(ROOT)}")
