@@ -189,3 +189,16 @@ def test_hostile_entity_names_are_shown_as_text_and_neutralised_in_csv(demo_proj
     html = "".join(obj.html() for obj in section)
     assert "=HYPERLINK(&quot;http://x&quot;,&quot;&lt;b&gt;y&lt;/b&gt;&quot;)" in html
     assert "'=HYPERLINK" not in html and "<b>y</b>" not in html
+
+
+def test_units_subset_is_refused_when_params_changed_since_publishing(built_month, tmp_path, capsys):
+    project = copy_project(tmp_path / "u")
+    shutil.copytree(built_month.raw, project.raw, dirs_exist_ok=True)
+    shutil.copytree(built_month.processed, project.processed, dirs_exist_ok=True)
+    shutil.copytree(built_month.output_month(DEMO_MONTH), project.output_month(DEMO_MONTH))
+    index = project.params / "index.yaml"
+    index.write_text(index.read_text(encoding="utf-8").replace("{floor: 0, target: 20}", "{floor: 0, target: 25}", 1),
+                     encoding="utf-8")
+    assert main(["--root", str(project.root), "bulletin", "--month", DEMO_MONTH, "--units", "lanshan",
+                 "--quiet"]) == 2
+    assert "run the bulletin for all units (omit --units)" in capsys.readouterr().err

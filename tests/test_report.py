@@ -41,3 +41,37 @@ def test_a_report_on_alternative_weights_says_so(demo_project, tmp_path):
     plain = report.load_month(demo_project.root, DEMO_MONTH)
     assert "试算" not in "".join(obj.html() for obj in report.CityReport(plain).header())
     assert ctx.sensitivity is None  # published bands belong to the published index, never shown here
+
+
+def test_a_context_file_others_could_have_written_is_not_unpickled(demo_project, tmp_path):
+    import os
+    import pickle
+
+    planted = tmp_path / "shared"
+    planted.mkdir()
+    planted.chmod(0o777)
+    marker = tmp_path / "unpickled"
+
+    class Planted:
+        def __reduce__(self):
+            return (open, (str(marker), "w"))  # runs on unpickling
+
+    path = planted / "context.pickle"
+    path.write_bytes(pickle.dumps(Planted()))
+    ctx = report.load_month(demo_project.root, DEMO_MONTH, context_file=path)  # ignored, scored afresh
+    assert ctx.scored.month == DEMO_MONTH
+    assert os.stat(planted).st_mode & 0o022
+    assert not marker.exists()
+
+
+def test_context_key_follows_the_contents_of_the_weights_file(demo_project, tmp_path):
+    weights = tmp_path / "weights.yaml"
+    weights.write_text("c1: 95\n", encoding="utf-8")
+    first = report.load_month(demo_project.root, DEMO_MONTH, weights_file=str(weights))
+    private = tmp_path / "private"
+    private.mkdir(mode=0o700)
+    path = report.save_context(first, private / "context.pickle", weights_file=str(weights))
+    weights.write_text("c1: 60\n", encoding="utf-8")
+    again = report.load_month(demo_project.root, DEMO_MONTH, weights_file=str(weights), context_file=path)
+    assert again.scored.spec.node("c1").points < first.scored.spec.node("c1").points
+    assert again.extras["alternative"]

@@ -13,6 +13,11 @@ from scoring.history import Scored
 WEAK_FRACTION = 0.6  # an indicator under 60% of its points is listed as a problem
 
 
+def is_weak(fraction: pd.Series) -> pd.Series:
+    """Under WEAK_FRACTION as printed (whole percentages): 59.6% prints as 60% and is not weak."""
+    return engine.shown(fraction * 100, 0) < WEAK_FRACTION * 100
+
+
 def indicator_level(scored: Scored) -> str:
     """The level just above metrics (indicators in the Linyi index)."""
     levels = scored.spec.levels
@@ -42,17 +47,21 @@ def indicator_table(scored: Scored, unit: str) -> pd.DataFrame:
     ind = ind.assign(city_median_fraction=ind["code"].map(city_median), percentile=percentile)
     mine = ind[ind["unit"] == unit].copy()
     mine["lost"] = mine["max_points"] - mine["points"]
-    mine["relative"] = mine["fraction"] - mine["city_median_fraction"]
+    # compared as printed (whole percentages), so that a listed difference is a visible one
+    shown_mine = engine.shown(mine["fraction"] * 100, 0)
+    mine["relative"] = (shown_mine - engine.shown(mine["city_median_fraction"] * 100, 0)) / 100
     cols = ["code", "parent", "points", "max_points", "lost", "fraction", "city_median_fraction",
             "relative", "percentile"]
     return mine[cols].sort_values(["lost", "code"], ascending=[False, True]).reset_index(drop=True)
 
 
 def strengths_and_weaknesses(scored: Scored, unit: str, n: int = 5) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Up to n indicators where the unit is furthest above the city median fraction (strengths,
-    relative > 0) and up to n furthest below it (weaknesses, relative < 0); either may be empty."""
+    """Up to n indicators where the unit is furthest above the city median fraction (strengths:
+    relative > 0 and not themselves weak) and up to n furthest below it (weaknesses, relative < 0);
+    either may be empty."""
     table = indicator_table(scored, unit)
-    above = table[table["relative"] > 1e-12].sort_values(["relative", "code"], ascending=[False, True])
+    above = table[(table["relative"] > 1e-12) & ~is_weak(table["fraction"])]
+    above = above.sort_values(["relative", "code"], ascending=[False, True])
     below = table[table["relative"] < -1e-12].sort_values(["relative", "code"], ascending=[True, True])
     return above.head(n).reset_index(drop=True), below.head(n).reset_index(drop=True)
 
@@ -66,7 +75,7 @@ def problems(scored: Scored, unit: str) -> pd.DataFrame:
     pts = scored.month_points()
     mine = pts[pts["unit"] == unit]
     level = indicator_level(scored)
-    weak = mine[(mine["level"] == level) & (mine["fraction"] < WEAK_FRACTION)]
+    weak = mine[(mine["level"] == level) & is_weak(mine["fraction"])]
     rows = [{"kind": "weak", "code": r.code, "value": r.fraction, "lost": r.max_points - r.points}
             for r in weak.sort_values("fraction").itertuples()]
     for flag, kind in ((engine.FLAG_ZERO_TOLERANCE, "zero_tolerance"), (engine.FLAG_MISSING, "missing")):

@@ -121,6 +121,9 @@ def build(project: Project, month: str | None = None, *, workers: int = 2, progr
         raise CreditCountyError(f"unknown unit codes {unknown}; known: {', '.join(all_units.codes)}")
 
     ensure_processed(project, month)
+    final = project.output_month(month)
+    if set(wanted) != set(all_units.codes) and final.exists():
+        _check_carry_over_is_current(project, month, final)
     metrics = read_metrics(project, month)
     points = engine.score(spec, all_units, metrics)
     summary = engine.summarise(spec, all_units, points)
@@ -128,7 +131,6 @@ def build(project: Project, month: str | None = None, *, workers: int = 2, progr
     month_label = text.month_label(month)
     names = {u.code: u.name for u in all_units.units}
 
-    final = project.output_month(month)
     failed_dir = final.parent / f"{month}.failed"
     result = BulletinResult(month=month, folder=final)
     with staged_dir(final) as stage:
@@ -140,7 +142,7 @@ def build(project: Project, month: str | None = None, *, workers: int = 2, progr
                                                                       seed=settings.seed),
                                   remove_one=sensitivity.remove_one(spec, all_units, values))
         provenance.write_record(stage / "provenance.json", provenance.record(project, month))
-        with tempfile.TemporaryDirectory(prefix="credit-county-") as scratch:
+        with tempfile.TemporaryDirectory(prefix=".context-", dir=project.outputs) as scratch:
             # Score the history once here rather than once in every notebook.
             context = Path(scratch) / "context.pickle"
             report.save_context(report.load_month(project.root, month), context)
@@ -166,6 +168,18 @@ def build(project: Project, month: str | None = None, *, workers: int = 2, progr
     if failed_dir.exists():
         shutil.rmtree(failed_dir)
     return result
+
+
+def _check_carry_over_is_current(project: Project, month: str, published: Path) -> None:
+    """With --units, the other units' published reports are carried over; refuse when they were
+    built from other params or data (they would disagree with the new scores and bulletin)."""
+    path = published / "provenance.json"
+    before = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    now = provenance.record(project, month)
+    if any(before.get(k) != now[k] for k in ("params_sha256", "history_sha256")):
+        raise CreditCountyError(f"{published} was built from other params or data than now: the other "
+                                "units' reports would disagree with this build — run the bulletin for all "
+                                "units (omit --units)")
 
 
 def _carry_over_units(published: Path, stage: Path, units: list[str]) -> list[str]:
@@ -205,6 +219,12 @@ def build_review(project: Project, year: int, *, progress: bool = True,
     text = load_report_text(project.params / "report.yaml")
     acceptance = f"{year}-{rules.acceptance_month:02d}"
     ensure_processed(project, acceptance)
+    decided = review.read_register(review.register_file(project))
+    later = sorted({int(y) for y in decided["year"] if int(y) > year})
+    if later:
+        raise CreditCountyError(f"{review.register_file(project)} already holds decisions for {later}, which "
+                                f"depend on {year}'s: re-run {year} only after removing those years' rows, "
+                                "then re-run them in order")
     outcome = review.evaluate(project, year)  # reads and checks the reviewers' file before anything runs
     final = project.outputs / str(year)
     failed_dir = final.parent / f"{year}.failed"

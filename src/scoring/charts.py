@@ -63,7 +63,7 @@ def trend_chart(trend: pd.DataFrame, pass_line: float, month_labels: list[str], 
     ax2.set_ylim(16.5, 0.5)
     ax2.spines[["top"]].set_visible(False)
     handles = ax.get_legend_handles_labels()[0] + ax2.get_legend_handles_labels()[0]
-    ax.legend(handles=handles, loc="lower left", fontsize=8, frameon=False, ncol=3)
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.12), fontsize=8, frameon=False, ncol=3)
     ax.set_title(labels["trend_title"], fontsize=11)
     return fig
 

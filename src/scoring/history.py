@@ -61,14 +61,17 @@ def score_history(project: Project, month: str, index_file: str | None = None,
     return Scored(spec, units, month, points, engine.summarise(spec, units, points))
 
 
-def changes(summary: pd.DataFrame, month: str) -> pd.DataFrame:
-    """Each unit's total and rank this month against the month before (NaN when there is none)."""
+def changes(summary: pd.DataFrame, month: str, decimals: int = 2) -> pd.DataFrame:
+    """Each unit's total and rank this month against the month before (NaN when there is none).
+    `delta_total` is the difference of the totals as printed (`decimals`), so that 较上月 always
+    equals the difference of the two printed totals."""
     now = summary[summary["month"] == month].set_index("unit")
     before = summary[summary["month"] == previous_month(month)].set_index("unit")
     out = now[["name", "tier", "total", "rank", "tier_rank", "pass"]].copy()
     out["prev_total"] = before["total"].reindex(out.index)
     out["prev_rank"] = before["rank"].reindex(out.index)
-    out["delta_total"] = out["total"] - out["prev_total"]
+    delta = engine.shown(out["total"], decimals) - engine.shown(out["prev_total"], decimals)
+    out["delta_total"] = delta.round(decimals)
     out["rank_change"] = out["prev_rank"] - out["rank"]
     return out.reset_index()
 

@@ -21,6 +21,21 @@ def params_hash(project: Project) -> str:
     return digest.hexdigest()
 
 
+def history_hash(project: Project, month: str) -> str:
+    """SHA-256 over the processed metrics of every month up to and including `month`: what a
+    month's reports depend on besides the params (trends and changes use the earlier months)."""
+    digest = hashlib.sha256()
+    for m in project.processed_months():
+        if m <= month:
+            digest.update(m.encode() + b"\0" + project.metrics_file(m).read_bytes())
+    return digest.hexdigest()
+
+
+def file_hash(path: str | Path | None) -> str | None:
+    """SHA-256 of a file's bytes (None for no file)."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest() if path else None
+
+
 def manifest(project: Project, month: str) -> dict[str, Any]:
     """data/processed/M/manifest.json (written by ingest), or {} when absent."""
     path = project.processed_month(month) / "manifest.json"
@@ -47,6 +62,7 @@ def record(project: Project, month: str, *, now: dt.datetime | None = None) -> d
         "inputs": inputs,
         "metrics_sha256": hashlib.sha256(metrics_file.read_bytes()).hexdigest() if metrics_file.is_file() else None,
         "params_sha256": params_hash(project),
+        "history_sha256": history_hash(project, month),
         "index_version": info.get("index_version"),
         "package_version": __version__,
         "python": platform.python_version(),

@@ -53,17 +53,23 @@ def find_project(root: str | Path | None) -> Project:
 
 
 def _context_key(project: Project, month: str, index_file: str | None, weights_file: str | None) -> dict:
-    """What a saved context depends on: the project, month, index and weights files, every params
-    file and every processed month up to `month` (hashes)."""
-    import hashlib
-
-    metrics = hashlib.sha256()
-    for m in project.processed_months():
-        if m <= month:
-            metrics.update(m.encode() + project.metrics_file(m).read_bytes())
-    files = [str(Path(f).resolve()) if f else None for f in (index_file, weights_file)]
+    """What a saved context depends on: the project, month, the contents of the index and weights
+    files, every params file and every processed month up to `month` (hashes)."""
+    files = [provenance.file_hash(f) for f in (index_file, weights_file)]
     return {"root": str(project.root), "month": month, "files": files,
-            "params": provenance.params_hash(project), "metrics": metrics.hexdigest()}
+            "params": provenance.params_hash(project), "metrics": provenance.history_hash(project, month)}
+
+
+def _private_file(path: Path) -> bool:
+    """True when `path` and its folder belong to this user and nobody else can write them:
+    a context file is unpickled, so it must not be one somebody else could have planted."""
+    if not hasattr(os, "getuid"):
+        return False
+    for p in (path, path.parent):
+        info = p.stat()
+        if info.st_uid != os.getuid() or info.st_mode & 0o022:
+            return False
+    return True
 
 
 def save_context(ctx: MonthContext, path: str | Path, index_file: str | None = None,
@@ -75,7 +81,7 @@ def save_context(ctx: MonthContext, path: str | Path, index_file: str | None = N
     from scoring.safeio import atomic_write_bytes
 
     payload = {"key": _context_key(ctx.project, ctx.month, index_file, weights_file),
-               "scored": ctx.scored, "changes": ctx.changes, "synthetic": ctx.synthetic}
+               "scored": ctx.scored, "changes": ctx.changes, "synthetic": ctx.synthetic, "extras": ctx.extras}
     return atomic_write_bytes(path, pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL))
 
 
@@ -89,24 +95,30 @@ def load_month(root: str | Path | None, month: str, index_file: str | None = Non
     `sensitivity_file`: a sensitivity.csv to show rank bands from (the bulletin passes the one
     it has just computed); by default outputs/YYYY-MM/sensitivity.csv when it exists.
     `context_file`: a context saved by `save_context` in the same run (the bulletin's speed-up);
-    it is used only when its key still matches the files, else the month is scored afresh.
+    it is used only when it is private to this user and its key still matches the files, else the
+    month is scored afresh. A `sensitivity_file` that no longer exists falls back to the published one;
+    no bands are shown for an alternative index or weights.
     """
     import pickle
 
     project = find_project(root)
     check_month(month)
     text = narrative.load_report_text(project.params / "report.yaml")
-    sens_path = Path(sensitivity_file) if sensitivity_file else project.output_month(month) / "sensitivity.csv"
-    if not sensitivity_file and (index_file or weights_file):
+    published_bands = project.output_month(month) / "sensitivity.csv"
+    sens_path = Path(sensitivity_file) if sensitivity_file else published_bands
+    if not sens_path.is_file():  # e.g. the build folder named in an executed notebook, since published
+        sens_path = published_bands
+    if index_file or weights_file:
         sens_path = Path("/nonexistent")  # published bands belong to params/index.yaml, not to this index
     sens = pd.read_csv(sens_path) if sens_path.is_file() else None
-    if context_file and Path(context_file).is_file():
+    if context_file and Path(context_file).is_file() and _private_file(Path(context_file)):
         saved = pickle.loads(Path(context_file).read_bytes())
         if saved.get("key") == _context_key(project, month, index_file, weights_file):
-            return MonthContext(project, saved["scored"], text, saved["changes"], saved["synthetic"], sens)
+            return MonthContext(project, saved["scored"], text, saved["changes"], saved["synthetic"], sens,
+                                extras=saved.get("extras", {}))
     scored = history.score_history(project, month, index_file, weights_file)
     alternative = " + ".join(str(f) for f in (index_file, weights_file) if f)
-    return MonthContext(project, scored, text, history.changes(scored.summary, month),
+    return MonthContext(project, scored, text, history.changes(scored.summary, month, scored.spec.display_decimals),
                         provenance.is_synthetic(project, month), sens, extras={"alternative": alternative})
 
 
@@ -493,7 +505,7 @@ class SensitivityReport:
         if ro["size"].max() > 0:
             r = ro.sort_values(["size", "unit"], ascending=[False, True]).iloc[0]
             out.append(self._fill("remove_one", indicator=spec.label(r["dropped"]), unit=self._name(r["unit"]),
-                                  shift=f"{int(r['shift']):+d}"))
+                                  shift=f"{int(r['shift']):+d}".replace("-", "−")))
         return [display.Heading(t["sections"]["summary"], level=2), *[display.Paragraph(x) for x in out]]
 
     def _mean_sobol(self) -> pd.DataFrame:
@@ -542,12 +554,15 @@ class SensitivityReport:
         spec, labels = self.ctx.scored.spec, self.settings.labels["columns"]
         cols = self.ctx.text["sensitivity"]["columns"]
         ro = self.remove_one.assign(size=self.remove_one["shift"].abs())
-        top = ro.sort_values(["size", "unit"], ascending=[False, True]).groupby("dropped", sort=False).head(1)
-        top = top.sort_values(["size", "dropped"], ascending=[False, True])
+        top = ro[ro["size"] > 0].sort_values(["size", "unit"], ascending=[False, True])
+        top = top.groupby("dropped", sort=False).head(1).sort_values(["size", "dropped"], ascending=[False, True])
+        if not len(top):
+            return [display.Heading(self.ctx.text["sections"]["remove_one"], level=2),
+                    display.Paragraph(self._fill("remove_one_none"))]
         frame = pd.DataFrame({labels["dropped"]: [spec.label(c) for c in top["dropped"]],
                               cols["max_shift"]: top["size"].astype(int),
                               cols["unit_most_moved"]: [self._name(u) for u in top["unit"]],
-                              labels["shift"]: [f"{int(v):+d}" for v in top["shift"]]})
+                              labels["shift"]: [f"{int(v):+d}".replace("-", "−") for v in top["shift"]]})
         return [display.Heading(self.ctx.text["sections"]["remove_one"], level=2), display.Table(frame)]
 
     def provenance(self) -> list:
@@ -576,7 +591,8 @@ def progress_section(ctx: MonthContext, unit: str | None = None) -> list:
     out = [display.Heading(p["title"], level=2)]
     if unit is not None:
         row = table.set_index("unit").loc[unit]
-        out.append(display.Paragraph(p["unit_sentence"].format(
+        key = "unit_sentence_passing" if row["needed"] <= 0 else "unit_sentence"
+        out.append(display.Paragraph(p[key].format(
             first=first, acceptance=acceptance, projected=number(row["projected"], d),
             verdict=p["reachable"] if row["on_track"] else p["unreachable"],
             pass_line=number(ctx.scored.spec.pass_line, 0),
