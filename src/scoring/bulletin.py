@@ -15,11 +15,11 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from scoring import batch, engine, provenance, report
+from scoring import batch, provenance, report
 from scoring.errors import BatchError, CreditCountyError
 from scoring.narrative import load_report_text
 from scoring.paths import Project, check_month
-from scoring.pipeline import load_spec, read_metrics
+from scoring.pipeline import load_spec, read_metrics, write_scores
 from scoring.safeio import atomic_write_text, staged_dir, write_csv
 
 CITY_NOTEBOOK = "city_bulletin.ipynb"
@@ -124,30 +124,25 @@ def build(project: Project, month: str | None = None, *, workers: int = 2, progr
     final = project.output_month(month)
     if set(wanted) != set(all_units.codes) and final.exists():
         _check_carry_over_is_current(project, month, final)
-    metrics = read_metrics(project, month)
-    points = engine.score(spec, all_units, metrics)
-    summary = engine.summarise(spec, all_units, points)
-    synthetic = provenance.is_synthetic(project, month)
+    context = report.load_month(project.root, month)  # the history, scored once for every notebook
+    values = sensitivity.month_values(read_metrics(project, month, (spec, all_units)), month)
+    synthetic = context.synthetic
     month_label = text.month_label(month)
     names = {u.code: u.name for u in all_units.units}
 
     failed_dir = final.parent / f"{month}.failed"
     result = BulletinResult(month=month, folder=final)
     with staged_dir(final) as stage:
-        write_csv(points, stage / "points.csv")
-        write_csv(summary.drop(columns="month"), stage / "scores.csv")
-        values = metrics.pivot(index="unit", columns="metric", values="value")
+        write_scores(context.scored.month_points(), context.scored.month_summary(), stage)
         mc = sensitivity.monte_carlo(spec, all_units, values, settings, seed=settings.seed)
         sensitivity.write_outputs(stage, mc, sobol=sensitivity.sobol(spec, all_units, values, settings,
                                                                       seed=settings.seed),
                                   remove_one=sensitivity.remove_one(spec, all_units, values))
         provenance.write_record(stage / "provenance.json", provenance.record(project, month))
         with tempfile.TemporaryDirectory(prefix=".context-", dir=project.outputs) as scratch:
-            # Score the history once here rather than once in every notebook.
-            context = Path(scratch) / "context.pickle"
-            report.save_context(report.load_month(project.root, month), context)
+            context_file = report.save_context(context, Path(scratch) / "context.pickle")
             jobs = _jobs(project, month, stage, wanted, names, synthetic, text["titles"], month_label,
-                         {"sensitivity_file": str(stage / "sensitivity.csv"), "context_file": str(context)})
+                         {"sensitivity_file": str(stage / "sensitivity.csv"), "context_file": str(context_file)})
             outcome = batch.run_batch(jobs, workers=workers, progress=progress, kernel_name=kernel_name)
         result.succeeded, result.failed = list(outcome.succeeded), dict(outcome.failed)
         carried = _carry_over_units(final, stage, [u for u in all_units.codes if u not in wanted])

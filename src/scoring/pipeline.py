@@ -71,7 +71,10 @@ def score_month(project: Project, month: str) -> Path:
     spec, units = load_spec(project)
     metrics = read_metrics(project, month)
     points = engine.score(spec, units, metrics)
-    summary = engine.summarise(spec, units, points)
-    out = project.output_month(month)
-    write_csv(points, out / "points.csv")
-    return write_csv(summary.drop(columns="month"), out / "scores.csv")
+    return write_scores(points, engine.summarise(spec, units, points), project.output_month(month))
+
+
+def write_scores(points: pd.DataFrame, summary: pd.DataFrame, folder: Path) -> Path:
+    """One month's points.csv (the tidy table) and scores.csv (one row per unit) into `folder`."""
+    write_csv(points, folder / "points.csv")
+    return write_csv(summary.drop(columns="month"), folder / "scores.csv")
