@@ -13,7 +13,7 @@ synthetic demo data of scoring.demo, months ingested up to --month; all untimed)
   after another, each through three command lines as an analyst would script them:
       papermill NB OUT.ipynb --cwd notebooks/ -p root ... -p month ... [-p unit ...] -p sensitivity_file ...
       jupyter nbconvert --to html --no-input OUT.ipynb
-      python -m scoring.render pdf OUT.ipynb OUT.pdf --title ... --subtitle ... [--synthetic]
+      python -m scoring.render.notebook pdf OUT.ipynb OUT.pdf --title ... --subtitle ... [--synthetic]
   (typst's PyPI package has no command line; scoring.render's is its one-shot converter). The plain
   side reads the sensitivity.csv the batch published: its sensitivity computation is not timed,
   which favours the plain side.
@@ -38,11 +38,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from scoring import batch, bulletin
 from scoring.demo import write_demo
 from scoring.errors import CreditCountyError
-from scoring.paths import Project
-from scoring.pipeline import load_spec
+from scoring.pipeline import batch, bulletin
+from scoring.pipeline.score import load_spec
+from scoring.project import Project
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent  # the venv's scripts: papermill, jupyter
@@ -108,7 +108,7 @@ def commands(job: batch.Job) -> dict[str, list[str]]:
         run += ["-p", key, value]
     html = [str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(job.executed),
             "--output-dir", str(job.html.parent), "--output", job.html.stem]
-    pdf = [sys.executable, "-m", "scoring.render", "pdf", str(job.executed), str(job.pdf),
+    pdf = [sys.executable, "-m", "scoring.render.notebook", "pdf", str(job.executed), str(job.pdf),
            "--title", job.title, "--subtitle", job.subtitle, *(["--synthetic"] if job.synthetic else [])]
     return {"papermill": run, "nbconvert": html, "pdf": pdf}
 
@@ -144,7 +144,7 @@ def missing_files(jobs: list[batch.Job]) -> list[str]:
 
 def differing_lines(a: Path, b: Path) -> set[str]:
     """Lines of the two executed notebooks' report outputs (text/plain) that differ, each cut at its ':'."""
-    from scoring import render
+    from scoring.render import notebook as render
 
     def lines(path: Path) -> list[str]:
         bundles = render.report_outputs(path, labels=render.DEFAULT_LABELS)
@@ -222,7 +222,7 @@ def main(argv: list[str] | None = None) -> int:
         ]
         rows += [(f"         {label}", steps[s], f"{steps[s] / n:6.2f} s/notebook")
                  for s, label in (("papermill", "papermill CLI"), ("nbconvert", "jupyter nbconvert --to html"),
-                                  ("pdf", "python -m scoring.render pdf"))]
+                                  ("pdf", "python -m scoring.render.notebook pdf"))]
         for label, seconds, note in rows:
             print(f"{label:<52} {seconds:8.1f} s   {note}")
         by_kind = {"city": ["bulletin"], "sensitivity": ["sensitivity"],

@@ -29,8 +29,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from scoring import engine, sensitivity
-from scoring.spec import IndexSpec, load_index, load_units, parse_index
+from scoring.analysis import sensitivity
+from scoring.engine import points as engine
+from scoring.index.spec import IndexSpec, load_index, load_units, parse_index
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -40,8 +41,8 @@ def demo_month(month: str = "2019-12") -> pd.DataFrame:
     in a scratch project: the same realistic month the bulletin shows."""
     from scoring.demo import write_demo
     from scoring.ingest import ingest_month
-    from scoring.paths import Project
-    from scoring.pipeline import read_metrics
+    from scoring.pipeline.score import read_metrics
+    from scoring.project import Project
 
     with tempfile.TemporaryDirectory() as tmp:
         project = Project(Path(tmp))

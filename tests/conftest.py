@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from scoring.paths import Project
+from scoring.project import Project
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_MONTH = "2019-12"
@@ -29,8 +29,8 @@ def copy_project(target: Path) -> Project:
 @pytest.fixture(scope="session")
 def demo_project(tmp_path_factory) -> Project:
     """A project with the demo data for 2019, every month ingested (no bulletin yet)."""
-    from scoring.bulletin import ensure_processed
     from scoring.demo import write_demo
+    from scoring.pipeline.bulletin import ensure_processed
 
     project = copy_project(tmp_path_factory.mktemp("demo"))
     write_demo(project)

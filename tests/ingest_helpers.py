@@ -11,9 +11,9 @@ from pathlib import Path
 
 import openpyxl
 
+from scoring.index.spec import load_index, load_units
 from scoring.ingest.contract import load_contract
-from scoring.paths import Project
-from scoring.spec import load_index, load_units
+from scoring.project import Project
 
 ROOT = Path(__file__).resolve().parents[1]
 MONTH = "2019-07"

@@ -7,8 +7,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from scoring import analysis, engine, history, narrative
-from scoring.spec import parse_index
+from scoring.analysis import history
+from scoring.analysis import profiles as analysis
+from scoring.engine import points as engine
+from scoring.index.spec import parse_index
+from scoring.report import narrative
 
 from .test_engine import TOY, TOY_UNITS, long
 

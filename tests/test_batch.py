@@ -12,8 +12,8 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 from papermill.exceptions import PapermillExecutionError
 from pypdf import PdfReader
 
-from scoring import batch
 from scoring.errors import BatchError, CreditCountyError
+from scoring.pipeline import batch
 
 KERNELSPEC = {"name": "python3", "display_name": "Python 3", "language": "python"}
 
@@ -21,7 +21,7 @@ TOY_BODY = """\
 import sys, warnings
 from IPython.display import display
 import matplotlib.pyplot as plt
-from scoring import display as d
+from scoring.render import display as d
 
 warnings.warn("LOG LINE MUST NOT SHOW")
 print("kernel python:", sys.executable)

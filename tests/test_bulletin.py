@@ -12,9 +12,9 @@ import pandas as pd
 import pytest
 from pypdf import PdfReader
 
-from scoring import engine
 from scoring.cli import main
-from scoring.pipeline import load_spec, read_metrics
+from scoring.engine import points as engine
+from scoring.pipeline.score import load_spec, read_metrics
 
 from .conftest import DEMO_MONTH, copy_project
 
@@ -171,7 +171,7 @@ def test_review_command_writes_the_acceptance_and_the_register(built_month, tmp_
 def test_hostile_entity_names_are_shown_as_text_and_neutralised_in_csv(demo_project, tmp_path):
     """A formula-like or markup-like entity name: neutralised in the processed CSV, shown verbatim
     (escaped) in the unit report."""
-    from scoring import report
+    from scoring.report import sections as report
     from scoring.safeio import neutralise_frame
 
     project = copy_project(tmp_path / "h")

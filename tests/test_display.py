@@ -20,8 +20,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader
 
-from scoring import display as d
-from scoring.fonts import typst_font_paths
+from scoring.render import display as d
+from scoring.render.fonts import typst_font_paths
 
 HOSTILE = ["<script>alert(1)</script>", '=HYPERLINK("x")', "#set page(width: 1cm)", "*bold*", "$x$", "@ref", "\\",
            "[a]_<b>", '"quoted" #"str"', "a\nb", "}{)(", "// not a comment", "/* nor this */"]
@@ -172,6 +172,6 @@ def test_heading_level_and_note_kind_are_checked():
 
 
 def test_banner_default_text_comes_from_labels():
-    from scoring.render import load_labels
+    from scoring.render.notebook import load_labels
 
     assert d.Banner().text == load_labels()["synthetic_header"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from scoring.spec import load_index
+from scoring.index.spec import load_index
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -26,7 +26,7 @@ def test_methodology_lists_every_metric_with_its_method_and_parameters():
 
 
 def test_methodology_names_every_method_of_the_catalogue():
-    from scoring.methods import CATALOGUE
+    from scoring.index.methods import CATALOGUE
 
     text = (ROOT / "docs" / "methodology.md").read_text(encoding="utf-8")
     for name in CATALOGUE:

@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 import yaml
 
-from scoring import engine
 from scoring.cli import main
+from scoring.engine import points as engine
 from scoring.errors import DataError, ScoringError
-from scoring.spec import Unit, Units, load_index, load_units, parse_index
+from scoring.index.spec import Unit, Units, load_index, load_units, parse_index
 
 ROOT = Path(__file__).resolve().parents[1]
 

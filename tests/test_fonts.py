@@ -14,7 +14,7 @@ import pytest
 import typst
 from matplotlib import font_manager
 
-from scoring import fonts
+from scoring.render import fonts
 
 
 def test_font_files_are_noto_only():

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from scoring.ingest import load_params
 from scoring.ingest.derive import DERIVATIONS
-from scoring.paths import Project
+from scoring.project import Project
 
 ROOT = Path(__file__).resolve().parents[1]
 

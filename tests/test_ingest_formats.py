@@ -76,7 +76,7 @@ def test_xlsx_sources_read_the_same(tmp_path, reference):
 def test_metric_codes_and_full_names_are_accepted_as_headers(tmp_path, reference):
     project = make_project(tmp_path)
     month = valid_month(project)
-    from scoring.spec import load_index
+    from scoring.index.spec import load_index
 
     spec = load_index(project.index_file)
     by_short = {m.short: m for m in spec.metrics()}

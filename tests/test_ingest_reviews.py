@@ -8,13 +8,13 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from scoring import review
+from scoring.analysis import acceptance as review
 from scoring.demo import write_demo
 from scoring.errors import DataError, SpecError
+from scoring.index.spec import load_index, load_units
 from scoring.ingest import load_month, load_params
 from scoring.ingest.contract import load_contract
 from scoring.ingest.reviews import REVIEW_COLUMNS, read_reviews
-from scoring.spec import load_index, load_units
 from tests.ingest_helpers import ROOT, csv_bytes, make_project, tree_bytes, valid_month, write_month, write_xlsx
 
 YEAR = 2019

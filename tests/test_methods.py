@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scoring import methods
 from scoring.errors import ScoringError
+from scoring.index import methods
 
 UNITS = ["a", "b", "c", "d"]
 

@@ -16,9 +16,10 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 from pypdf import PdfReader
 
-from scoring import display as d
-from scoring import render
 from scoring.errors import CreditCountyError, SpecError
+from scoring.render import display as d
+from scoring.render import labels as render_labels
+from scoring.render import notebook as render
 
 HOSTILE = ["<script>alert(1)</script>", '=HYPERLINK("x")', "#set page(width: 1cm)", "*bold*", "$x$", "@ref", "\\"]
 A4 = (595.28, 841.89)
@@ -99,7 +100,7 @@ def test_html_hides_code_streams_and_markdown_cells_and_shows_errors(built):
 
 
 def test_html_marks_synthetic_data(notebook, built):
-    labels = render.load_labels()
+    labels = render_labels.load_labels()
     _, page, _ = built
     assert labels["synthetic_header"] in page and 'class="watermark"' in page
     plain = render.html_document(notebook, title=TITLE)
@@ -136,7 +137,7 @@ def test_pdf_has_chinese_text_and_embeds_only_noto_fonts(built):
 
 
 def test_pdf_marks_every_page_when_synthetic_and_numbers_pages(notebook, built):
-    labels = render.load_labels()
+    labels = render_labels.load_labels()
     _, _, pdf = built
     pages = pdf_pages(pdf)
     for i, text in enumerate(pages, start=1):
@@ -152,7 +153,7 @@ def test_pdf_shows_errors_but_not_streams_or_markdown_cells(built):
     _, _, pdf = built
     text = "".join(pdf_pages(pdf))
     assert "MUST NOT SHOW" not in text and "开发说明" not in text
-    assert render.load_labels()["error_title"] in text and "ValueError: 数据缺失 <lanshan>" in text
+    assert render_labels.load_labels()["error_title"] in text and "ValueError: 数据缺失 <lanshan>" in text
     assert "补充说明" in text and "<b>标签</b>" in text and "纯文本结果 42" in text
 
 
@@ -235,27 +236,27 @@ def test_a_broken_typst_fragment_is_a_clear_error():
 
 def test_labels_come_from_the_project_file_with_defaults_only_when_it_is_missing(tmp_path, monkeypatch):
     monkeypatch.delenv("CREDIT_COUNTY_ROOT", raising=False)
-    assert render.load_labels(tmp_path / "missing.yaml") == render.DEFAULT_LABELS
+    assert render_labels.load_labels(tmp_path / "missing.yaml") == render_labels.DEFAULT_LABELS
     (tmp_path / "params").mkdir()
     (tmp_path / "params" / "index.yaml").write_text("{}\n", encoding="utf-8")
-    assert render.load_labels(start=tmp_path / "notebooks") == render.DEFAULT_LABELS  # no labels.yaml yet
+    assert render_labels.load_labels(start=tmp_path / "notebooks") == render_labels.DEFAULT_LABELS  # no labels.yaml yet
     labels = tmp_path / "params" / "labels.yaml"
     labels.write_text("other: 1\n", encoding="utf-8")
     with pytest.raises(SpecError) as err:
-        render.load_labels(start=tmp_path)
-    assert len(err.value.problems) == len(render.DEFAULT_LABELS)
+        render_labels.load_labels(start=tmp_path)
+    assert len(err.value.problems) == len(render_labels.DEFAULT_LABELS)
     labels.write_text("render:\n  page_number: 第{page}页\n  watermark: 样例\n", encoding="utf-8")
     with pytest.raises(SpecError, match="missing or wrong") as err:
-        render.load_labels(start=tmp_path)
+        render_labels.load_labels(start=tmp_path)
     assert any("{total}" in p for p in err.value.problems) and any("error_title" in p for p in err.value.problems)
     monkeypatch.chdir(tmp_path)
-    labels.write_text("render:\n" + "".join(f"  {k}: 'X{v}'\n" for k, v in render.DEFAULT_LABELS.items()),
+    labels.write_text("render:\n" + "".join(f"  {k}: 'X{v}'\n" for k, v in render_labels.DEFAULT_LABELS.items()),
                       encoding="utf-8")
-    assert render.load_labels()["watermark"] == "X示例数据"
+    assert render_labels.load_labels()["watermark"] == "X示例数据"
 
 
 def test_the_projects_labels_file_has_every_render_label():
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[1]
-    assert set(render.load_labels(root / "params" / "labels.yaml")) >= set(render.DEFAULT_LABELS)
+    assert set(render_labels.load_labels(root / "params" / "labels.yaml")) >= set(render_labels.DEFAULT_LABELS)

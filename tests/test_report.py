@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from scoring import report
+from scoring.report import sections as report
 
 from .conftest import DEMO_MONTH
 

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from scoring import review
+from scoring.analysis import acceptance as review
 from scoring.errors import SpecError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -109,7 +109,7 @@ def test_register_across_two_years():
     ({"vetoes": [{"metric": "nope", "max_value": 0, "reason": "x"}]}, "metric 'nope' is not in the index"),
 ])
 def test_rules_refused_with_a_clear_message(tmp_path, change, fragment):
-    from scoring.spec import load_index
+    from scoring.index.spec import load_index
 
     data = yaml.safe_load((ROOT / "params" / "review.yaml").read_text(encoding="utf-8"))
     data.update(change)
@@ -121,15 +121,16 @@ def test_rules_refused_with_a_clear_message(tmp_path, change, fragment):
 
 
 def test_project_rules_load():
-    from scoring.spec import load_index
+    from scoring.index.spec import load_index
 
     r = review.load_rules(ROOT / "params" / "review.yaml", load_index(ROOT / "params" / "index.yaml"))
     assert r.weights == {"platform": 0.6, "onsite": 0.25, "offsite": 0.15}
 
 
 def test_creation_progress_projects_the_trend_within_the_scale():
-    from scoring import engine, history
-    from scoring.spec import parse_index
+    from scoring.analysis import history
+    from scoring.engine import points as engine
+    from scoring.index.spec import parse_index
 
     from .test_engine import TOY, TOY_UNITS, long
 

@@ -11,9 +11,10 @@ import pandas as pd
 import pytest
 from scipy.special import ndtr
 
-from scoring import engine, sensitivity
+from scoring.analysis import sensitivity
+from scoring.engine import points as engine
 from scoring.errors import DataError, SpecError
-from scoring.spec import IndexSpec, Unit, Units, load_index, load_units, parse_index
+from scoring.index.spec import IndexSpec, Unit, Units, load_index, load_units, parse_index
 
 ROOT = Path(__file__).resolve().parents[1]
 

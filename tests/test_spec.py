@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from scoring.errors import SpecError
-from scoring.spec import load_index, load_units, parse_index
+from scoring.index.spec import load_index, load_units, parse_index
 
 ROOT = Path(__file__).resolve().parents[1]
 INDEX = ROOT / "params" / "index.yaml"

@@ -38,7 +38,7 @@ context_file = None  # the month already scored by the bulletin in the same run,
 UNIT = notebook(
     "# 县区月度报告\n\nThin notebook: every number comes from `scoring` (see `src/scoring/report.py`).",
     COMMON + 'unit = "lanshan"  # a unit code from params/units.yaml\n',
-    "from IPython.display import display\n\nfrom scoring import report\n\n"
+    "from IPython.display import display\n\nfrom scoring.report import sections as report\n\n"
     "ctx = report.load_month(root, month, index_file, sensitivity_file, weights_file, context_file)\n"
     "unit_report = report.UnitReport(ctx, unit)",
     ["unit_report.header()", "unit_report.key_figures()", "unit_report.narrative()", "unit_report.categories()",
@@ -49,7 +49,7 @@ UNIT = notebook(
 CITY = notebook(
     "# 全市月度通报\n\nThin notebook: every number comes from `scoring` (see `src/scoring/report.py`).",
     COMMON,
-    "from IPython.display import display\n\nfrom scoring import report\n\n"
+    "from IPython.display import display\n\nfrom scoring.report import sections as report\n\n"
     "ctx = report.load_month(root, month, index_file, sensitivity_file, weights_file, context_file)\n"
     "city = report.CityReport(ctx)",
     ["city.header()", "city.narrative()", "city.ranking()", "city.heatmap()", "city.distribution()",
@@ -61,7 +61,7 @@ SENSITIVITY = notebook(
     COMMON + "draws = None  # Monte Carlo draws per scenario family (None: params/sensitivity.yaml)\n"
     "weight_range = None  # ± share of each weight, e.g. 0.25 (None: params/sensitivity.yaml)\n"
     "seed = None  # random seed (None: params/sensitivity.yaml)\n",
-    "from IPython.display import display\n\nfrom scoring import report\n\n"
+    "from IPython.display import display\n\nfrom scoring.report import sections as report\n\n"
     "ctx = report.load_month(root, month, index_file, sensitivity_file, weights_file, context_file)\n"
     "analysis = report.SensitivityReport(ctx, draws=draws, weight_range=weight_range, seed=seed)",
     ["analysis.header()", "analysis.narrative()", "analysis.intervals()", "analysis.sobol_chart()",
@@ -73,7 +73,7 @@ REVIEW = notebook(
     "# Parameters: papermill injects a cell below this one for each run.\n"
     "root = None  # project folder (None: $CREDIT_COUNTY_ROOT, else the folder above notebooks/)\n"
     "year = 2019  # the acceptance year\n",
-    "from IPython.display import display\n\nfrom scoring import report\n\n"
+    "from IPython.display import display\n\nfrom scoring.report import sections as report\n\n"
     "acceptance = report.ReviewReport.load(root, year)",
     ["acceptance.header()", "acceptance.narrative()", "acceptance.results()", "acceptance.reviewers()",
      "acceptance.register()", "acceptance.provenance()"],

@@ -23,9 +23,9 @@ MONTH = "2019-12"
 
 
 def main() -> int:
-    from scoring.bulletin import build
     from scoring.demo import write_demo
-    from scoring.paths import Project
+    from scoring.pipeline.bulletin import build
+    from scoring.project import Project
 
     with tempfile.TemporaryDirectory() as tmp:
         project_root = Path(tmp) / "demo"

@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 
 from scoring import __version__
 from scoring.errors import BatchError, CreditCountyError
-from scoring.paths import Project
+from scoring.project import Project
 
 Command = Callable[[argparse.Namespace, Project], int]
 COMMANDS: dict[str, Command] = {}
@@ -38,7 +38,7 @@ def command(name: str) -> Callable[[Command], Command]:
 
 @command("index")
 def _index(args: argparse.Namespace, project: Project) -> int:
-    from scoring.pipeline import index_tree, load_spec
+    from scoring.pipeline.score import index_tree, load_spec
 
     spec, _units = load_spec(project)
     tree = index_tree(spec)
@@ -56,7 +56,7 @@ def _index(args: argparse.Namespace, project: Project) -> int:
 
 @command("score")
 def _score(args: argparse.Namespace, project: Project) -> int:
-    from scoring.pipeline import score_month
+    from scoring.pipeline.score import score_month
 
     path = score_month(project, args.month)
     print(f"wrote {path}")
@@ -90,8 +90,8 @@ def _demo(args: argparse.Namespace, project: Project) -> int:
 
 @command("bulletin")
 def _bulletin(args: argparse.Namespace, project: Project) -> int:
-    from scoring.bulletin import build, latest_month
     from scoring.demo import write_demo
+    from scoring.pipeline.bulletin import build, latest_month
 
     if args.month is None and not project.raw_months() and not project.processed_months():
         print(f"{project.raw} is empty: writing the synthetic demo data (示例数据) first")
@@ -105,7 +105,7 @@ def _bulletin(args: argparse.Namespace, project: Project) -> int:
 
 @command("review")
 def _review(args: argparse.Namespace, project: Project) -> int:
-    from scoring.bulletin import build_review
+    from scoring.pipeline.bulletin import build_review
 
     result = build_review(project, args.year, progress=not args.quiet)
     print(f"{args.year}: acceptance report in {result.folder}; titles register {project.root / 'data' / 'titles.csv'}")

@@ -32,7 +32,9 @@ from typing import Any
 import numpy as np
 import openpyxl
 
+from scoring.config import read_yaml
 from scoring.errors import CreditCountyError, SpecError
+from scoring.index.spec import IndexSpec, Metric, Unit, Units
 from scoring.ingest.cells import CODE_ALPHABET, make_code
 from scoring.ingest.contract import (
     ANNUAL_REVIEW_SOURCE,
@@ -47,9 +49,8 @@ from scoring.ingest.contract import (
 from scoring.ingest.derive import month_bounds
 from scoring.ingest.process import load_params
 from scoring.ingest.template import build_template, workbook_bytes
-from scoring.paths import MONTH_PATTERN, Project
+from scoring.project import MONTH_PATTERN, Project
 from scoring.safeio import staged_dir
-from scoring.spec import IndexSpec, Metric, Unit, Units, read_yaml
 
 DEFAULT_SEED = 20190601
 SETTINGS_FILE = "demo.yaml"

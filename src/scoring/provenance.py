@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from scoring import __version__
-from scoring.paths import Project
+from scoring.project import Project
 
 
 def params_hash(project: Project) -> str:

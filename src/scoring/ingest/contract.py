@@ -18,8 +18,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from scoring.config import read_yaml
 from scoring.errors import SpecError
-from scoring.spec import IndexSpec, Metric, read_yaml
+from scoring.index.spec import IndexSpec, Metric
 
 TYPES = ("unit", "text", "credit_code", "choice", "date", "count", "number", "ratio", "flag", "metric")
 MONTH_WINDOWS = ("until_month_end", "in_month", "in_month_or_next")  # dates of a month folder's sources

@@ -24,6 +24,7 @@ import pandas as pd
 
 from scoring import __version__
 from scoring.errors import DataError, SpecError
+from scoring.index.spec import IndexSpec, Units, load_index, load_units
 from scoring.ingest import contract as contract_mod
 from scoring.ingest.contract import (
     INDICATOR_SOURCE,
@@ -47,9 +48,8 @@ from scoring.ingest.schemas import (
     validate_pool,
     validate_table,
 )
-from scoring.paths import Project, check_month
+from scoring.project import Project, check_month
 from scoring.safeio import atomic_write_text, staged_dir, write_csv
-from scoring.spec import IndexSpec, Units, load_index, load_units
 
 SOURCES_FILE = "sources.yaml"
 ENTRY_COLUMNS = ["credit_code", "entity", "unit", "list_type", "domain", "entry_date", "exit_date", "violations",

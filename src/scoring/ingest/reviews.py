@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from scoring.errors import DataError
+from scoring.index.spec import Units
 from scoring.ingest.contract import ANNUAL_REVIEW_SOURCE
 from scoring.ingest.process import load_params
 from scoring.ingest.readers import read_file
@@ -31,8 +32,7 @@ from scoring.ingest.schemas import (
     validate_pool,
     validate_table,
 )
-from scoring.paths import Project
-from scoring.spec import Units
+from scoring.project import Project
 
 REVIEW_COLUMNS = ["unit", "onsite", "offsite", "onsite_reviewer", "offsite_reviewer", "review_date"]
 

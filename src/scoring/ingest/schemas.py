@@ -23,11 +23,11 @@ import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
 from scoring.errors import SpecError
+from scoring.index.spec import IndexSpec, Units
 from scoring.ingest import cells
 from scoring.ingest.contract import MONTH_WINDOWS, YEAR_WINDOWS, ColumnSpec, SourceSpec, header_keys
 from scoring.ingest.derive import month_bounds
 from scoring.ingest.readers import RawTable
-from scoring.spec import IndexSpec, Units
 
 Describe = Callable[[Any, dict[str, Any]], str]  # (value, row as dict) → the rule as told to the user
 

@@ -23,12 +23,12 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from scoring.errors import CreditCountyError
+from scoring.index.spec import IndexSpec, Units
 from scoring.ingest.contract import REVIEW_SOURCE, ColumnSpec, Contract, SourceSpec
 from scoring.ingest.process import load_params
 from scoring.ingest.schemas import MonthWindow
-from scoring.paths import Project, check_month
+from scoring.project import Project, check_month
 from scoring.safeio import atomic_write_bytes
-from scoring.spec import IndexSpec, Units
 
 FIXED_TIME = (2019, 1, 1, 0, 0, 0)
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")

@@ -6,7 +6,6 @@ and every refusal names the entry at fault. Nothing about Linyi is written here.
 
 from __future__ import annotations
 
-import hashlib
 import math
 import re
 from collections.abc import Iterator
@@ -14,12 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from scoring import methods
+from scoring.config import read_yaml
 from scoring.errors import SpecError
+from scoring.index import methods
 
-YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: 7× faster
 DIRECTIONS = ("higher", "lower")
 UNIT_CODE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 SOURCES = ("sheet", "records", "review")
@@ -169,23 +166,6 @@ class Units:
 
 
 # --------------------------------------------------------------------------- loading
-
-
-def read_yaml(path: str | Path) -> tuple[dict[str, Any], str]:
-    """A params file as a mapping, with the SHA-256 of its bytes; SpecError when it cannot be
-    read, is not YAML, or is not a mapping. Every params loader reads through this."""
-    path = Path(path)
-    try:
-        text = path.read_bytes()
-    except OSError as exc:
-        raise SpecError(f"{path}: cannot read ({exc.strerror})") from exc
-    try:
-        data = yaml.load(text, Loader=YAML_LOADER)
-    except yaml.YAMLError as exc:
-        raise SpecError(f"{path}: not valid YAML: {exc}") from exc
-    if not isinstance(data, dict):
-        raise SpecError(f"{path}: expected a mapping at the top level")
-    return data, hashlib.sha256(text).hexdigest()
 
 
 def load_index(path: str | Path) -> IndexSpec:

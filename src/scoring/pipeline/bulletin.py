@@ -15,11 +15,13 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from scoring import batch, provenance, report
+from scoring import provenance
 from scoring.errors import BatchError, CreditCountyError
-from scoring.narrative import load_report_text
-from scoring.paths import Project, check_month
-from scoring.pipeline import load_spec, read_metrics, write_scores
+from scoring.pipeline import batch
+from scoring.pipeline.score import load_spec, read_metrics, write_scores
+from scoring.project import Project, check_month
+from scoring.report import sections as report
+from scoring.report.narrative import load_report_text
 from scoring.safeio import atomic_write_text, staged_dir, write_csv
 
 CITY_NOTEBOOK = "city_bulletin.ipynb"
@@ -112,7 +114,7 @@ def build(project: Project, month: str | None = None, *, workers: int = 2, progr
     # Validate every parameter file before any notebook runs.
     spec, all_units = load_spec(project)
     text = load_report_text(project.params / "report.yaml")
-    from scoring import sensitivity
+    from scoring.analysis import sensitivity
 
     settings = sensitivity.load_settings(project.params / "sensitivity.yaml")
     wanted = units or all_units.codes
@@ -207,7 +209,7 @@ def build_review(project: Project, year: int, *, progress: bool = True,
                  kernel_name: str | None = None) -> BulletinResult:
     """The year's acceptance: outputs/YYYY/ (review.csv, review.html, review.pdf, titles.csv,
     the executed notebook), then the titles register data/titles.csv — only when all succeeded."""
-    from scoring import review
+    from scoring.analysis import acceptance as review
 
     spec, _units = load_spec(project)
     rules = review.load_rules(project.params / "review.yaml", spec)

@@ -221,7 +221,7 @@ class Banner(DisplayObject):
 
     def __init__(self, text: str | None = None) -> None:
         if text is None:
-            from scoring.render import load_labels
+            from scoring.render.labels import load_labels
 
             text = load_labels()["synthetic_header"]
         self.text = str(text)
@@ -527,7 +527,7 @@ def figure_name(data: bytes, ext: str = "png") -> str:
 
 def figure_png(fig: Any, dpi: int = FIGURE_DPI) -> bytes:
     """A matplotlib figure as PNG bytes; no 'Software' metadata, so the same figure gives the same bytes."""
-    from scoring import fonts
+    from scoring.render import fonts
 
     fonts.setup_matplotlib()  # fonts are resolved when drawing: a figure made before setup still gets them
     buf = io.BytesIO()

@@ -13,9 +13,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from scoring import methods
 from scoring.errors import DataError, ScoringError
-from scoring.spec import IndexSpec, Node, Units
+from scoring.index import methods
+from scoring.index.spec import IndexSpec, Node, Units
 
 MISSING_POLICY = (
     "A metric with no value for a unit in a month scores 0 points and carries the flag "

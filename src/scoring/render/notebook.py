@@ -30,69 +30,18 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
-import yaml
 
-from scoring import display, fonts
-from scoring.errors import CreditCountyError, SpecError
+from scoring.errors import CreditCountyError
+from scoring.render import display, fonts
+from scoring.render.labels import load_labels
 from scoring.safeio import atomic_write_bytes
 
 log = logging.getLogger(__name__)
-
-#: Used only when params/labels.yaml does not exist. Placeholders: {page}, {total}.
-DEFAULT_LABELS: dict[str, str] = {
-    "page_number": "第 {page} 页 / 共 {total} 页",
-    "watermark": "示例数据",
-    "synthetic_header": "示例数据（合成，非真实统计）",
-    "error_title": "本节运行出错（审核人员请查看执行后的 notebook）",
-}
 
 HTML_PRIORITY = ["text/html", "image/png", "image/jpeg", "text/plain"]
 IMAGE_TYPES = {"image/png": "png", "image/jpeg": "jpg"}
 
 NotebookLike = nbformat.NotebookNode | str | os.PathLike
-
-
-# ----------------------------------------------------------------------------- labels
-
-
-def _find_labels_file(start: Path | None) -> Path | None:
-    """params/labels.yaml of the project at $CREDIT_COUNTY_ROOT or above `start` (default: cwd)."""
-    env = os.environ.get("CREDIT_COUNTY_ROOT")
-    candidates = [Path(env)] if env else []
-    here = (start or Path.cwd()).resolve()
-    candidates += [here, *here.parents]
-    for folder in candidates:
-        if (folder / "params" / "index.yaml").is_file():
-            return folder / "params" / "labels.yaml"
-    return None
-
-
-def load_labels(path: str | os.PathLike | None = None, *, start: str | os.PathLike | None = None) -> dict[str, str]:
-    """The fixed UI labels of rendered reports: the `render:` mapping of params/labels.yaml.
-
-    `path`: the labels file; default: the project's (found from $CREDIT_COUNTY_ROOT, or upwards
-    from `start` / the current folder). When the file does not exist, DEFAULT_LABELS; when it
-    exists it must name every label (SpecError lists the missing ones).
-    """
-    file = Path(path) if path is not None else _find_labels_file(Path(start) if start else None)
-    if file is None or not file.is_file():
-        return dict(DEFAULT_LABELS)
-    try:
-        data = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise SpecError(f"{file}: not valid YAML ({exc})") from exc
-    section = data.get("render") if isinstance(data, dict) else None
-    if not isinstance(section, dict):
-        raise SpecError(f"{file}: a `render:` mapping of labels is missing",
-                        [f"{file}: render.{k} missing (e.g. {v!r})" for k, v in DEFAULT_LABELS.items()])
-    problems = [f"{file}: render.{k} missing (e.g. {v!r})" for k, v in DEFAULT_LABELS.items()
-                if not isinstance(section.get(k), str)]
-    page = section.get("page_number")
-    if isinstance(page, str) and not ("{page}" in page and "{total}" in page):
-        problems.append(f"{file}: render.page_number must contain {{page}} and {{total}}, got {page!r}")
-    if problems:
-        raise SpecError(f"{file}: {len(problems)} render label(s) missing or wrong", problems)
-    return {k: str(v) for k, v in section.items()}
 
 
 # ----------------------------------------------------------------------------- outputs
@@ -183,14 +132,14 @@ def _images(bundles: list[dict[str, str]]) -> dict[str, bytes]:
 
 
 def _template(name: str) -> str:
-    return resources.files("scoring").joinpath("templates", name).read_text(encoding="utf-8")
+    return resources.files("scoring.render").joinpath("templates", name).read_text(encoding="utf-8")
 
 
 @cache
 def _html_exporter() -> Any:
     from nbconvert import HTMLExporter
 
-    folder = Path(str(resources.files("scoring").joinpath("templates")))
+    folder = Path(str(resources.files("scoring.render").joinpath("templates")))
     exporter = HTMLExporter(extra_template_paths=[str(folder)], template_file="report.html.j2",
                             exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
                             exclude_markdown=True, exclude_raw=True, exclude_unknown=True, anchor_link_text="")
@@ -278,7 +227,7 @@ def render_pdf(notebook: NotebookLike, out: str | os.PathLike, *, title: str, su
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m scoring.render pdf EXECUTED.ipynb OUT.pdf --title ...`: one notebook → one PDF.
+    """`python -m scoring.render.notebook pdf EXECUTED.ipynb OUT.pdf --title ...`: one notebook → one PDF.
 
     The one-shot converter an analyst calls per notebook (typst's PyPI package has no command line
     of its own); the batch renders in-process instead. Labels: `--labels FILE`, else the project's
@@ -288,7 +237,7 @@ def main(argv: list[str] | None = None) -> int:
     import argparse
     import sys
 
-    parser = argparse.ArgumentParser(prog="python -m scoring.render",
+    parser = argparse.ArgumentParser(prog="python -m scoring.render.notebook",
                                      description="Render an executed notebook as a report.")
     sub = parser.add_subparsers(dest="command", required=True)
     pdf = sub.add_parser("pdf", help="A4 PDF through typst (as the batch renders it)")

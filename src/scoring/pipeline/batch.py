@@ -137,7 +137,8 @@ def run_job(job: Job, kernel_name: str | None = None, timeout: int = 600) -> tup
     """Execute and render one job in this process: (name, failure reason or None, seconds)."""
     import papermill
 
-    from scoring import render
+    from scoring.render import labels
+    from scoring.render import notebook as render
 
     start = time.perf_counter()
     reason = None
@@ -154,7 +155,7 @@ def run_job(job: Job, kernel_name: str | None = None, timeout: int = 600) -> tup
         reason = _reason(exc)
     if Path(job.executed).is_file() and (job.html or job.pdf):
         try:
-            labels = render.load_labels(start=job.cwd or Path(job.notebook).parent)
+            labels = labels.load_labels(start=job.cwd or Path(job.notebook).parent)
             nb = render.read_notebook(job.executed)
             common = {"title": job.title, "subtitle": job.subtitle, "synthetic": job.synthetic, "labels": labels}
             if job.html:

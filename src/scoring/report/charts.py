@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from scoring import fonts
+from scoring.render import fonts
 
 PALETTE = {"mine": "#1f5fa8", "median": "#9aa5b1", "full": "#e6e9ed", "pass": "#c0392b", "good": "#2e8b57"}
 

@@ -11,11 +11,11 @@ from typing import Any
 
 import pandas as pd
 
-from scoring import engine
+from scoring.engine import points as engine
 from scoring.errors import DataError
-from scoring.paths import Project, check_month
+from scoring.index.spec import IndexSpec, Node, Units, load_index, load_units
+from scoring.project import Project, check_month
 from scoring.safeio import write_csv
-from scoring.spec import IndexSpec, Node, Units, load_index, load_units
 
 
 def load_spec(project: Project, index_file: str | Path | None = None) -> tuple[IndexSpec, Units]:

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from scoring import engine
-from scoring.paths import Project, previous_month
-from scoring.pipeline import load_spec, read_metrics_history
-from scoring.spec import IndexSpec, Units
+from scoring.engine import points as engine
+from scoring.index.spec import IndexSpec, Units
+from scoring.pipeline.score import load_spec, read_metrics_history
+from scoring.project import Project, previous_month
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,7 @@ def score_history(project: Project, month: str, index_file: str | None = None,
     """
     spec, units = load_spec(project, index_file)
     if weights_file:
-        from scoring.sensitivity import alternative_weights
+        from scoring.analysis.sensitivity import alternative_weights
 
         spec = alternative_weights(spec, weights_file)
     metrics = read_metrics_history(project, month)

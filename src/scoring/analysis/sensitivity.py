@@ -44,10 +44,12 @@ import pandas as pd
 from scipy import stats
 from scipy.stats import qmc
 
-from scoring import engine, methods
+from scoring.config import read_yaml
+from scoring.engine import points as engine
 from scoring.errors import DataError, ScoringError, SpecError
+from scoring.index import methods
+from scoring.index.spec import IndexSpec, Node, Units, parse_index
 from scoring.safeio import write_csv
-from scoring.spec import IndexSpec, Node, Units, parse_index, read_yaml
 
 FACTORS = ("weights", "normalisation", "aggregation")
 AGGREGATIONS = ("arithmetic", "geometric")

@@ -13,9 +13,9 @@ from typing import Any
 
 import pandas as pd
 
+from scoring.analysis.history import Scored
+from scoring.config import read_yaml
 from scoring.errors import SpecError
-from scoring.history import Scored
-from scoring.spec import read_yaml
 
 
 @dataclass(frozen=True)

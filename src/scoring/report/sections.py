@@ -14,9 +14,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from scoring import analysis, charts, display, history, narrative, provenance
-from scoring.narrative import ReportText, number
-from scoring.paths import Project, check_month, previous_month
+from scoring import provenance
+from scoring.analysis import history
+from scoring.analysis import profiles as analysis
+from scoring.project import Project, check_month, previous_month
+from scoring.render import display
+from scoring.report import charts, narrative
+from scoring.report.narrative import ReportText, number
 
 
 @dataclass
@@ -445,7 +449,7 @@ class SensitivityReport:
     def __post_init__(self) -> None:
         import dataclasses
 
-        from scoring import sensitivity
+        from scoring.analysis import sensitivity
 
         settings = sensitivity.load_settings(self.ctx.project.params / "sensitivity.yaml")
         changes = {k: v for k, v in (("draws", self.draws), ("weight_range", self.weight_range),
@@ -454,7 +458,7 @@ class SensitivityReport:
         scored = self.ctx.scored
         values = self.ctx.extras.get("values")
         if values is None:
-            from scoring.pipeline import read_metrics
+            from scoring.pipeline.score import read_metrics
 
             values = sensitivity.month_values(read_metrics(self.ctx.project, self.ctx.month), self.ctx.month)
         self.mc = sensitivity.monte_carlo(scored.spec, scored.units, values, self.settings)
@@ -573,7 +577,7 @@ class SensitivityReport:
 
 
 def _progress(ctx: MonthContext) -> pd.DataFrame:
-    from scoring import review
+    from scoring.analysis import acceptance as review
 
     rules = review.load_rules(ctx.project.params / "review.yaml", ctx.scored.spec)
     table = review.creation_progress(ctx.scored, rules, ctx.scored.spec.pass_line)
@@ -626,7 +630,7 @@ class ReviewReport:
 
     @classmethod
     def load(cls, root: str | Path | None, year: int) -> ReviewReport:
-        from scoring import review
+        from scoring.analysis import acceptance as review
 
         project = find_project(root)
         outcome = review.evaluate(project, int(year))
@@ -707,7 +711,7 @@ class ReviewReport:
         """The acceptance month's provenance plus the reviewers' file and the review rules."""
         import hashlib
 
-        from scoring import review
+        from scoring.analysis import acceptance as review
 
         path = review.reviews_file(self.project, self.outcome.year)
         labels = self.text["provenance"]

@@ -18,10 +18,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from scoring import history
-from scoring.engine import shown
+from scoring.analysis import history
+from scoring.config import read_yaml
+from scoring.engine.points import shown
 from scoring.errors import DataError, SpecError
-from scoring.spec import IndexSpec, read_yaml
+from scoring.index.spec import IndexSpec
 
 PLATFORM_FIGURES = ("december", "creation_mean")
 REVIEW_COLUMNS = ["unit", "platform", "onsite", "offsite", "combined", "rank", "passed", "reason"]
@@ -257,8 +258,8 @@ def register_file(project) -> Path:
 def evaluate(project, year: int) -> ReviewOutcome:
     """Score the year, read the reviewers' scores, combine, and the register as it would be."""
     from scoring.ingest.reviews import read_reviews
-    from scoring.narrative import load_report_text
-    from scoring.pipeline import load_spec
+    from scoring.pipeline.score import load_spec
+    from scoring.report.narrative import load_report_text
 
     spec, units = load_spec(project)
     rules = load_rules(project.params / "review.yaml", spec)

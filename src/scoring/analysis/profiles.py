@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from scoring import engine
-from scoring.history import Scored
+from scoring.analysis.history import Scored
+from scoring.engine import points as engine
 
 WEAK_FRACTION = 0.6  # an indicator under 60% of its points is listed as a problem
 

@@ -1,0 +1,1 @@
+"""Analyses on scored tables: months side by side, unit profiles, sensitivity, annual acceptance."""

@@ -1,0 +1,1 @@
+"""Display objects and their HTML and PDF renderings; fonts."""

@@ -1,0 +1,1 @@
+"""The reports as display objects, read from the stage tables of a month."""
