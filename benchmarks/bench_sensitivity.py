@@ -29,8 +29,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from scoring import engine
 from scoring.analysis import sensitivity
-from scoring.engine import points as engine
 from scoring.index.spec import IndexSpec, load_index, load_units, parse_index
 
 ROOT = Path(__file__).resolve().parents[1]

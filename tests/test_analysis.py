@@ -7,11 +7,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from scoring import engine
 from scoring.analysis import history
 from scoring.analysis import profiles as analysis
-from scoring.engine import points as engine
 from scoring.index.spec import parse_index
 from scoring.report import narrative
+from scoring.report.text import load_report_text
 
 from .test_engine import TOY, TOY_UNITS, long
 
@@ -83,7 +84,7 @@ def test_movers(scored):
 
 
 def test_narrative_numbers_come_from_the_tables(scored):
-    text = narrative.load_report_text(ROOT / "params" / "report.yaml")
+    text = load_report_text(ROOT / "params" / "report.yaml")
     c = history.changes(scored.summary, "2019-08").set_index("unit")
     row = c.loc["u3"]
     paragraphs = narrative.unit_paragraphs(
@@ -110,6 +111,6 @@ def test_report_text_refuses_unknown_placeholder(tmp_path):
     data["narrative"]["pass_yes"] = "达标{nonsense}"
     path = tmp_path / "report.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    text = narrative.load_report_text(path)
+    text = load_report_text(path)
     with pytest.raises(SpecError, match=r"narrative\.pass_yes uses 'nonsense'"):
         text.fill("pass_yes", pass_line="12")

@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 from pypdf import PdfReader
 
+from scoring import engine
 from scoring.cli import main
-from scoring.engine import points as engine
 from scoring.pipeline.score import load_spec, read_metrics
 
 from .conftest import DEMO_MONTH, copy_project

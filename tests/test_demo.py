@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from scoring import engine
 from scoring.demo import Generator, _apply_cases, load_settings, write_demo
-from scoring.engine import points as engine
 from scoring.errors import CreditCountyError, SpecError
 from scoring.ingest import ingest_month, load_params
 from tests.ingest_helpers import make_project, tree_bytes

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 import yaml
 
+from scoring import engine
 from scoring.cli import main
-from scoring.engine import points as engine
 from scoring.errors import DataError, ScoringError
 from scoring.index.spec import Unit, Units, load_index, load_units, parse_index
 
@@ -78,7 +78,8 @@ def test_points_by_hand(toy_spec):
     assert s["rank"].to_dict() == {"u1": 2, "u2": 3, "u3": 1}
     assert s["tier_rank"].to_dict() == {"u1": 1, "u2": 2, "u3": 1}
     assert s["pass"].to_dict() == {"u1": True, "u2": False, "u3": True}
-    assert list(summary.columns) == ["month", "unit", "name", "tier", "A", "B", "total", "rank", "tier_rank", "pass"]
+    assert list(summary.columns) == ["month", "unit", "name", "tier", "A", "B", "total", "total_rounded", "rank",
+                                     "tier_rank", "pass"]
 
 
 def test_missing_value_scores_zero_is_flagged_and_not_compared(toy_spec):
@@ -164,7 +165,7 @@ def test_score_command_writes_scores_csv(project, capsys):
     assert main(["--root", str(project), "score", "--month", "2019-07"]) == 0
     scores = pd.read_csv(project / "outputs" / "2019-07" / "scores.csv")
     assert list(scores.columns) == ["unit", "name", "tier", "c1", "c2", "c3", "c4", "c5", "c6",
-                                    "total", "rank", "tier_rank", "pass"]
+                                    "total", "total_rounded", "rank", "tier_rank", "pass"]
     assert len(scores) == 16
     categories = scores[["c1", "c2", "c3", "c4", "c5", "c6"]].sum(axis=1)
     assert np.allclose(scores["total"], categories, atol=1e-5)

@@ -128,8 +128,8 @@ def test_project_rules_load():
 
 
 def test_creation_progress_projects_the_trend_within_the_scale():
+    from scoring import engine
     from scoring.analysis import history
-    from scoring.engine import points as engine
     from scoring.index.spec import parse_index
 
     from .test_engine import TOY, TOY_UNITS, long

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from scoring.engine import points as engine
+from scoring import engine
 from scoring.index.spec import IndexSpec, Units
 from scoring.pipeline.score import load_spec, read_metrics_history
 from scoring.project import Project, previous_month
@@ -49,7 +49,7 @@ def score_history(project: Project, month: str, index_file: str | None = None,
     """
     spec, units = load_spec(project, index_file)
     if weights_file:
-        from scoring.analysis.sensitivity import alternative_weights
+        from scoring.index.weights import alternative_weights
 
         spec = alternative_weights(spec, weights_file)
     metrics = read_metrics_history(project, month)
@@ -70,7 +70,7 @@ def changes(summary: pd.DataFrame, month: str, decimals: int = 2) -> pd.DataFram
     out = now[["name", "tier", "total", "rank", "tier_rank", "pass"]].copy()
     out["prev_total"] = before["total"].reindex(out.index)
     out["prev_rank"] = before["rank"].reindex(out.index)
-    delta = engine.shown(out["total"], decimals) - engine.shown(out["prev_total"], decimals)
+    delta = engine.rounded(out["total"], decimals) - engine.rounded(out["prev_total"], decimals)
     out["delta_total"] = delta.round(decimals)
     out["rank_change"] = out["prev_rank"] - out["rank"]
     return out.reset_index()

@@ -7,15 +7,15 @@ from __future__ import annotations
 
 import pandas as pd
 
+from scoring import engine
 from scoring.analysis.history import Scored
-from scoring.engine import points as engine
 
 WEAK_FRACTION = 0.6  # an indicator under 60% of its points is listed as a problem
 
 
 def is_weak(fraction: pd.Series) -> pd.Series:
     """Under WEAK_FRACTION as printed (whole percentages): 59.6% prints as 60% and is not weak."""
-    return engine.shown(fraction * 100, 0) < WEAK_FRACTION * 100
+    return engine.rounded(fraction * 100, 0) < WEAK_FRACTION * 100
 
 
 def indicator_level(scored: Scored) -> str:
@@ -48,8 +48,8 @@ def indicator_table(scored: Scored, unit: str) -> pd.DataFrame:
     mine = ind[ind["unit"] == unit].copy()
     mine["lost"] = mine["max_points"] - mine["points"]
     # compared as printed (whole percentages), so that a listed difference is a visible one
-    shown_mine = engine.shown(mine["fraction"] * 100, 0)
-    mine["relative"] = (shown_mine - engine.shown(mine["city_median_fraction"] * 100, 0)) / 100
+    shown_mine = engine.rounded(mine["fraction"] * 100, 0)
+    mine["relative"] = (shown_mine - engine.rounded(mine["city_median_fraction"] * 100, 0)) / 100
     cols = ["code", "parent", "points", "max_points", "lost", "fraction", "city_median_fraction",
             "relative", "percentile"]
     return mine[cols].sort_values(["lost", "code"], ascending=[False, True]).reset_index(drop=True)

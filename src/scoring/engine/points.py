@@ -1,11 +1,9 @@
-"""Metric values → points → indicator, category and total points, ranks and 达标.
+"""Metric values → fractions (the methods) → points of every metric, indicator, category, total.
 
 Input: a long table of metric values with columns month, unit, metric, value.
-Outputs (plain DataFrames):
-  points table  (`score`): one row per month × unit × node or metric, columns
-                 month, unit, level, code, parent, raw_value, fraction, points, max_points, flags
-  summary       (`summarise`): one row per month × unit, columns
-                 month, unit, name, tier, <one per category code>, total, rank, tier_rank, pass
+Output (`score`): the tidy points table, one row per month × unit × node or metric, columns
+  month, unit, level, code, parent, raw_value, fraction (0–1), points, max_points (index
+  points), flags. `engine.summary.summarise` turns it into one row per unit.
 """
 
 from __future__ import annotations
@@ -122,32 +120,3 @@ def _tidy_month(spec: IndexSpec, month: str, values: pd.DataFrame, fractions: pd
     aggregate(spec.root, "")
     out = pd.concat(rows[::-1], ignore_index=True)
     return out[POINT_COLUMNS]
-
-
-def shown(values: pd.Series, decimals: int) -> pd.Series:
-    """Values as readers see them: rounded exactly as f"{x:.{decimals}f}" prints them, so that
-    ranks and pass decisions agree with the printed numbers (NaN stays NaN)."""
-    return values.map(lambda x: float(f"{x:.{decimals}f}") if pd.notna(x) else np.nan).astype(float)
-
-
-def summarise(spec: IndexSpec, units: Units, points: pd.DataFrame) -> pd.DataFrame:
-    """One row per month × unit: category points, total, rank, rank within tier, pass.
-
-    Ranks use the total rounded to `display_decimals` (what readers see), highest first;
-    equal totals share the better rank (1, 2, 2, 4). `pass`: the shown total ≥ the pass line.
-    """
-    root = spec.root.code
-    cats = [c.code for c in spec.categories]
-    wanted = points[points["code"].isin([*cats, root])]
-    wide = wanted.pivot_table(index=["month", "unit"], columns="code", values="points", aggfunc="first")
-    wide = wide.reindex(columns=[*cats, root]).rename(columns={root: "total"}).reset_index()
-    info = units.frame()[["unit", "name", "tier"]]
-    out = wide.merge(info, on="unit", how="left")
-    order = {code: i for i, code in enumerate(units.codes)}
-    out["_order"] = out["unit"].map(order)
-    total_shown = shown(out["total"], spec.display_decimals)
-    out["rank"] = total_shown.groupby(out["month"]).rank(method="min", ascending=False).astype(int)
-    out["tier_rank"] = total_shown.groupby([out["month"], out["tier"]]).rank(method="min", ascending=False).astype(int)
-    out["pass"] = total_shown >= spec.pass_line
-    out = out.sort_values(["month", "_order"]).drop(columns="_order").reset_index(drop=True)
-    return out[["month", "unit", "name", "tier", *cats, "total", "rank", "tier_rank", "pass"]]

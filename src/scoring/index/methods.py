@@ -137,7 +137,7 @@ def bands(values: pd.Series, *, direction: str, points: float, bands: list, othe
 def manual(values: pd.Series, *, direction: str, points: float, out_of: float | None = None) -> Fractions:
     """x / out_of: a reviewer's score entered directly, out of `out_of` (default: the item's
     points); above it or below 0 is an error. `out_of` keeps the reviewers' scale when a
-    researcher moves the item's points (sensitivity.alternative_weights sets it)."""
+    researcher moves the item's points (index.weights.alternative_weights sets it)."""
     scale = points if out_of is None else out_of
     x = values.astype(float)
     _refuse(values, (x < 0) | (x > scale + 1e-9), f"a reviewer's score must lie in [0, {scale:g}]")

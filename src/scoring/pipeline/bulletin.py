@@ -21,7 +21,7 @@ from scoring.pipeline import batch
 from scoring.pipeline.score import load_spec, read_metrics, write_scores
 from scoring.project import Project, check_month
 from scoring.report import sections as report
-from scoring.report.narrative import load_report_text
+from scoring.report.text import load_report_text
 from scoring.safeio import atomic_write_text, staged_dir, write_csv
 
 CITY_NOTEBOOK = "city_bulletin.ipynb"

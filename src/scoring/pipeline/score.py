@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from scoring.engine import points as engine
+from scoring import engine
 from scoring.errors import DataError
 from scoring.index.spec import IndexSpec, Node, Units, load_index, load_units
 from scoring.project import Project, check_month

@@ -20,7 +20,8 @@ from scoring.analysis import profiles as analysis
 from scoring.project import Project, check_month, previous_month
 from scoring.render import display
 from scoring.report import charts, narrative
-from scoring.report.narrative import ReportText, number
+from scoring.report.narrative import number
+from scoring.report.text import ReportText, load_report_text
 
 
 @dataclass
@@ -107,7 +108,7 @@ def load_month(root: str | Path | None, month: str, index_file: str | None = Non
 
     project = find_project(root)
     check_month(month)
-    text = narrative.load_report_text(project.params / "report.yaml")
+    text = load_report_text(project.params / "report.yaml")
     published_bands = project.output_month(month) / "sensitivity.csv"
     sens_path = Path(sensitivity_file) if sensitivity_file else published_bands
     if not sens_path.is_file():  # e.g. the build folder named in an executed notebook, since published
@@ -634,7 +635,7 @@ class ReviewReport:
 
         project = find_project(root)
         outcome = review.evaluate(project, int(year))
-        text = narrative.load_report_text(project.params / "report.yaml")
+        text = load_report_text(project.params / "report.yaml")
         month = f"{year}-{outcome.rules.acceptance_month:02d}"
         return cls(project, outcome, text, provenance.is_synthetic(project, month))
 
