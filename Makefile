@@ -18,7 +18,7 @@ bulletin: $(STAMP)
 	$(BIN)/credit-county bulletin --latest
 
 test: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks tools
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)

@@ -5,18 +5,18 @@
 Builds a scratch project in a temporary folder (this repository's params/ and notebooks/, the
 synthetic demo data of scoring.demo, months ingested up to --month; all untimed), then times
 
-- batch: `scoring.bulletin.build(project, month, workers=2, progress=False)`: the whole month as
-  users get it: scoring, the sensitivity analysis (Monte Carlo, Sobol, remove-one), then every
+- batch: `scoring.pipeline.bulletin.build(project, month, workers=2, progress=False)`: the whole month
+  as users get it: the score stage (scoring, the sensitivity analysis (Monte Carlo, Sobol, remove-one), then every
   notebook (1 city bulletin + 1 sensitivity + 16 units = 18) executed by papermill in a pool of
   worker processes and rendered in-process to HTML and PDF, index page, atomic publish;
 - plain: the same notebooks with the same parameters (taken from the jobs the batch ran), one
   after another, each through three command lines as an analyst would script them:
-      papermill NB OUT.ipynb --cwd notebooks/ -p root ... -p month ... [-p unit ...] -p sensitivity_file ...
+      papermill NB OUT.ipynb --cwd notebooks/ -p root ... -p month ... [-p unit ...] -p tables ...
       jupyter nbconvert --to html --no-input OUT.ipynb
       python -m scoring.render.notebook pdf OUT.ipynb OUT.pdf --title ... --subtitle ... [--synthetic]
   (typst's PyPI package has no command line; scoring.render's is its one-shot converter). The plain
-  side reads the sensitivity.csv the batch published: its sensitivity computation is not timed,
-  which favours the plain side.
+  side reads the stage tables the batch published: its score stage (scoring, sensitivity) is not
+  timed, which favours the plain side.
 
 Prints both wall times, the per-notebook times, the plain/batch ratio and each plain step's share.
 `--units N`: only the first N units (2 + N notebooks), for a quick check. Timings: time.perf_counter;
@@ -81,8 +81,8 @@ def spy_on_run_batch(record: dict[str, Any]):
         batch.run_batch = original
 
 
-def plain_jobs(jobs: list[batch.Job], stage: Path, folder: Path, sensitivity_csv: Path) -> list[batch.Job]:
-    """The batch's jobs, writing under `folder`, reading the published sensitivity.csv."""
+def plain_jobs(jobs: list[batch.Job], stage: Path, folder: Path, tables: Path) -> list[batch.Job]:
+    """The batch's jobs, writing under `folder`, reading the stage tables in `tables`."""
 
     def moved(path: Path | None) -> Path | None:
         return None if path is None else folder / Path(path).relative_to(stage)
@@ -90,8 +90,8 @@ def plain_jobs(jobs: list[batch.Job], stage: Path, folder: Path, sensitivity_csv
     out = []
     for job in jobs:
         parameters = dict(job.parameters)
-        if "sensitivity_file" in parameters:
-            parameters["sensitivity_file"] = str(sensitivity_csv)
+        if "tables" in parameters:
+            parameters["tables"] = str(tables)
         out.append(dataclasses.replace(job, parameters=parameters, executed=moved(job.executed),
                                        html=moved(job.html), pdf=moved(job.pdf)))
     return out
@@ -187,11 +187,11 @@ def main(argv: list[str] | None = None) -> int:
                 return 1
             batch_wall, batch_cpu = time.perf_counter() - start, cpu_seconds() - cpu
         jobs: list[batch.Job] = record["jobs"]
-        stage = Path(jobs[0].parameters["sensitivity_file"]).parent
-        published = plain_jobs(jobs, stage, result.folder, result.folder / "sensitivity.csv")
+        stage = Path(jobs[0].parameters["tables"])
+        published = plain_jobs(jobs, stage, result.folder, result.folder)
 
         # (b) the plain approach: the same notebooks, command line by command line.
-        plain = plain_jobs(jobs, stage, tmp / "plain", result.folder / "sensitivity.csv")
+        plain = plain_jobs(jobs, stage, tmp / "plain", result.folder)
         cpu, start = cpu_seconds(), time.perf_counter()
         step_times, plain_failed = run_plain(plain, cwd=project.root)
         plain_wall, plain_cpu = time.perf_counter() - start, cpu_seconds() - cpu
@@ -233,7 +233,7 @@ def main(argv: list[str] | None = None) -> int:
             for kind, names in by_kind.items() if names))
         verdict = "meets" if ratio >= REQUIRED_RATIO else "BELOW"
         print(f"{'ratio  plain / batch':<52} {ratio:8.2f} ×   ({verdict} the required {REQUIRED_RATIO:.0f}×)")
-        print("(the plain side reuses the batch's sensitivity.csv: its sensitivity computation is not timed)")
+        print("(the plain side reuses the batch's stage tables: its score stage is not timed)")
 
         problems = [f"batch: {k}: {v}" for k, v in result.failed.items()]
         problems += [f"plain: {k}: {v}" for k, v in plain_failed.items()]

@@ -1,4 +1,4 @@
-"""Session fixtures: one demo project with the December 2019 bulletin built once.
+"""Session fixtures: one demo project with the December 2019 bulletin (and the 2019 review) built once.
 
 Building it (demo data, 12 months ingested, 18 notebooks run and rendered) takes about
 40 s on two cores, so every end-to-end test shares it and none of them modifies it.
@@ -45,3 +45,12 @@ def built_month(demo_project):
 
     assert main(["--root", str(demo_project.root), "bulletin", "--month", DEMO_MONTH, "--quiet"]) == 0
     return demo_project
+
+
+@pytest.fixture(scope="session")
+def built_year(built_month):
+    """The demo project with outputs/2019 (the annual acceptance) built by the review command too."""
+    from scoring.cli import main
+
+    assert main(["--root", str(built_month.root), "review", "--year", "2019", "--quiet"]) == 0
+    return built_month

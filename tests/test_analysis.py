@@ -7,11 +7,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from scoring import engine
-from scoring.analysis import history
+from scoring import engine, report, tables
+from scoring.analysis import history, monthly
 from scoring.analysis import profiles as analysis
+from scoring.analysis.acceptance_rules import load_rules
 from scoring.index.spec import parse_index
 from scoring.report import narrative
+from scoring.report.context import MonthContext
 from scoring.report.text import load_report_text
 
 from .test_engine import TOY, TOY_UNITS, long
@@ -37,11 +39,11 @@ def scored() -> history.Scored:
 
 
 def test_changes_since_last_month(scored):
-    c = history.changes(scored.summary, "2019-08").set_index("unit")
+    c = history.changes(scored.summary, "2019-08", 2).set_index("unit")
     assert c["delta_total"].to_dict() == pytest.approx({"u1": 8.0, "u2": 0.0, "u3": -8.0})
     # ranks: July u3 1, u1 2, u2 3; August u1 1, u2 2, u3 3
     assert c["rank_change"].to_dict() == {"u1": 1, "u2": 1, "u3": -2}
-    first = history.changes(scored.summary, "2019-07")
+    first = history.changes(scored.summary, "2019-07", 2)
     assert first["delta_total"].isna().all()
 
 
@@ -79,27 +81,47 @@ def test_category_profile_and_heatmap(scored):
 
 
 def test_movers(scored):
-    up, down = analysis.movers(history.changes(scored.summary, "2019-08"))
+    up, down = analysis.movers(history.changes(scored.summary, "2019-08", 2))
     assert up["unit"].tolist() == ["u1"] and down["unit"].tolist() == ["u3"]
 
 
-def test_narrative_numbers_come_from_the_tables(scored):
-    text = load_report_text(ROOT / "params" / "report.yaml")
-    c = history.changes(scored.summary, "2019-08").set_index("unit")
-    row = c.loc["u3"]
-    paragraphs = narrative.unit_paragraphs(
-        scored, text, "u3", row, *analysis.strengths_and_weaknesses(scored, "u3"),
-        analysis.indicator_table(scored, "u3"), analysis.problems(scored, "u3"), None)
+def toy_context(tmp_path, scored) -> MonthContext:
+    """The toy month written as stage tables in a toy project, read back as a report context."""
+    import shutil
+
+    import yaml
+
+    root = tmp_path / "toy"
+    (root / "params").mkdir(parents=True)
+    for name in ("report.yaml", "labels.yaml", "review.yaml"):
+        shutil.copy(ROOT / "params" / name, root / "params" / name)
+    (root / "params" / "index.yaml").write_text(yaml.safe_dump(TOY, allow_unicode=True), encoding="utf-8")
+    (root / "params" / "units.yaml").write_text(yaml.safe_dump({
+        "tiers": TOY_UNITS.tiers,
+        "units": [{"code": u.code, "name": u.name, "tier": u.tier} for u in TOY_UNITS.units]},
+        allow_unicode=True), encoding="utf-8")
+    rules = load_rules(root / "params" / "review.yaml")
+    found = monthly.month_tables(scored, None, rules)
+    meta = {"month": scored.month, "synthetic": False, "list_records": False}
+    tables.write_tables(root / "stage", found, meta, (root / "params" / "index.yaml").read_text(encoding="utf-8"))
+    return report.load(scored.month, root / "stage", root)
+
+
+def test_narrative_numbers_come_from_the_stage_tables(scored, tmp_path):
+    ctx = toy_context(tmp_path, scored)
+    unit = report.UnitReport(ctx, "u3")
+    paragraphs = narrative.unit_paragraphs(ctx, "u3", unit.row, unit.strengths, unit.weaknesses,
+                                           unit.indicators, unit.problems, unit.movements)
     first = paragraphs[0]
     assert "2019年8月" in first and "三" in first
     assert "得分5.60分（满分20分）" in first
     assert "排名第3位" in first and "较上月下降8.00分，排名下降2位" in first
     assert "距12分的达标线还差6.40分" in first
-    city = narrative.city_paragraphs(scored, text, history.changes(scored.summary, "2019-08"),
-                                     *analysis.movers(history.changes(scored.summary, "2019-08")),
-                                     analysis.indicator_moves(scored, "2019-08", "2019-07"))
-    assert "平均得分11.20分" in city[0]  # (20 + 8 + 5.6) / 3
-    assert "最高为一20.00分" in city[0] and "1个县区达到12分的达标线" in city[0]
+    city = report.CityReport(ctx)
+    paragraphs = narrative.city_paragraphs(ctx, city.changes, city.up, city.down, city.indicator_moves)
+    assert "平均得分11.20分" in paragraphs[0]  # (20 + 8 + 5.6) / 3
+    assert "最高为一20.00分" in paragraphs[0] and "1个县区达到12分的达标线" in paragraphs[0]
+    assert ctx.table("city")["mean_total"].iloc[0] == pytest.approx((20 + 8 + 5.6) / 3, abs=1e-12)
 
 
 def test_report_text_refuses_unknown_placeholder(tmp_path):

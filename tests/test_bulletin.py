@@ -25,11 +25,15 @@ def pdf_text(path) -> str:
     return "\n".join(page.extract_text() for page in PdfReader(str(path)).pages)
 
 
+def engine_month(project, month: str) -> pd.DataFrame:
+    """The engine's summary of one month, computed here from data/processed (not from the outputs)."""
+    params = load_spec(project)
+    return engine.summarise(*params, engine.score(*params, read_metrics(project, month, params)))
+
+
 @pytest.fixture(scope="module")
 def engine_summary(built_month) -> pd.DataFrame:
-    spec, units = load_spec(built_month)
-    points = engine.score(spec, units, read_metrics(built_month, DEMO_MONTH))
-    return engine.summarise(spec, units, points)
+    return engine_month(built_month, DEMO_MONTH)
 
 
 def test_every_expected_file_exists(built_month):
@@ -50,7 +54,7 @@ def test_every_expected_file_exists(built_month):
 def test_scores_csv_is_the_engine_summary(built_month, engine_summary):
     scores = pd.read_csv(built_month.output_month(DEMO_MONTH) / "scores.csv")
     assert scores["unit"].tolist() == engine_summary["unit"].tolist()
-    assert scores["total"].round(6).tolist() == engine_summary["total"].round(6).tolist()
+    assert scores["total"].tolist() == engine_summary["total"].tolist()  # full precision, bit for bit
     assert scores["rank"].tolist() == engine_summary["rank"].tolist()
 
 
@@ -139,14 +143,13 @@ def test_review_command_writes_the_acceptance_and_the_register(built_month, tmp_
     shutil.copytree(built_month.processed, project.processed, dirs_exist_ok=True)
     assert main(["--root", str(project.root), "review", "--year", "2019", "--quiet"]) == 0
     table = pd.read_csv(project.outputs / "2019" / "review.csv")
-    assert list(table.columns) == ["unit", "platform", "onsite", "offsite", "combined", "rank", "passed", "reason"]
+    assert list(table.columns) == ["unit", "platform", "onsite", "offsite", "combined", "combined_rounded", "rank",
+                                   "passed", "reason"]
     assert len(table) == 16 and table["rank"].min() == 1
-    december = engine.summarise(*load_spec(project), engine.score(*load_spec(project),
-                                                                   read_metrics(project, "2019-12")))
-    assert table.set_index("unit")["platform"].round(6).to_dict() == \
-        december.set_index("unit")["total"].round(6).to_dict()
+    december = engine_month(project, "2019-12")
+    assert table.set_index("unit")["platform"].to_dict() == december.set_index("unit")["total"].to_dict()
     expected = 0.6 * table["platform"] / 150 * 100 + 0.25 * table["onsite"] + 0.15 * table["offsite"]
-    assert (expected - table["combined"]).abs().max() < 1e-5
+    assert (expected - table["combined"]).abs().max() < 1e-9
     register = pd.read_csv(project.root / "data" / "titles.csv")
     assert set(register["unit"]) == set(table.loc[table["passed"], "unit"])
     html = (project.outputs / "2019" / "review.html").read_text(encoding="utf-8")
@@ -171,7 +174,8 @@ def test_review_command_writes_the_acceptance_and_the_register(built_month, tmp_
 def test_hostile_entity_names_are_shown_as_text_and_neutralised_in_csv(demo_project, tmp_path):
     """A formula-like or markup-like entity name: neutralised in the processed CSV, shown verbatim
     (escaped) in the unit report."""
-    from scoring.report import sections as report
+    from scoring import report
+    from scoring.pipeline.score import score_month
     from scoring.safeio import neutralise_frame
 
     project = copy_project(tmp_path / "h")
@@ -185,7 +189,8 @@ def test_hostile_entity_names_are_shown_as_text_and_neutralised_in_csv(demo_proj
     entries_path.write_text(neutralise_frame(entries).to_csv(index=False), encoding="utf-8")
     assert "'=HYPERLINK" in entries_path.read_text(encoding="utf-8")
     unit = entries.loc[moved, "unit"]
-    section = report.UnitReport(report.load_month(project.root, DEMO_MONTH), unit).movement_list()
+    score_month(project, DEMO_MONTH)
+    section = report.UnitReport(report.load(DEMO_MONTH, root=project.root), unit).movement_list()
     html = "".join(obj.html() for obj in section)
     assert "=HYPERLINK(&quot;http://x&quot;,&quot;&lt;b&gt;y&lt;/b&gt;&quot;)" in html
     assert "'=HYPERLINK" not in html and "<b>y</b>" not in html
@@ -202,3 +207,25 @@ def test_units_subset_is_refused_when_params_changed_since_publishing(built_mont
     assert main(["--root", str(project.root), "bulletin", "--month", DEMO_MONTH, "--units", "lanshan",
                  "--quiet"]) == 2
     assert "run the bulletin for all units (omit --units)" in capsys.readouterr().err
+
+
+def test_score_command_writes_the_same_stage_tables_as_the_bulletin(built_month, tmp_path):
+    """`credit-county score` and `credit-county bulletin` hand the reports the same files."""
+    project = copy_project(tmp_path / "s")
+    shutil.copytree(built_month.raw, project.raw, dirs_exist_ok=True)
+    shutil.copytree(built_month.processed, project.processed, dirs_exist_ok=True)
+    assert main(["--root", str(project.root), "score", "--month", DEMO_MONTH]) == 0
+    scored = json.loads((project.output_month(DEMO_MONTH) / "stage.json").read_text(encoding="utf-8"))
+    built = json.loads((built_month.output_month(DEMO_MONTH) / "stage.json").read_text(encoding="utf-8"))
+    assert scored["tables"] == built["tables"] and len(built["tables"]) >= 19
+    for name, entry in built["tables"].items():
+        assert (project.output_month(DEMO_MONTH) / entry["file"]).read_bytes() == \
+            (built_month.output_month(DEMO_MONTH) / entry["file"]).read_bytes(), name
+
+
+def test_executed_notebooks_read_the_build_folder_and_nothing_is_pickled(built_month):
+    out = built_month.output_month(DEMO_MONTH)
+    for path in out.rglob("*.ipynb"):
+        source = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells)
+        assert "tables = " in source and "pickle" not in source and "context_file" not in source
+    assert not list(out.rglob("*.pickle")) and not list(built_month.outputs.glob(".context-*"))

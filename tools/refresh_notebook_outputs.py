@@ -24,7 +24,7 @@ MONTH = "2019-12"
 
 def main() -> int:
     from scoring.demo import write_demo
-    from scoring.pipeline.bulletin import build
+    from scoring.pipeline.bulletin import build, build_review
     from scoring.project import Project
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -35,6 +35,7 @@ def main() -> int:
         project = Project(project_root)
         write_demo(project)
         build(project, MONTH, progress=False)
+        build_review(project, int(MONTH[:4]), progress=False)
         os.environ["CREDIT_COUNTY_ROOT"] = str(project_root)
         for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
             nb = nbformat.read(path, as_version=4)

@@ -38,7 +38,8 @@ def command(name: str) -> Callable[[Command], Command]:
 
 @command("index")
 def _index(args: argparse.Namespace, project: Project) -> int:
-    from scoring.pipeline.score import index_tree, load_spec
+    from scoring.index.tree import index_tree
+    from scoring.pipeline.score import load_spec
 
     spec, _units = load_spec(project)
     tree = index_tree(spec)

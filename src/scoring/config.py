@@ -60,12 +60,11 @@ def _rule_texts(root: str) -> dict[str, str]:
 
 
 def _project_root(source: str) -> str:
-    """The project folder of a params file (the folder above params/), else the current folder."""
-    path = Path(source).resolve()
-    for folder in path.parents:
-        if (folder / LABELS_FILE).is_file():
-            return str(folder)
-    return str(Path.cwd())
+    """The project folder of a params file (found upwards from the file), else the current folder."""
+    from scoring.project import find_root
+
+    root = find_root(start=Path(source).parent) if source and not source.startswith("<") else None
+    return str(root or Path.cwd())
 
 
 def key_path(loc: tuple[int | str, ...]) -> str:

@@ -29,18 +29,36 @@ def previous_month(month: str) -> str:
     return f"{year - 1}-12" if mon == 1 else f"{year}-{mon - 1:02d}"
 
 
+def is_project(folder: Path) -> bool:
+    return (folder / "params" / "index.yaml").is_file()
+
+
+def find_root(root: str | Path | None = None, start: str | Path | None = None) -> Path | None:
+    """The one project-root finder: `root` if given (None unless it is a project), else
+    $CREDIT_COUNTY_ROOT, else `start` (default: the current folder) or the nearest folder above it
+    that is a project (holds params/index.yaml)."""
+    explicit = root or os.environ.get("CREDIT_COUNTY_ROOT")
+    if explicit:
+        base = Path(explicit).resolve()
+        return base if is_project(base) else None
+    here = Path(start or Path.cwd()).resolve()
+    return next((folder for folder in (here, *here.parents) if is_project(folder)), None)
+
+
 @dataclass(frozen=True)
 class Project:
     root: Path
 
     @classmethod
     def find(cls, root: str | Path | None = None) -> Project:
-        """The project at `root`, $CREDIT_COUNTY_ROOT, or the current directory."""
-        base = Path(root or os.environ.get("CREDIT_COUNTY_ROOT") or Path.cwd()).resolve()
-        if not (base / "params" / "index.yaml").is_file():
+        """The project at `root`; else at $CREDIT_COUNTY_ROOT; else the current folder or the
+        nearest folder above it that holds params/index.yaml (a notebook runs in notebooks/)."""
+        found = find_root(root)
+        if found is None:
+            base = Path(root or os.environ.get("CREDIT_COUNTY_ROOT") or Path.cwd()).resolve()
             raise CreditCountyError(f"{base} is not a project: params/index.yaml is missing "
                                     "(run from the project folder or pass --root)")
-        return cls(base)
+        return cls(found)
 
     @property
     def params(self) -> Path:

@@ -1,42 +1,40 @@
-"""Where a report's numbers come from: input hashes, parameter hash, package version, run time."""
+"""Where a report's numbers come from: input hashes, parameter hash, package version.
+
+`data_record` is what the stage tables were computed from (no clock time: the same inputs
+give the same record); `run_record` adds when the build ran (provenance.json of a bulletin).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import platform
 from pathlib import Path
 from typing import Any
 
 from scoring import __version__
+from scoring.hashing import sha256_file, sha256_named
 from scoring.project import Project
+from scoring.safeio import atomic_write_text
 
 
 def params_hash(project: Project) -> str:
     """SHA-256 over every params/*.yaml file (name and bytes, in name order)."""
-    digest = hashlib.sha256()
-    for path in sorted(project.params.glob("*.yaml")):
-        digest.update(path.name.encode("utf-8") + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()
+    return sha256_named((p.name, p.read_bytes()) for p in sorted(project.params.glob("*.yaml")))
 
 
 def history_hash(project: Project, month: str) -> str:
     """SHA-256 over the processed metrics of every month up to and including `month`: what a
     month's reports depend on besides the params (trends and changes use the earlier months)."""
-    digest = hashlib.sha256()
-    for m in project.processed_months():
-        if m <= month:
-            digest.update(m.encode() + b"\0" + project.metrics_file(m).read_bytes())
-    return digest.hexdigest()
+    return sha256_named((m, project.metrics_file(m).read_bytes()) for m in project.processed_months() if m <= month)
 
 
 def file_hash(path: str | Path | None) -> str | None:
     """SHA-256 of a file's bytes (None for no file)."""
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest() if path else None
+    return sha256_file(path) if path else None
 
 
-def manifest(project: Project, month: str) -> dict[str, Any]:
+def read_manifest(project: Project, month: str) -> dict[str, Any]:
     """data/processed/M/manifest.json (written by ingest), or {} when absent."""
     path = project.processed_month(month) / "manifest.json"
     if not path.is_file():
@@ -46,12 +44,12 @@ def manifest(project: Project, month: str) -> dict[str, Any]:
 
 def is_synthetic(project: Project, month: str) -> bool:
     """True when the month's processed data came from the demo generator (示例数据)."""
-    return bool(manifest(project, month).get("synthetic", False))
+    return bool(read_manifest(project, month).get("synthetic", False))
 
 
-def record(project: Project, month: str, *, now: dt.datetime | None = None) -> dict[str, Any]:
-    """The provenance of a report on `month`: what a reviewer needs to reproduce it."""
-    info = manifest(project, month)
+def data_record(project: Project, month: str) -> dict[str, Any]:
+    """What a month's stage tables were computed from: inputs, metrics, params, software."""
+    info = read_manifest(project, month)
     inputs = [
         {"file": f.get("name") or f.get("file") or f.get("path"), "sha256": f.get("sha256"), "rows": f.get("rows")}
         for f in info.get("inputs", info.get("files", []))
@@ -60,18 +58,21 @@ def record(project: Project, month: str, *, now: dt.datetime | None = None) -> d
     return {
         "month": month,
         "inputs": inputs,
-        "metrics_sha256": hashlib.sha256(metrics_file.read_bytes()).hexdigest() if metrics_file.is_file() else None,
+        "metrics_sha256": sha256_file(metrics_file) if metrics_file.is_file() else None,
         "params_sha256": params_hash(project),
         "history_sha256": history_hash(project, month),
         "index_version": info.get("index_version"),
         "package_version": __version__,
         "python": platform.python_version(),
         "synthetic": bool(info.get("synthetic", False)),
-        "run_time": (now or dt.datetime.now(dt.UTC)).astimezone().isoformat(timespec="seconds"),
     }
 
 
-def write_record(path: Path, rec: dict[str, Any]) -> Path:
-    from scoring.safeio import atomic_write_text
+def run_record(project: Project, month: str, *, now: dt.datetime | None = None) -> dict[str, Any]:
+    """`data_record` plus the time the build ran."""
+    return {**data_record(project, month),
+            "run_time": (now or dt.datetime.now(dt.UTC)).astimezone().isoformat(timespec="seconds")}
 
+
+def write_record(path: Path, rec: dict[str, Any]) -> Path:
     return atomic_write_text(path, json.dumps(rec, ensure_ascii=False, indent=2) + "\n")

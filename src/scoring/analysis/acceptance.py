@@ -12,18 +12,18 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from scoring.analysis import history
-from scoring.analysis.acceptance_rules import ReviewRules, load_rules
+from scoring.analysis.acceptance_rules import ReviewRules
 from scoring.engine import rounded
 from scoring.errors import DataError
 
-REVIEW_COLUMNS = ["unit", "platform", "onsite", "offsite", "combined", "rank", "passed", "reason"]
-REGISTER_COLUMNS = ["unit", "year", "status", "valid_until", "combined", "reason"]
+ACCEPTANCE_COLUMNS = ["unit", "platform", "onsite", "offsite", "combined", "combined_rounded", "rank", "passed",
+                      "reason"]
+TITLES_COLUMNS = ["unit", "year", "status", "valid_until", "combined", "reason"]
 STATUSES = ("awarded", "retained", "revoked")
 
 
@@ -64,7 +64,7 @@ def veto_reasons(points: pd.DataFrame, year: int, rules: ReviewRules, missing: s
 
 def combine(platform: pd.Series, reviews: pd.DataFrame, vetoes: pd.Series, rules: ReviewRules,
             index_total: float, reason_text: dict[str, str], decimals: int = 2) -> pd.DataFrame:
-    """The acceptance table (REVIEW_COLUMNS), one row per unit, ranked on the combined score.
+    """The acceptance table (ACCEPTANCE_COLUMNS), one row per unit, ranked on the combined score.
 
     `reviews`: unit, onsite, offsite (0–100). `reason_text`: templates passed, line, veto.
     """
@@ -75,7 +75,7 @@ def combine(platform: pd.Series, reviews: pd.DataFrame, vetoes: pd.Series, rules
     w = rules.weights
     out["combined"] = (w["platform"] * out["platform"] / index_total * 100
                        + w["onsite"] * out["onsite"] + w["offsite"] * out["offsite"])
-    combined_shown = rounded(out["combined"], decimals)
+    out["combined_rounded"] = combined_shown = rounded(out["combined"], decimals)
     out["rank"] = combined_shown.rank(method="min", ascending=False).astype(int)
     veto = out["unit"].map(vetoes).fillna("")
     reached = combined_shown >= rules.pass_line
@@ -85,7 +85,7 @@ def combine(platform: pd.Series, reviews: pd.DataFrame, vetoes: pd.Series, rules
         veto != "", [reason_text["veto"].format(reasons=v) for v in veto],
         np.where(reached, reason_text["passed"].format(pass_line=line),
                  reason_text["line"].format(pass_line=line)))
-    return out.sort_values(["rank", "unit"]).reset_index(drop=True)[REVIEW_COLUMNS]
+    return out.sort_values(["rank", "unit"]).reset_index(drop=True)[ACCEPTANCE_COLUMNS]
 
 
 def update_register(register: pd.DataFrame, review: pd.DataFrame, year: int, rules: ReviewRules,
@@ -95,7 +95,7 @@ def update_register(register: pd.DataFrame, review: pd.DataFrame, year: int, rul
     Holders of a title valid on 1 January of `year` are re-evaluated: retained (valid for
     another term) when they pass, revoked when they fail. Other units that pass are awarded.
     """
-    register = register[register["year"] != year] if len(register) else pd.DataFrame(columns=REGISTER_COLUMNS)
+    register = register[register["year"] != year] if len(register) else pd.DataFrame(columns=TITLES_COLUMNS)
     valid_until_new = f"{year + rules.title_valid_years}-12-31"
     holders = set()
     if len(register):
@@ -115,31 +115,9 @@ def update_register(register: pd.DataFrame, review: pd.DataFrame, year: int, rul
                      "valid_until": valid_until_new if status != "revoked" else f"{year}-12-31",
                      "combined": r.combined,
                      "reason": status_text["reason"].format(status=status_text[status], reason=r.reason)})
-    new = pd.DataFrame(rows, columns=REGISTER_COLUMNS)
+    new = pd.DataFrame(rows, columns=TITLES_COLUMNS)
     out = pd.concat([register, new], ignore_index=True) if len(register) else new
-    return out.sort_values(["year", "unit"]).reset_index(drop=True)[REGISTER_COLUMNS]
-
-
-def read_register(path: Path) -> pd.DataFrame:
-    if not path.is_file():
-        return pd.DataFrame(columns=REGISTER_COLUMNS)
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    missing = set(REGISTER_COLUMNS) - set(frame.columns)
-    if missing:
-        raise DataError(f"{path}: missing columns {sorted(missing)}")
-    problems = []
-    for row, r in enumerate(frame.itertuples(index=False), start=2):
-        if r.status not in STATUSES:
-            problems.append(f"{path}: row {row}, column 'status': value {r.status!r} — must be one of {STATUSES}")
-        if not r.year.isdigit():
-            problems.append(f"{path}: row {row}, column 'year': value {r.year!r} — must be a year such as 2019")
-        if pd.to_datetime(r.valid_until, format="%Y-%m-%d", errors="coerce") is pd.NaT:
-            problems.append(f"{path}: row {row}, column 'valid_until': value {r.valid_until!r} — must be YYYY-MM-DD")
-    if problems:
-        raise DataError(f"{path}: the titles register is not valid", problems=problems)
-    frame = frame.assign(year=frame["year"].astype(int),
-                         combined=pd.to_numeric(frame["combined"], errors="coerce"))
-    return frame[REGISTER_COLUMNS]
+    return out.sort_values(["year", "unit"]).reset_index(drop=True)[TITLES_COLUMNS]
 
 
 def creation_progress(scored: history.Scored, rules: ReviewRules, pass_line: float) -> pd.DataFrame:
@@ -163,7 +141,7 @@ def creation_progress(scored: history.Scored, rules: ReviewRules, pass_line: flo
         projected = min(max(total + (slope if not math.isnan(slope) else 0.0) * left, 0.0), scored.spec.total)
         rows.append({"unit": unit, "total": total, "needed": max(0.0, pass_line - total), "months_left": left,
                      "slope": slope, "projected": projected,
-                     "on_track": float(f"{projected:.{scored.spec.display_decimals}f}") >= pass_line})
+                     "on_track": rounded(projected, scored.spec.display_decimals) >= pass_line})
     return pd.DataFrame(rows)
 
 
@@ -176,41 +154,18 @@ class ReviewOutcome:
 
     year: int
     rules: ReviewRules
-    scored: history.Scored
     reviews: pd.DataFrame
     table: pd.DataFrame
     register: pd.DataFrame
 
 
-def reviews_file(project, year: int) -> Path:
-    """data/raw/YYYY/reviews.csv or .xlsx (exactly one of them)."""
-    folder = project.raw / str(year)
-    found = [p for p in (folder / "reviews.csv", folder / "reviews.xlsx") if p.is_file()]
-    if not found:
-        raise DataError(f"{folder}: no reviews.csv or reviews.xlsx (on-site and off-site scores, see docs/review.md)")
-    if len(found) > 1:
-        raise DataError(f"{folder}: both reviews.csv and reviews.xlsx exist; keep one")
-    return found[0]
-
-
-def register_file(project) -> Path:
-    return project.root / "data" / "titles.csv"
-
-
-def evaluate(project, year: int) -> ReviewOutcome:
-    """Score the year, read the reviewers' scores, combine, and the register as it would be."""
-    from scoring.ingest.reviews import read_reviews
-    from scoring.pipeline.score import load_spec
-    from scoring.report.text import load_report_text
-
-    spec, units = load_spec(project)
-    rules = load_rules(project.params / "review.yaml", spec)
-    text = load_report_text(project.params / "report.yaml")["review"]
-    month = f"{year}-{rules.acceptance_month:02d}"
-    scored = history.score_history(project, month)
-    reviews = read_reviews(reviews_file(project, year), units, year)
+def evaluate(scored: history.Scored, year: int, reviews: pd.DataFrame, register: pd.DataFrame,
+             rules: ReviewRules, texts: dict) -> ReviewOutcome:
+    """The year's acceptance from its scored months, the reviewers' scores and the register so
+    far. `texts`: the `review` section of params/report.yaml (reasons and statuses, in Chinese)."""
+    spec = scored.spec
     platform = platform_scores(scored.summary, year, rules)
-    vetoes = veto_reasons(scored.points, year, rules, text["reasons"]["veto_missing"], text["reasons"]["separator"])
-    table = combine(platform, reviews, vetoes, rules, spec.total, text["reasons"], spec.display_decimals)
-    register = update_register(read_register(register_file(project)), table, year, rules, text["status"])
-    return ReviewOutcome(year, rules, scored, reviews, table, register)
+    reasons = texts["reasons"]
+    vetoes = veto_reasons(scored.points, year, rules, reasons["veto_missing"], reasons["separator"])
+    table = combine(platform, reviews, vetoes, rules, spec.total, reasons, spec.display_decimals)
+    return ReviewOutcome(year, rules, reviews, table, update_register(register, table, year, rules, texts["status"]))

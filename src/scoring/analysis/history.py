@@ -1,9 +1,10 @@
-"""Months side by side: score every processed month, changes since last month, trends.
+"""Months side by side: changes since last month, trends.
 
-Tables (plain DataFrames):
-  history  — engine.summarise over all months: month, unit, name, tier, <categories>, total, rank, tier_rank, pass
-  changes  — one row per unit for a month: total, prev_total, delta_total, rank, prev_rank,
-             rank_change (> 0 = moved up), tier_rank, pass
+Input: `Scored` — every month up to one scored by the engine (points and summary, see
+engine.summarise). Tables (plain DataFrames):
+  changes  — one row per unit for a month: total, total_rounded, rank, tier_rank, pass,
+             prev_total, prev_rank, delta_total (of the printed totals), rank_change (> 0 = moved up)
+  trend    — one unit's month, total, rank, tier rank, pass over all months
 """
 
 from __future__ import annotations
@@ -15,8 +16,7 @@ import pandas as pd
 
 from scoring import engine
 from scoring.index.spec import IndexSpec, Units
-from scoring.pipeline.score import load_spec, read_metrics_history
-from scoring.project import Project, previous_month
+from scoring.project import previous_month
 
 
 @dataclass(frozen=True)
@@ -40,38 +40,17 @@ class Scored:
         return sorted(self.summary["month"].unique())
 
 
-def score_history(project: Project, month: str, index_file: str | None = None,
-                  weights_file: str | None = None) -> Scored:
-    """Score every processed month up to and including `month` (each month on its own).
-
-    `index_file`: another index instead of params/index.yaml; `weights_file`: alternative
-    weights applied to it (sensitivity.alternative_weights; docs/sensitivity.md).
-    """
-    spec, units = load_spec(project, index_file)
-    if weights_file:
-        from scoring.index.weights import alternative_weights
-
-        spec = alternative_weights(spec, weights_file)
-    metrics = read_metrics_history(project, month)
-    if month not in set(metrics["month"]):
-        from scoring.errors import DataError
-
-        raise DataError(f"no processed metrics for {month} in {project.processed} — run ingest first")
-    points = engine.score(spec, units, metrics)
-    return Scored(spec, units, month, points, engine.summarise(spec, units, points))
-
-
-def changes(summary: pd.DataFrame, month: str, decimals: int = 2) -> pd.DataFrame:
+def changes(summary: pd.DataFrame, month: str, decimals: int) -> pd.DataFrame:
     """Each unit's total and rank this month against the month before (NaN when there is none).
     `delta_total` is the difference of the totals as printed (`decimals`), so that 较上月 always
     equals the difference of the two printed totals."""
     now = summary[summary["month"] == month].set_index("unit")
     before = summary[summary["month"] == previous_month(month)].set_index("unit")
-    out = now[["name", "tier", "total", "rank", "tier_rank", "pass"]].copy()
+    out = now[["name", "tier", "total", "total_rounded", "rank", "tier_rank", "pass"]].copy()
     out["prev_total"] = before["total"].reindex(out.index)
     out["prev_rank"] = before["rank"].reindex(out.index)
-    delta = engine.rounded(out["total"], decimals) - engine.rounded(out["prev_total"], decimals)
-    out["delta_total"] = delta.round(decimals)
+    delta = out["total_rounded"] - engine.rounded(out["prev_total"], decimals)
+    out["delta_total"] = engine.rounded(delta, decimals)
     out["rank_change"] = out["prev_rank"] - out["rank"]
     return out.reset_index()
 

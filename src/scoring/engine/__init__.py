@@ -16,7 +16,7 @@ from scoring.engine.points import (
     score,
 )
 from scoring.engine.rounding import rounded, rounded_array
-from scoring.engine.summary import SUMMARY_COLUMNS, summarise
+from scoring.engine.summary import SCORES_COLUMNS, summarise
 
-__all__ = ["FLAG_MISSING", "FLAG_ZERO_TOLERANCE", "MISSING_POLICY", "POINT_COLUMNS", "SUMMARY_COLUMNS",
+__all__ = ["FLAG_MISSING", "FLAG_ZERO_TOLERANCE", "MISSING_POLICY", "POINT_COLUMNS", "SCORES_COLUMNS",
            "check_metric_table", "metric_fractions", "rounded", "rounded_array", "score", "summarise"]

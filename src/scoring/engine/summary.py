@@ -8,7 +8,7 @@ from scoring.engine.rounding import rounded
 from scoring.index.spec import IndexSpec, Units
 
 #: Besides these, one column per category code (its points) after `tier`.
-SUMMARY_COLUMNS = ["month", "unit", "name", "tier", "total", "total_rounded", "rank", "tier_rank", "pass"]
+SCORES_COLUMNS = ["month", "unit", "name", "tier", "total", "total_rounded", "rank", "tier_rank", "pass"]
 
 def summarise(spec: IndexSpec, units: Units, points: pd.DataFrame) -> pd.DataFrame:
     """One row per month × unit: month, unit, name, tier, <category points>, total (full
@@ -32,4 +32,4 @@ def summarise(spec: IndexSpec, units: Units, points: pd.DataFrame) -> pd.DataFra
     out["tier_rank"] = shown.groupby([out["month"], out["tier"]]).rank(method="min", ascending=False).astype(int)
     out["pass"] = shown >= spec.pass_line
     out = out.sort_values(["month", "_order"]).drop(columns="_order").reset_index(drop=True)
-    return out[["month", "unit", "name", "tier", *cats, *SUMMARY_COLUMNS[4:]]]
+    return out[["month", "unit", "name", "tier", *cats, *SCORES_COLUMNS[4:]]]

@@ -1,4 +1,4 @@
-"""The monthly job: ingest if needed, score, analyse, run every notebook, render, publish.
+"""The monthly job: ingest if needed, the score stage, every notebook on its tables, render, publish.
 
 outputs/YYYY-MM/ is replaced only as a whole: the month is built in a temporary folder
 beside it and swapped in when every notebook succeeded. When any notebook fails, the
@@ -11,18 +11,19 @@ from __future__ import annotations
 import html
 import json
 import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from scoring import provenance
+from scoring.analysis.acceptance_rules import load_rules
 from scoring.errors import BatchError, CreditCountyError
 from scoring.pipeline import batch
-from scoring.pipeline.score import load_spec, read_metrics, write_scores
+from scoring.pipeline.review import read_register, register_file, review_stage
+from scoring.pipeline.score import load_spec, score_stage
 from scoring.project import Project, check_month
-from scoring.report import sections as report
 from scoring.report.text import load_report_text
 from scoring.safeio import atomic_write_text, staged_dir, write_csv
+from scoring.tables import StageFolder
 
 CITY_NOTEBOOK = "city_bulletin.ipynb"
 UNIT_NOTEBOOK = "county_report.ipynb"
@@ -109,14 +110,11 @@ td{{border-bottom:1px solid #ddd;padding:.35rem .5rem}}.synthetic{{background:#f
 
 def build(project: Project, month: str | None = None, *, workers: int = 2, progress: bool = True,
           units: list[str] | None = None, kernel_name: str | None = None) -> BulletinResult:
-    """Build outputs/YYYY-MM for `month` (default: the latest month with data)."""
+    """Build outputs/YYYY-MM for `month` (default: the latest month with data): the score stage's
+    tables first, then every notebook reading them, then the index page; published as a whole."""
     month = check_month(month) if month else latest_month(project)
-    # Validate every parameter file before any notebook runs.
-    spec, all_units = load_spec(project)
+    _spec, all_units = load_spec(project)  # every params file is checked before anything runs
     text = load_report_text(project.params / "report.yaml")
-    from scoring.analysis import sensitivity
-
-    settings = sensitivity.load_settings(project.params / "sensitivity.yaml")
     wanted = units or all_units.codes
     unknown = [u for u in wanted if u not in all_units.codes]
     if unknown:
@@ -126,26 +124,17 @@ def build(project: Project, month: str | None = None, *, workers: int = 2, progr
     final = project.output_month(month)
     if set(wanted) != set(all_units.codes) and final.exists():
         _check_carry_over_is_current(project, month, final)
-    context = report.load_month(project.root, month)  # the history, scored once for every notebook
-    values = sensitivity.month_values(read_metrics(project, month, (spec, all_units)), month)
-    synthetic = context.synthetic
     month_label = text.month_label(month)
     names = {u.code: u.name for u in all_units.units}
-
     failed_dir = final.parent / f"{month}.failed"
     result = BulletinResult(month=month, folder=final)
     with staged_dir(final) as stage:
-        write_scores(context.scored.month_points(), context.scored.month_summary(), stage)
-        mc = sensitivity.monte_carlo(spec, all_units, values, settings, seed=settings.seed)
-        sensitivity.write_outputs(stage, mc, sobol=sensitivity.sobol(spec, all_units, values, settings,
-                                                                      seed=settings.seed),
-                                  remove_one=sensitivity.remove_one(spec, all_units, values))
-        provenance.write_record(stage / "provenance.json", provenance.record(project, month))
-        with tempfile.TemporaryDirectory(prefix=".context-", dir=project.outputs) as scratch:
-            context_file = report.save_context(context, Path(scratch) / "context.pickle")
-            jobs = _jobs(project, month, stage, wanted, names, synthetic, text["titles"], month_label,
-                         {"sensitivity_file": str(stage / "sensitivity.csv"), "context_file": str(context_file)})
-            outcome = batch.run_batch(jobs, workers=workers, progress=progress, kernel_name=kernel_name)
+        score_stage(project, month, stage)
+        synthetic = bool(StageFolder(stage).meta["synthetic"])
+        provenance.write_record(stage / "provenance.json", provenance.run_record(project, month))
+        jobs = _jobs(project, month, stage, wanted, names, synthetic, text["titles"], month_label,
+                     {"tables": str(stage)})
+        outcome = batch.run_batch(jobs, workers=workers, progress=progress, kernel_name=kernel_name)
         result.succeeded, result.failed = list(outcome.succeeded), dict(outcome.failed)
         carried = _carry_over_units(final, stage, [u for u in all_units.codes if u not in wanted])
         links = [(text["titles"]["city"], "bulletin.html", "bulletin.pdf")]
@@ -172,7 +161,7 @@ def _check_carry_over_is_current(project: Project, month: str, published: Path) 
     built from other params or data (they would disagree with the new scores and bulletin)."""
     path = published / "provenance.json"
     before = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
-    now = provenance.record(project, month)
+    now = provenance.data_record(project, month)
     if any(before.get(k) != now[k] for k in ("params_sha256", "history_sha256")):
         raise CreditCountyError(f"{published} was built from other params or data than now: the other "
                                 "units' reports would disagree with this build — run the bulletin for all "
@@ -207,39 +196,34 @@ def _keep_failed(stage: Path, failed_dir: Path, result: BulletinResult) -> None:
 
 def build_review(project: Project, year: int, *, progress: bool = True,
                  kernel_name: str | None = None) -> BulletinResult:
-    """The year's acceptance: outputs/YYYY/ (review.csv, review.html, review.pdf, titles.csv,
+    """The year's acceptance: outputs/YYYY/ (the review stage's tables, review.html, review.pdf,
     the executed notebook), then the titles register data/titles.csv — only when all succeeded."""
-    from scoring.analysis import acceptance as review
-
     spec, _units = load_spec(project)
-    rules = review.load_rules(project.params / "review.yaml", spec)
+    rules = load_rules(project.params / "review.yaml", spec)
     text = load_report_text(project.params / "report.yaml")
-    acceptance = f"{year}-{rules.acceptance_month:02d}"
-    ensure_processed(project, acceptance)
-    decided = review.read_register(review.register_file(project))
-    later = sorted({int(y) for y in decided["year"] if int(y) > year})
+    ensure_processed(project, f"{year}-{rules.acceptance_month:02d}")
+    register = register_file(project)
+    later = sorted({int(y) for y in read_register(register)["year"] if int(y) > year})
     if later:
-        raise CreditCountyError(f"{review.register_file(project)} already holds decisions for {later}, which "
+        raise CreditCountyError(f"{register} already holds decisions for {later}, which "
                                 f"depend on {year}'s: re-run {year} only after removing those years' rows, "
                                 "then re-run them in order")
-    outcome = review.evaluate(project, year)  # reads and checks the reviewers' file before anything runs
     final = project.outputs / str(year)
     failed_dir = final.parent / f"{year}.failed"
     result = BulletinResult(month=str(year), folder=final)
     with staged_dir(final) as stage:
-        write_csv(outcome.table, stage / "review.csv")
-        write_csv(outcome.register, stage / "titles.csv")
+        outcome, _ = review_stage(project, year, stage)  # checks the reviewers' file before anything runs
         job = batch.Job(name="review", notebook=project.notebooks / REVIEW_NOTEBOOK,
-                        parameters={"root": str(project.root), "year": year},
+                        parameters={"root": str(project.root), "year": year, "tables": str(stage)},
                         executed=stage / "notebooks" / "review.ipynb", html=stage / "review.html",
                         pdf=stage / "review.pdf", title=text["titles"]["review"],
                         subtitle=text["titles"]["year_label"].format(year=year),
-                        synthetic=provenance.is_synthetic(project, acceptance), cwd=project.notebooks)
+                        synthetic=bool(StageFolder(stage).meta["synthetic"]), cwd=project.notebooks)
         outcome_batch = batch.run_batch([job], workers=1, progress=progress, kernel_name=kernel_name)
         result.succeeded, result.failed = list(outcome_batch.succeeded), dict(outcome_batch.failed)
         if result.failed:
             _keep_failed(stage, failed_dir, result)
-    write_csv(outcome.register, review.register_file(project))
+    write_csv(outcome.register, register)
     if failed_dir.exists():
         shutil.rmtree(failed_dir)
     return result

@@ -9,6 +9,7 @@ from pathlib import Path
 import yaml
 
 from scoring.errors import SpecError
+from scoring.project import find_root
 
 #: Used only when params/labels.yaml does not exist. Placeholders: {page}, {total}.
 DEFAULT_LABELS: dict[str, str] = {
@@ -21,15 +22,9 @@ DEFAULT_LABELS: dict[str, str] = {
 
 
 def _find_labels_file(start: Path | None) -> Path | None:
-    """params/labels.yaml of the project at $CREDIT_COUNTY_ROOT or above `start` (default: cwd)."""
-    env = os.environ.get("CREDIT_COUNTY_ROOT")
-    candidates = [Path(env)] if env else []
-    here = (start or Path.cwd()).resolve()
-    candidates += [here, *here.parents]
-    for folder in candidates:
-        if (folder / "params" / "index.yaml").is_file():
-            return folder / "params" / "labels.yaml"
-    return None
+    """params/labels.yaml of the project found from `start` (scoring.project.find_root)."""
+    root = find_root(start=start)
+    return root / "params" / "labels.yaml" if root else None
 
 
 def load_labels(path: str | os.PathLike | None = None, *, start: str | os.PathLike | None = None) -> dict[str, str]:

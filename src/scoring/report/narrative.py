@@ -7,11 +7,14 @@ index's `display_decimals`; no sentence carries a number of its own.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from scoring.analysis.history import Scored
 from scoring.report.text import ReportText
+
+if TYPE_CHECKING:
+    from scoring.report.context import MonthContext
 
 
 def number(value: float, decimals: int) -> str:
@@ -28,21 +31,21 @@ def _rank_move(text: ReportText, rank_change: float) -> str:
     return text["narrative"][key].format(n=int(abs(rank_change)))
 
 
-def unit_paragraphs(scored: Scored, text: ReportText, unit: str, change_row: pd.Series,
+def unit_paragraphs(ctx: MonthContext, unit: str, change_row: pd.Series,
                     strengths: pd.DataFrame, weaknesses: pd.DataFrame, indicators: pd.DataFrame,
-                    problems: pd.DataFrame, movements: pd.DataFrame | None) -> list[str]:
-    """The narrative of one unit's report, paragraph by paragraph."""
-    spec, d = scored.spec, scored.spec.display_decimals
-    tier_name = scored.units.tiers[change_row["tier"]]
-    first = text.fill("unit_summary", month_label=text.month_label(scored.month), unit=change_row["name"],
+                    problems: pd.DataFrame, movements: pd.DataFrame) -> list[str]:
+    """The narrative of one unit's report, paragraph by paragraph (rows of the stage tables)."""
+    text, spec, d = ctx.text, ctx.spec, ctx.decimals
+    tier_name = ctx.units.tiers[change_row["tier"]]
+    first = text.fill("unit_summary", month_label=text.month_label(ctx.month), unit=change_row["name"],
                       total=number(change_row["total"], d), full=number(spec.total, 0),
-                      n_units=len(scored.units.units), rank=int(change_row["rank"]), tier_name=tier_name,
+                      n_units=len(ctx.units.units), rank=int(change_row["rank"]), tier_name=tier_name,
                       tier_rank=int(change_row["tier_rank"]))
     delta = change_row["delta_total"]
     if isinstance(delta, float) and math.isnan(delta):
         first += text.fill("change_none")
     else:
-        key = "change_up" if round(delta, d) > 0 else "change_down" if round(delta, d) < 0 else "change_same"
+        key = "change_up" if delta > 0 else "change_down" if delta < 0 else "change_same"
         first += text.fill(key, delta=number(abs(delta), d), rank_move=_rank_move(text, change_row["rank_change"]))
     if change_row["pass"]:
         first += text.fill("pass_yes", pass_line=number(spec.pass_line, 0))
@@ -73,7 +76,7 @@ def unit_paragraphs(scored: Scored, text: ReportText, unit: str, change_row: pd.
         third = text.fill("no_problems")
 
     paragraphs = [first, second, third]
-    if movements is not None:
+    if ctx.stage.meta.get("list_records"):
         entered = int((movements["movement"] == "entered").sum())
         exited = int((movements["movement"] == "exited").sum())
         paragraphs.append(text.fill("movements", entered=entered, exited=exited) if entered or exited
@@ -81,16 +84,17 @@ def unit_paragraphs(scored: Scored, text: ReportText, unit: str, change_row: pd.
     return [p for p in paragraphs if p]
 
 
-def city_paragraphs(scored: Scored, text: ReportText, change_table: pd.DataFrame,
-                    up: pd.DataFrame, down: pd.DataFrame, indicator_moves: pd.DataFrame) -> list[str]:
-    """The narrative of the city bulletin, paragraph by paragraph."""
-    spec, d = scored.spec, scored.spec.display_decimals
+def city_paragraphs(ctx: MonthContext, change_table: pd.DataFrame, up: pd.DataFrame, down: pd.DataFrame,
+                    indicator_moves: pd.DataFrame) -> list[str]:
+    """The narrative of the city bulletin, paragraph by paragraph (rows of the stage tables)."""
+    text, spec, d = ctx.text, ctx.spec, ctx.decimals
+    city = ctx.table("city").iloc[0]
     ranked = change_table.sort_values(["rank", "unit"])
     top, bottom = ranked.iloc[0], ranked.iloc[-1]
-    first = text.fill("city_summary", month_label=text.month_label(scored.month), n_units=len(ranked),
-                      mean=number(ranked["total"].mean(), d), top_unit=top["name"], top=number(top["total"], d),
+    first = text.fill("city_summary", month_label=text.month_label(ctx.month), n_units=int(city["n_units"]),
+                      mean=number(city["mean_total"], d), top_unit=top["name"], top=number(top["total"], d),
                       bottom_unit=bottom["name"], bottom=number(bottom["total"], d),
-                      n_pass=int(ranked["pass"].sum()), pass_line=number(spec.pass_line, 0))
+                      n_pass=int(city["n_pass"]), pass_line=number(spec.pass_line, 0))
 
     def items(frame: pd.DataFrame) -> str:
         return text.join([text.fill("item_points", name=r["name"], value=number(r["total"], d))
@@ -114,8 +118,8 @@ def city_paragraphs(scored: Scored, text: ReportText, change_table: pd.DataFrame
     return [first, second, third]
 
 
-def method_note(scored: Scored, text: ReportText) -> str:
-    spec = scored.spec
+def method_note(ctx: MonthContext) -> str:
+    spec = ctx.spec
     indicators = [n for n in spec.nodes() if n.metrics]
-    return text.fill("method_note", n_categories=len(spec.categories), n_indicators=len(indicators),
-                     full=number(spec.total, 0), n_units=len(scored.units.units))
+    return ctx.text.fill("method_note", n_categories=len(spec.categories), n_indicators=len(indicators),
+                         full=number(spec.total, 0), n_units=len(ctx.units.units))

@@ -1,0 +1,163 @@
+"""A unit's monthly report (县区月度报告), section by section, from the month's stage tables."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from scoring.render import display
+from scoring.report import charts, narrative
+from scoring.report.common import arrow, header, pass_text, percent, progress_section, provenance_section, signed
+from scoring.report.context import MonthContext
+from scoring.report.narrative import number
+
+
+@dataclass
+class UnitReport:
+    ctx: MonthContext
+    unit: str
+
+    def __post_init__(self) -> None:
+        self.ctx.check_unit(self.unit)
+        self.row = self.ctx.unit_table("changes", self.unit).iloc[0]
+        self.indicators = self.ctx.unit_table("indicators", self.unit)
+        listed = self.ctx.unit_table("strengths", self.unit)
+        by_code = self.indicators.set_index("code")
+
+        def side(name: str) -> pd.DataFrame:
+            codes = listed[listed["side"] == name].sort_values("position")["code"]
+            return by_code.loc[list(codes)].reset_index()
+
+        self.strengths, self.weaknesses = side("strength"), side("weakness")
+        self.problems = self.ctx.unit_table("problems", self.unit)
+        self.movements = self.ctx.unit_table("movements", self.unit)
+
+    @property
+    def name(self) -> str:
+        return self.ctx.unit_name(self.unit)
+
+    def header(self) -> list:
+        return header(self.ctx)
+
+    def narrative(self) -> list:
+        paragraphs = narrative.unit_paragraphs(self.ctx, self.unit, self.row, self.strengths, self.weaknesses,
+                                               self.indicators, self.problems, self.movements)
+        paragraphs.append(self._sensitivity_sentence())
+        return [display.Heading(self.ctx.text["sections"]["summary"], level=2),
+                *[display.Paragraph(p) for p in paragraphs]]
+
+    def _sensitivity_sentence(self) -> str:
+        sens = self.ctx.table("sensitivity").set_index("unit").loc[self.unit]
+        return self.ctx.text.fill("unit_sensitivity", p05=int(sens["rank_p05"]), p95=int(sens["rank_p95"]),
+                                  median=number(sens["median_rank"], 0),
+                                  probability=percent(sens["pass_probability"]))
+
+    def key_figures(self) -> list:
+        t, d, r = self.ctx.text, self.ctx.decimals, self.row
+        cols = t["columns"]
+        frame = pd.DataFrame([{
+            cols["total"]: number(r["total"], d),
+            cols["change"]: signed(r["delta_total"], d),
+            cols["rank"]: int(r["rank"]),
+            cols["rank_change"]: arrow(t, r["rank_change"]),
+            cols["tier_rank"]: t.fill("item_tier_rank", rank=int(r["tier_rank"]), tier=self.ctx.units.tiers[r["tier"]]),
+            cols["pass"]: pass_text(t, r["pass"]),
+        }])
+        return [display.Table(frame)]
+
+    def categories(self) -> list:
+        t, d, spec = self.ctx.text, self.ctx.decimals, self.ctx.spec
+        profile = self.ctx.unit_table("categories", self.unit)
+        names = [spec.label(c) for c in profile["code"]]
+        cols = t["columns"]
+        table = pd.DataFrame({
+            cols["category"]: names,
+            cols["points"]: [number(v, d) for v in profile["points"]],
+            cols["max_points"]: [number(v, 0) for v in profile["max_points"]],
+            cols["fraction"]: [percent(v) for v in profile["fraction"]],
+            cols["city_median"]: [number(v, d) for v in profile["city_median"]],
+        })
+        fig = charts.category_bars(profile, names, t["charts"])
+        return [display.Heading(t["sections"]["categories"], level=2), display.Figure(fig), display.Table(table)]
+
+    def strengths_weaknesses(self) -> list:
+        t = self.ctx.text
+        out = [display.Heading(t["sections"]["strengths"], level=2)]
+        for frame, key in ((self.strengths, "strengths"), (self.weaknesses, "weaknesses")):
+            out.append(display.Table(self._indicator_rows(frame), caption=t["captions"][key]) if len(frame)
+                       else display.Paragraph(t.fill(f"no_{key}")))
+        return out
+
+    def _indicator_rows(self, frame: pd.DataFrame, with_lost: bool = False) -> pd.DataFrame:
+        t, d, spec = self.ctx.text, self.ctx.decimals, self.ctx.spec
+        cols = t["columns"]
+        out = pd.DataFrame({
+            cols["indicator"]: [spec.label(c) for c in frame["code"]],
+            cols["category"]: [spec.label(p) for p in frame["parent"]],
+            cols["points"]: [number(v, d) for v in frame["points"]],
+            cols["max_points"]: [number(v, 0) for v in frame["max_points"]],
+        })
+        if with_lost:
+            out[cols["lost"]] = [number(v, d) for v in frame["lost"]]
+        out[cols["fraction"]] = [percent(v) for v in frame["fraction"]]
+        out[cols["city_median_fraction"]] = [percent(v) for v in frame["city_median_fraction"]]
+        return out
+
+    def trend(self) -> list:
+        t, d = self.ctx.text, self.ctx.decimals
+        tr = self.ctx.unit_table("history", self.unit).sort_values("month").reset_index(drop=True)
+        labels = [t["titles"]["month_short"].format(month=int(m.split("-")[1])) for m in tr["month"]]
+        fig = charts.trend_chart(tr, self.ctx.spec.pass_line, labels, t["charts"])
+        cols = t["columns"]
+        table = pd.DataFrame({
+            cols["month"]: [t.month_label(m) for m in tr["month"]],
+            cols["total"]: [number(v, d) for v in tr["total"]],
+            cols["rank"]: tr["rank"].astype(int),
+            cols["tier_rank"]: tr["tier_rank"].astype(int),
+            cols["pass"]: [pass_text(t, p) for p in tr["pass"]],
+        })
+        return [display.Heading(t["sections"]["trend"], level=2), display.Figure(fig), display.Table(table)]
+
+    def indicator_table(self) -> list:
+        return [display.Heading(self.ctx.text["sections"]["indicators"], level=2),
+                display.Table(self._indicator_rows(self.indicators, with_lost=True))]
+
+    def problem_list(self) -> list:
+        t, spec = self.ctx.text, self.ctx.spec
+        cols = t["columns"]
+        heading = display.Heading(t["sections"]["problems"], level=2)
+        if not len(self.problems):
+            return [heading, display.Paragraph(t.fill("no_problems"))]
+        ancestors = spec.ancestors()
+        categories = {x.code for x in spec.categories}
+        kinds = t["values"]["problem_kinds"]
+        category = [next(a for a in [c, *ancestors[c]] if a in categories) for c in self.problems["code"]]
+        frame = pd.DataFrame({
+            cols["kind"]: [kinds[k] for k in self.problems["kind"]],
+            cols["indicator"]: [spec.label(c) for c in self.problems["code"]],
+            cols["lost"]: [number(v, self.ctx.decimals) for v in self.problems["lost"]],
+            cols["suggestion"]: [t["suggestions"].get(c, "") for c in category],
+        })
+        return [heading, display.Table(frame)]
+
+    def movement_list(self) -> list:
+        t = self.ctx.text
+        cols = t["columns"]
+        heading = display.Heading(t["sections"]["movements"], level=2)
+        if not len(self.movements):
+            return [heading, display.Paragraph(t.fill("movements_none"))]
+        m = self.movements
+        frame = pd.DataFrame({
+            cols["movement"]: [t["values"][v] for v in m["movement"]],
+            cols["entity"]: m["entity"], cols["credit_code"]: m["credit_code"],
+            cols["list_type"]: m["list_type"], cols["domain"]: m["domain"],
+            cols["entry_date"]: m["entry_date"], cols["exit_date"]: m["exit_date"],
+        })
+        return [heading, display.Table(frame)]
+
+    def progress(self) -> list:
+        return progress_section(self.ctx, self.unit)
+
+    def provenance(self) -> list:
+        return provenance_section(self.ctx)

@@ -1,0 +1,205 @@
+"""The stage tables: the files the score stage writes and every report reads.
+
+A month's stage folder (outputs/YYYY-MM/, or a researcher's trial folder) holds one CSV
+per table below, `index.yaml` (the index exactly as scored, alternative weights applied)
+and `stage.json` (what the tables were computed from, and each table's SHA-256). Floats
+are written at full precision (shortest round-trip repr) and read back bit for bit, so an
+independent re-computation can compare every number at 1e-9 from the files alone. Text
+cells that a spreadsheet would run as formulas are prefixed with an apostrophe on
+writing and restored on reading (`safeio.neutralise_cell`).
+
+`write_tables` writes a set; `StageFolder` reads it, checking that each table exists,
+has its columns and is the one `stage.json` names.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from scoring.errors import DataError
+from scoring.hashing import sha256_bytes, sha256_file
+from scoring.safeio import atomic_write_bytes, atomic_write_text, neutralise_frame, restore_cell
+
+STAGE_FILE = "stage.json"
+INDEX_FILE = "index.yaml"
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """One stage table: its file, its columns (name → Python type: str, float, int or bool) and
+    what a row is. `open_columns`: more columns may follow (one per category code in the scores)."""
+
+    name: str
+    row: str
+    columns: dict[str, type]
+    open_columns: bool = False
+
+    @property
+    def file(self) -> str:
+        return f"{self.name}.csv"
+
+
+def _spec(name: str, row: str, columns: str, open_columns: bool = False) -> TableSpec:
+    """A TableSpec from 'col:type col:type …' (type defaults to float)."""
+    types = {"str": str, "float": float, "int": int, "bool": bool}
+    cols = {}
+    for item in columns.split():
+        col, _, kind = item.partition(":")
+        cols[col] = types[kind or "float"]
+    return TableSpec(name, row, cols, open_columns)
+
+
+SCORES = "month:str unit:str name:str tier:str total total_rounded rank:int tier_rank:int pass:bool"
+CATALOGUE: dict[str, TableSpec] = {t.name: t for t in (
+    _spec("points", "month × unit × node or metric: raw value, fraction (0–1), points (index points), flags",
+          "month:str unit:str level:str code:str parent:str raw_value fraction points max_points flags:str"),
+    _spec("scores", "unit this month: category points, total, total as printed, rank, tier rank, 达标",
+          SCORES, open_columns=True),
+    _spec("history", "month × unit, every scored month up to this one (as scores)", SCORES, open_columns=True),
+    _spec("changes", "unit: total and rank against the month before (delta of the printed totals)",
+          "unit:str name:str tier:str total total_rounded rank:int tier_rank:int pass:bool prev_total "
+          "prev_rank delta_total rank_change"),
+    _spec("city", "the month city-wide: units, mean total, 达标 count now and the month before",
+          "month:str n_units:int mean_total n_pass:int prev_n_pass"),
+    _spec("categories", "unit × category: points, max points, fraction, city median and best",
+          "unit:str code:str points max_points fraction city_median city_max"),
+    _spec("indicators", "unit × indicator: points, lost (max − points), fraction, city median fraction, "
+          "difference to it as printed (relative), percentile among units (1 = best)",
+          "unit:str code:str parent:str points max_points lost fraction city_median_fraction relative percentile"),
+    _spec("strengths", "unit × listed indicator: side (strength | weakness) and its order in the list",
+          "unit:str side:str position:int code:str"),
+    _spec("problems", "unit × problem: kind (weak | zero_tolerance | missing), code, the value, points lost",
+          "unit:str kind:str code:str value lost"),
+    _spec("movers", "units that gained (up) or lost (down) most points since the month before",
+          "direction:str position:int unit:str"),
+    _spec("indicator_moves", "indicators whose city mean points moved most since the month before",
+          "code:str before now delta"),
+    _spec("movements", "list entries and exits of the month (the records behind the list metrics)",
+          "unit:str movement:str entity:str credit_code:str list_type:str domain:str entry_date:str "
+          "exit_date:str"),
+    _spec("progress", "unit during the creation months: points needed, months left, slope, projection",
+          "unit:str total needed months_left:int slope projected on_track:bool"),
+    _spec("sensitivity", "unit: nominal rank, median rank and 5–95% rank band over the draws, 达标 probability",
+          "unit:str nominal_rank:int median_rank rank_p05:int rank_p95:int pass_probability"),
+    _spec("sensitivity_by_family", "scenario family × unit: as sensitivity",
+          "family:str unit:str nominal_rank:int median_rank rank_p05:int rank_p95:int pass_probability"),
+    _spec("sensitivity_scenarios", "scenario family: draws, mean Spearman ρ, mean |rank shift|, share moved > 2",
+          "family:str label:str draws:int spearman mean_abs_shift share_moved_gt2"),
+    _spec("sensitivity_sobol", "unit × factor: Sobol first-order and total indices with intervals",
+          "unit:str factor:str S1 S1_low S1_high ST ST_low ST_high variance"),
+    _spec("sensitivity_factors", "factor: mean S1 and ST over the units whose output varies",
+          "factor:str S1 ST"),
+    _spec("sensitivity_remove_one", "unit × indicator dropped: rank without it and the shift",
+          "unit:str dropped:str nominal_rank:int rank_without:int shift:int"),
+    _spec("review", "unit: platform figure, reviewers' scores, combined score (0–100), rank, passed, reason",
+          "unit:str platform onsite offsite combined combined_rounded rank:int passed:bool reason:str"),
+    _spec("reviewers", "unit: the reviewers' validated scores (0–100), reviewers and date",
+          "unit:str onsite offsite onsite_reviewer:str offsite_reviewer:str review_date:str"),
+    _spec("titles", "the titles register after the year's decisions: unit × decision year",
+          "unit:str year:int status:str valid_until:str combined reason:str"),
+)}
+
+
+def _csv_bytes(frame: pd.DataFrame) -> bytes:
+    """Deterministic UTF-8 CSV: floats as their shortest round-trip repr, '\\n' line ends."""
+    return neutralise_frame(frame).to_csv(index=False, lineterminator="\n").encode("utf-8")
+
+
+def conform(name: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` with the table's columns in order (open columns after them); DataError if one is missing."""
+    spec = CATALOGUE[name]
+    missing = [c for c in spec.columns if c not in frame.columns]
+    if missing:
+        raise DataError(f"stage table {name}: the code produced no column(s) {missing}")
+    extra = [c for c in frame.columns if c not in spec.columns] if spec.open_columns else []
+    return frame[[*spec.columns, *extra]]
+
+
+def write_tables(folder: str | Path, tables: dict[str, pd.DataFrame], meta: dict[str, Any],
+                 index_yaml: str | None = None) -> Path:
+    """Write every table of `tables` into `folder` (each atomic), then stage.json: `meta` plus
+    each table's file, rows and SHA-256. stage.json is written last: a folder whose stage.json
+    names a table's hash holds exactly that table."""
+    folder = Path(folder)
+    listed = {}
+    for name, frame in tables.items():
+        data = _csv_bytes(conform(name, frame))
+        atomic_write_bytes(folder / CATALOGUE[name].file, data)
+        listed[name] = {"file": CATALOGUE[name].file, "rows": len(frame), "sha256": sha256_bytes(data)}
+    if index_yaml is not None:
+        atomic_write_text(folder / INDEX_FILE, index_yaml)
+        meta = {**meta, "index_sha256": sha256_bytes(index_yaml.encode("utf-8"))}
+    record = {**meta, "tables": listed}
+    return atomic_write_text(folder / STAGE_FILE, json.dumps(record, ensure_ascii=False, indent=2) + "\n")
+
+
+def read_table(path: Path, name: str) -> pd.DataFrame:
+    """One stage table as written, with its column types; DataError naming the file otherwise."""
+    spec = CATALOGUE[name]
+    text_cols = [c for c, kind in spec.columns.items() if kind is str]
+    try:
+        frame = pd.read_csv(path, dtype=dict.fromkeys(text_cols, str), keep_default_na=False,
+                            na_values={c: [""] for c in spec.columns if c not in text_cols})
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
+        raise DataError(f"{path}: cannot be read as the stage table {name} ({exc})") from exc
+    missing = [c for c in spec.columns if c not in frame.columns]
+    if missing:
+        raise DataError(f"{path}: missing column(s) {missing} of the stage table {name}")
+    for col in text_cols:
+        frame[col] = frame[col].map(restore_cell)
+    for col, kind in spec.columns.items():
+        if kind is bool and frame[col].dtype != bool:
+            frame[col] = frame[col].map({"True": True, "False": False, True: True, False: False})
+    return frame
+
+
+@dataclass
+class StageFolder:
+    """A folder of stage tables: `meta` is its stage.json; `table(name)` reads one table, once."""
+
+    folder: Path
+    _cache: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        self.folder = Path(self.folder)
+        if not (self.folder / STAGE_FILE).is_file():
+            raise DataError(f"{self.folder}: no stage tables ({STAGE_FILE} is missing) — run "
+                            "`credit-county score --month YYYY-MM` (or the bulletin) first")
+
+    @cached_property
+    def meta(self) -> dict[str, Any]:
+        path = self.folder / STAGE_FILE
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise DataError(f"{path}: not a readable stage record ({exc})") from exc
+        if not isinstance(data, dict) or not isinstance(data.get("tables"), dict):
+            raise DataError(f"{path}: not a stage record (no 'tables' mapping)")
+        return data
+
+    @property
+    def index_file(self) -> Path:
+        return self.folder / INDEX_FILE
+
+    def has(self, name: str) -> bool:
+        return name in self.meta["tables"]
+
+    def table(self, name: str) -> pd.DataFrame:
+        """The table `name` (a copy), checked against the hash stage.json records for it."""
+        if name not in self._cache:
+            entry = self.meta["tables"].get(name)
+            if entry is None:
+                raise DataError(f"{self.folder / STAGE_FILE}: the stage has no table {name!r} "
+                                f"(it has: {', '.join(self.meta['tables'])})")
+            path = self.folder / CATALOGUE[name].file
+            if not path.is_file() or sha256_file(path) != entry.get("sha256"):
+                raise DataError(f"{path}: missing or changed since the score stage wrote it — "
+                                "re-run `credit-county score` for the month")
+            self._cache[name] = read_table(path, name)
+        return self._cache[name].copy()
