@@ -13,6 +13,7 @@ import yaml
 from scoring import engine
 from scoring.cli import main
 from scoring.errors import DataError, ScoringError
+from scoring.index import methods
 from scoring.index.spec import Unit, Units, load_index, load_units, parse_index
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -123,6 +124,27 @@ def test_refuses_unknown_units_metrics_duplicates(toy_spec):
     assert "duplicate value for (2019-07, u9, A.1.x)" in text
 
 
+def test_flags_come_from_the_method_not_from_its_name(toy_spec):
+    """A missing value is flagged `missing`; the method's own flags (zero_tolerance) where it has a value."""
+    metrics = long("2019-07", {"u1": {"A.1.y": 2}, "u2": {"A.1.y": np.nan}, "u3": {"A.1.y": 0}})
+    flags = engine.score(toy_spec, TOY_UNITS, metrics).set_index(["unit", "code"])["flags"]
+    assert [flags[(u, "A.1.y")] for u in ("u1", "u2", "u3")] == [engine.FLAG_ZERO_TOLERANCE, engine.FLAG_MISSING, ""]
+    assert engine.FLAG_ZERO_TOLERANCE == "zero_tolerance_failed" and engine.FLAG_MISSING == "missing"
+    assert (flags.xs("A.1.x", level="code") == engine.FLAG_MISSING).all()
+
+
+def test_no_code_tests_a_method_by_its_name():
+    """What a method does is in its catalogue entry: the loader, the engine and the weights never
+    branch on a method's name."""
+    import re
+
+    pattern = re.compile(r"""(method|method_name|\.method)\s*(==|!=|\bin\b)\s*[("'\[]""")
+    hits = [f"{path.relative_to(ROOT)}:{n}: {line.strip()}"
+            for folder in ("index", "engine") for path in sorted((ROOT / "src" / "scoring" / folder).glob("*.py"))
+            for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1) if pattern.search(line)]
+    assert hits == []
+
+
 def test_out_of_domain_value_names_metric_and_unit(toy_spec):
     metrics = long("2019-07", {"u1": {"A.1.y": -2}})
     with pytest.raises(ScoringError, match=r"metric A\.1\.y .*unit 'u1': value -2"):
@@ -139,12 +161,13 @@ def linyi_month(seed: int = 1) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     rows = []
     for m in spec.metrics():
+        kind = methods.CATALOGUE[m.method].value_kind
         for u in units.codes:
-            if m.method in ("flag",):
+            if kind == "flag":
                 v = float(rng.integers(0, 2))
-            elif m.method in ("zero_tolerance", "deduction"):
+            elif kind == "count":
                 v = float(rng.poisson(0.3))
-            elif m.method == "manual":
+            elif kind == "score":
                 v = round(float(rng.uniform(0, m.points)), 2)
             else:
                 v = float(rng.uniform(0, 1))
@@ -164,7 +187,7 @@ def test_score_command_writes_scores_csv(project, capsys):
     metrics.to_csv(project / "data" / "processed" / "2019-07" / "metrics.csv", index=False)
     assert main(["--root", str(project), "score", "--month", "2019-07"]) == 0
     scores = pd.read_csv(project / "outputs" / "2019-07" / "scores.csv")
-    assert list(scores.columns) == ["unit", "name", "tier", "c1", "c2", "c3", "c4", "c5", "c6",
+    assert list(scores.columns) == ["month", "unit", "name", "tier", "c1", "c2", "c3", "c4", "c5", "c6",
                                     "total", "total_rounded", "rank", "tier_rank", "pass"]
     assert len(scores) == 16
     categories = scores[["c1", "c2", "c3", "c4", "c5", "c6"]].sum(axis=1)
@@ -197,4 +220,5 @@ def test_bad_index_refused_by_the_command(project, capsys):
     raw["children"][2]["points"] = 11
     (project / "params" / "index.yaml").write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
     assert main(["--root", str(project), "index"]) == 2
-    assert "entry 'c3': points 11 ≠ sum of its children 10" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "index.yaml: children[2].points: c3 的分值 11 ≠ 其下级分值之和 10（c3.i1=5 + c3.i2=5） — 11" in err

@@ -3,7 +3,7 @@
     credit-county demo-data               write the synthetic 示例数据 for 2019 into data/raw/ (if empty)
     credit-county template --month M      an Excel workbook for departments to fill in
     credit-county ingest --month M        data/raw/M → data/processed/M (validated)
-    credit-county score --month M         data/processed/M/metrics.csv → outputs/M/scores.csv
+    credit-county score --month M         data/processed → outputs/M stage tables (every report reads those)
     credit-county bulletin --month M      every report of the month, HTML and PDF, in outputs/M
     credit-county review --year YYYY      annual acceptance → outputs/YYYY, data/titles.csv
     credit-county index [--json]          the index tree with points
@@ -57,10 +57,11 @@ def _index(args: argparse.Namespace, project: Project) -> int:
 
 @command("score")
 def _score(args: argparse.Namespace, project: Project) -> int:
-    from scoring.pipeline.score import score_month
+    from scoring.pipeline.score import Trial, score_month, trial_stage
 
-    path = score_month(project, args.month)
-    print(f"wrote {path}")
+    trial = Trial.of(args.index_file, args.weights_file)
+    path = trial_stage(project, args.month, trial) / "stage.json" if trial else score_month(project, args.month)
+    print(f"wrote the stage tables of {args.month}: {path.parent}" + (" (试算: a trial)" if trial else ""))
     return 0
 
 
@@ -122,8 +123,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("index", help="print the index tree with points")
     p.add_argument("--json", action="store_true", help="as JSON")
 
-    p = sub.add_parser("score", help="score one month's processed metrics")
+    p = sub.add_parser("score", help="the month's stage tables (scores, analyses, sensitivity) → outputs/YYYY-MM")
     p.add_argument("--month", required=True, help="YYYY-MM")
+    p.add_argument("--weights-file", help="a trial with other weights → outputs/trials/ (params untouched)")
+    p.add_argument("--index-file", help="a trial with another index → outputs/trials/")
 
     p = sub.add_parser("ingest", help="validate data/raw/YYYY-MM and write data/processed/YYYY-MM")
     p.add_argument("--month", required=True, help="YYYY-MM")

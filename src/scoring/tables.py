@@ -112,13 +112,13 @@ def _csv_bytes(frame: pd.DataFrame) -> bytes:
 
 
 def conform(name: str, frame: pd.DataFrame) -> pd.DataFrame:
-    """`frame` with the table's columns in order (open columns after them); DataError if one is missing."""
+    """`frame` with the table's columns in order (an open table keeps its own order, e.g. the
+    category columns of `scores` before the total); DataError if one is missing."""
     spec = CATALOGUE[name]
     missing = [c for c in spec.columns if c not in frame.columns]
     if missing:
         raise DataError(f"stage table {name}: the code produced no column(s) {missing}")
-    extra = [c for c in frame.columns if c not in spec.columns] if spec.open_columns else []
-    return frame[[*spec.columns, *extra]]
+    return frame if spec.open_columns else frame[list(spec.columns)]
 
 
 def write_tables(folder: str | Path, tables: dict[str, pd.DataFrame], meta: dict[str, Any],

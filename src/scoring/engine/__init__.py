@@ -8,7 +8,6 @@ The engine's verbs, each taking and returning plain tables:
 
 from scoring.engine.points import (
     FLAG_MISSING,
-    FLAG_ZERO_TOLERANCE,
     MISSING_POLICY,
     POINT_COLUMNS,
     check_metric_table,
@@ -17,6 +16,7 @@ from scoring.engine.points import (
 )
 from scoring.engine.rounding import rounded, rounded_array
 from scoring.engine.summary import SCORES_COLUMNS, summarise
+from scoring.index.methods import FLAG_ZERO_TOLERANCE  # the zero_tolerance method's flag
 
 __all__ = ["FLAG_MISSING", "FLAG_ZERO_TOLERANCE", "MISSING_POLICY", "POINT_COLUMNS", "SCORES_COLUMNS",
            "check_metric_table", "metric_fractions", "rounded", "rounded_array", "score", "summarise"]

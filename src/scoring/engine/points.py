@@ -20,7 +20,6 @@ MISSING_POLICY = (
     "'missing'; it is never imputed. Relative methods compare only the units with a value."
 )
 FLAG_MISSING = "missing"
-FLAG_ZERO_TOLERANCE = "zero_tolerance_failed"
 POINT_COLUMNS = ["month", "unit", "level", "code", "parent", "raw_value", "fraction",
                  "points", "max_points", "flags"]
 
@@ -95,10 +94,8 @@ def _tidy_month(spec: IndexSpec, month: str, values: pd.DataFrame, fractions: pd
     for m in spec.metrics():
         pts = fractions[m.code] * m.points
         metric_points[m.code] = pts
-        flags = np.where(missing[m.code], FLAG_MISSING, "")
-        if m.method == "zero_tolerance":
-            failed = (~missing[m.code]) & (fractions[m.code] == 0)
-            flags = np.where(failed, FLAG_ZERO_TOLERANCE, flags)
+        own = methods.flags(m.method, values[m.code], fractions[m.code]).to_numpy()  # the method's own flags
+        flags = np.where(own != "", own, np.where(missing[m.code], FLAG_MISSING, ""))
         rows.append(pd.DataFrame({
             "month": month, "unit": unit_codes, "level": spec.levels[-1] if spec.levels else "metric",
             "code": m.code, "parent": m.parent, "raw_value": values[m.code].to_numpy(),

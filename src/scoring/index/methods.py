@@ -1,51 +1,151 @@
-"""The catalogue of scoring methods: one month's values of one metric → fractions in [0, 1].
+"""The catalogue of scoring methods: a metric's raw values across units → fractions in [0, 1].
 
-Every method is a pure, vectorised function
+Every method takes the values of one metric for one month (a Series indexed by unit, NaN =
+missing), the metric's direction ("higher" or "lower" is better), its points and its
+parameters, and returns fractions with the same index, NaN where the value is missing (the
+engine scores those 0 and flags them — see `engine.MISSING_POLICY`). Relative methods (minmax,
+rank, zscore) compare only the units that have a value that month.
 
-    method(values, *, direction, points, **params) -> fractions
-
-`values` is a float Series indexed by unit code (NaN = missing); the result has the same
-index, NaN where the value is missing (the engine scores those 0 and flags them — see
-`engine.MISSING_POLICY`), else a fraction of the metric's points. Relative methods
-(minmax, rank, zscore) compare only the units that have a value that month.
-
-A metric names its method in `params/index.yaml`; the loader checks its parameters
-against `CATALOGUE[name].params` before anything is scored.
+A catalogue entry (`Method`) owns everything about its method: the function, a pydantic model
+of its parameters (ranges and cross-parameter checks), the formula, whether it is relative, the
+directions and sources it allows, what its raw value is (`value_kind`), the parameter that keeps
+its scale when a researcher moves the points (`scale_param`) and its flags. Adding a method takes
+one entry in `CATALOGUE`, its test and its line in docs/methodology.md; the index loader, the
+engine and the alternative weights read everything else from the entry.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
 
 import numpy as np
 import pandas as pd
+from pydantic import BeforeValidator, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 
-from scoring.errors import ScoringError
+from scoring.config import Strict, problems_of
+from scoring.errors import ScoringError, SpecError
 
 Fractions = pd.Series
+ValueKind = Literal["measure", "count", "flag", "score"]  # a level or share; a count of cases; 0/1; a score
+FlagRule = Callable[[pd.Series, pd.Series], pd.Series]
+DIRECTIONS = ("higher", "lower")
+EQUAL_TOLERANCE = 1e-9  # values are "all equal" when max − min ≤ EQUAL_TOLERANCE × max |x|
+FLAG_ZERO_TOLERANCE = "zero_tolerance_failed"
 
 
-@dataclass(frozen=True)
-class Param:
-    """One parameter of a method: its kind, whether it is required, its allowed range."""
-
-    kind: str  # "number" | "bands"
-    required: bool = True
-    low: float | None = None
-    high: float | None = None
-    default: Any = None
+# --------------------------------------------------------------------------- parameter models
 
 
-@dataclass(frozen=True)
-class Method:
-    name: str
-    func: Callable[..., Fractions]
-    formula: str
-    relative: bool  # depends on the other units' values that month
-    params: dict[str, Param] = field(default_factory=dict)
-    directions: tuple[str, ...] = ("higher", "lower")
+class Params(Strict):
+    """Base of a method's parameters (finite numbers only). Validate with
+    context={"direction": "higher" | "lower" | None}; None skips the direction checks."""
+
+    model_config = ConfigDict(allow_inf_nan=False)
+
+
+Share = Annotated[float, Field(ge=0, le=1)]
+Positive = Annotated[float, Field(gt=0)]
+
+
+def _as_tuple(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list) else value
+
+
+Band = Annotated[tuple[float, Share], BeforeValidator(_as_tuple)]  # [threshold, fraction]
+
+
+def _direction(info: ValidationInfo) -> str | None:
+    return (info.context or {}).get("direction")
+
+
+def _refuse_all(problems: list[PydanticCustomError], value: Any) -> None:
+    """Raise every problem of one parameter at once (a single one as itself)."""
+    if len(problems) == 1:
+        raise problems[0]
+    if problems:
+        raise ValidationError.from_exception_data("params", [{"type": p, "loc": (), "input": value} for p in problems])
+
+
+class NoParams(Params):
+    """The method takes no parameters."""
+
+
+class MinmaxParams(Params):
+    when_equal: Share = 1.0  # fraction of every unit when all values are equal
+
+
+class GoalpostsParams(Params):
+    floor: float  # fraction 0 at or beyond it
+    target: float  # fraction 1 at or beyond it
+
+    @field_validator("target")
+    @classmethod
+    def _target_beyond_floor(cls, target: float, info: ValidationInfo) -> float:
+        floor = info.data.get("floor")
+        ctx = {"floor": f"{floor:g}", "target": f"{target:g}"} if floor is not None else {}
+        if floor is None:
+            return target
+        if target == floor:
+            raise PydanticCustomError("goalposts_equal", "floor and target are both {floor}", ctx)
+        if _direction(info) == "higher" and target < floor:
+            raise PydanticCustomError("goalposts_higher",
+                                      "higher is better, so target {target} must exceed floor {floor}", ctx)
+        if _direction(info) == "lower" and target > floor:
+            raise PydanticCustomError("goalposts_lower",
+                                      "lower is better, so target {target} must be below floor {floor}", ctx)
+        return target
+
+
+class ZscoreParams(Params):
+    clip: Annotated[float, Field(ge=0.1, le=10)] = 2.0  # z is clipped to [−clip, clip] (in sd)
+
+
+class DeductionParams(Params):
+    penalty: Positive  # points lost per case
+    out_of: Positive | None = None  # the scale the penalty is taken from (default: the metric's points)
+
+
+class BandsParams(Params):
+    bands: Annotated[list[Band], Field(min_length=1)]  # best band first
+    otherwise: Share = 0.0  # fraction below the last band
+
+    @field_validator("bands")
+    @classmethod
+    def _best_band_first(cls, bands: list[tuple[float, float]], info: ValidationInfo) -> list[tuple[float, float]]:
+        thresholds, fractions = [t for t, _ in bands], [f for _, f in bands]
+        steps = np.diff(thresholds)
+        ctx = {"thresholds": str(thresholds), "fractions": str(fractions)}
+        problems = []
+        if _direction(info) == "higher" and not (steps < 0).all():
+            problems.append(PydanticCustomError(
+                "bands_higher", "higher is better, so thresholds {thresholds} must decrease (best band first)", ctx))
+        if _direction(info) == "lower" and not (steps > 0).all():
+            problems.append(PydanticCustomError(
+                "bands_lower", "lower is better, so thresholds {thresholds} must increase (best band first)", ctx))
+        if (np.diff(fractions) > 0).any():
+            problems.append(PydanticCustomError(
+                "bands_fractions", "fractions {fractions} must not increase from one band to the next", ctx))
+        _refuse_all(problems, bands)
+        return bands
+
+    @field_validator("otherwise")
+    @classmethod
+    def _not_above_last_band(cls, otherwise: float, info: ValidationInfo) -> float:
+        bands = info.data.get("bands")
+        if bands and otherwise > bands[-1][1]:
+            raise PydanticCustomError("bands_otherwise", "otherwise {otherwise} must not exceed the last band's "
+                                      "fraction {last}", {"otherwise": f"{otherwise:g}", "last": f"{bands[-1][1]:g}"})
+        return otherwise
+
+
+class ManualParams(Params):
+    out_of: Positive | None = None  # the reviewers' scale (default: the metric's points)
+
+
+# --------------------------------------------------------------------------- the functions
 
 
 def _refuse(values: pd.Series, bad: pd.Series, rule: str) -> None:
@@ -61,13 +161,22 @@ def _oriented(values: pd.Series, direction: str) -> pd.Series:
     return values if direction == "higher" else -values
 
 
+def all_equal(values: pd.Series) -> bool:
+    """True when the values present are equal up to their scale: max − min ≤ 1e-9 × max |x|
+    (exactly equal when all are 0); also True when no value is present."""
+    present = values.dropna()
+    if present.empty:
+        return True
+    return bool(present.max() - present.min() <= EQUAL_TOLERANCE * present.abs().max())
+
+
 def minmax(values: pd.Series, *, direction: str, points: float, when_equal: float = 1.0) -> Fractions:
     """(x − min) / (max − min) over the units with a value (reversed when lower is better);
-    `when_equal` (default 1: nobody is behind anybody) when all those values are equal."""
+    `when_equal` (default 1: nobody is behind anybody) when those values are all equal."""
     x = _oriented(values.astype(float), direction)
-    low, high = x.min(), x.max()
-    if not np.isfinite(low) or high == low:
+    if all_equal(x):
         return x.where(x.isna(), when_equal)
+    low, high = x.min(), x.max()
     return (x - low) / (high - low)
 
 
@@ -91,12 +200,11 @@ def rank(values: pd.Series, *, direction: str, points: float) -> Fractions:
 
 def zscore(values: pd.Series, *, direction: str, points: float, clip: float = 2.0) -> Fractions:
     """(clip(z, −c, c) + c) / 2c, z = (x − mean) / sd (population sd, units with a value,
-    sign reversed when lower is better); 0.5 for all when the sd is 0."""
+    sign reversed when lower is better); 0.5 for all when those values are all equal."""
     x = _oriented(values.astype(float), direction)
-    sd = x.std(ddof=0)
-    if not np.isfinite(sd) or sd == 0:
+    if all_equal(x):
         return x.where(x.isna(), 0.5)
-    z = ((x - x.mean()) / sd).clip(-clip, clip)
+    z = ((x - x.mean()) / x.std(ddof=0)).clip(-clip, clip)
     return (z + clip) / (2 * clip)
 
 
@@ -107,18 +215,25 @@ def flag(values: pd.Series, *, direction: str, points: float) -> Fractions:
     return x if direction == "higher" else 1.0 - x
 
 
-def zero_tolerance(values: pd.Series, *, direction: str, points: float) -> Fractions:
-    """1 when the count is 0, else 0 (a single case loses the item)."""
+def _counts(values: pd.Series) -> pd.Series:
     x = values.astype(float)
     _refuse(values, (x < 0) | (x != np.floor(x)), "a count must be a whole number ≥ 0")
+    return x
+
+
+def zero_tolerance(values: pd.Series, *, direction: str, points: float) -> Fractions:
+    """1 when the count is 0, else 0 (a single case loses the item)."""
+    x = _counts(values)
     return (x == 0).astype(float).where(x.notna())
 
 
-def deduction(values: pd.Series, *, direction: str, points: float, penalty: float) -> Fractions:
-    """max(0, 1 − count × penalty / points): each case costs `penalty` points, floor 0."""
-    x = values.astype(float)
-    _refuse(values, (x < 0) | (x != np.floor(x)), "a count must be a whole number ≥ 0")
-    return (1.0 - x * penalty / points).clip(lower=0.0)
+def deduction(values: pd.Series, *, direction: str, points: float, penalty: float,
+              out_of: float | None = None) -> Fractions:
+    """max(0, 1 − count × penalty / out_of): each case costs `penalty` points of a scale of
+    `out_of` points (default: the metric's points), floor 0. `out_of` keeps the fraction when a
+    researcher moves the metric's points (index.weights.alternative_weights pins it)."""
+    x = _counts(values)
+    return (1.0 - x * penalty / (points if out_of is None else out_of)).clip(lower=0.0)
 
 
 def bands(values: pd.Series, *, direction: str, points: float, bands: list, otherwise: float = 0.0) -> Fractions:
@@ -137,96 +252,123 @@ def bands(values: pd.Series, *, direction: str, points: float, bands: list, othe
 def manual(values: pd.Series, *, direction: str, points: float, out_of: float | None = None) -> Fractions:
     """x / out_of: a reviewer's score entered directly, out of `out_of` (default: the item's
     points); above it or below 0 is an error. `out_of` keeps the reviewers' scale when a
-    researcher moves the item's points (index.weights.alternative_weights sets it)."""
+    researcher moves the item's points (index.weights.alternative_weights pins it)."""
     scale = points if out_of is None else out_of
     x = values.astype(float)
     _refuse(values, (x < 0) | (x > scale + 1e-9), f"a reviewer's score must lie in [0, {scale:g}]")
     return x / scale
 
 
+def flag_when_lost(name: str) -> FlagRule:
+    """A flag rule: `name` where a value is present and its fraction is 0 (the item is lost)."""
+
+    def rule(values: pd.Series, fractions: pd.Series) -> pd.Series:
+        lost = values.notna() & (fractions == 0)
+        return pd.Series(np.where(lost, name, ""), index=values.index, dtype=object)
+
+    return rule
+
+
+# --------------------------------------------------------------------------- the catalogue
+
+
+@dataclass(frozen=True)
+class Param:
+    """What a caller needs to know of one parameter without reading the model."""
+
+    required: bool
+    default: Any = None
+
+
+@dataclass(frozen=True)
+class Method:
+    """One scoring method and everything it owns (see the module docstring)."""
+
+    name: str
+    func: Callable[..., Fractions]
+    model: type[Params]
+    formula: str
+    relative: bool  # depends on the other units' values that month
+    value_kind: ValueKind
+    directions: tuple[str, ...] = DIRECTIONS
+    sources: tuple[str, ...] | None = None  # where the value may come from; None: any source
+    scale_param: str | None = None  # pinned to the published points when the points move
+    flag_rule: FlagRule | None = None
+
+    @property
+    def params(self) -> dict[str, Param]:
+        """The parameters of the model: name → required?, default."""
+        return {k: Param(f.is_required(), None if f.is_required() else f.default)
+                for k, f in self.model.model_fields.items()}
+
+    def validate(self, params: dict[str, Any] | None, direction: str | None = None) -> Params:
+        """The parameters as the method's model; ValidationError listing every problem."""
+        return self.model.model_validate(params or {}, context={"direction": direction})
+
+    def check_direction(self, direction: str) -> None:
+        if direction not in self.directions:
+            raise PydanticCustomError("method_direction", "{method} needs direction {allowed}",
+                                      {"method": self.name, "allowed": " / ".join(self.directions)})
+
+    def check_source(self, source: str) -> None:
+        if self.sources is not None and source not in self.sources:
+            raise PydanticCustomError("method_source", "a {method} metric must come from source {allowed}",
+                                      {"method": self.name, "allowed": " / ".join(self.sources)})
+
+    def score(self, values: pd.Series, *, direction: str, points: float, params: dict[str, Any]) -> Fractions:
+        """Fractions of `values` (the parameters' defaults filled in from the model)."""
+        try:
+            chosen = self.validate(params, direction)
+        except ValidationError as exc:
+            lines = problems_of(exc, f"method {self.name}")
+            raise SpecError("; ".join(lines), problems=lines) from exc
+        return self.func(values, direction=direction, points=points, **dict(chosen))
+
+    def flags(self, values: pd.Series, fractions: pd.Series) -> pd.Series:
+        """This method's flag per unit ("" for none); `fractions` as scored (missing → 0)."""
+        if self.flag_rule is None:
+            return pd.Series("", index=values.index, dtype=object)
+        return self.flag_rule(values, fractions)
+
+
 CATALOGUE: dict[str, Method] = {
     m.name: m
     for m in (
-        Method("minmax", minmax, "(x − min)/(max − min) across units; when_equal if all equal", True,
-               {"when_equal": Param("number", required=False, low=0, high=1, default=1.0)}),
-        Method("goalposts", goalposts, "clip((x − floor)/(target − floor), 0, 1)", False,
-               {"floor": Param("number"), "target": Param("number")}),
-        Method("rank", rank, "(r − 1)/(n − 1), ties share the average rank", True),
-        Method("zscore", zscore, "(clip(z, −c, c) + c)/2c, z = (x − mean)/sd across units", True,
-               {"clip": Param("number", required=False, low=0.1, high=10, default=2.0)}),
-        Method("flag", flag, "1 if yes, 0 if no", False),
-        Method("zero_tolerance", zero_tolerance, "1 if count = 0, else 0", False, directions=("lower",)),
-        Method("deduction", deduction, "max(0, 1 − count × penalty / points)", False,
-               {"penalty": Param("number", low=1e-9)}, directions=("lower",)),
-        Method("bands", bands, "fraction of the first band whose threshold x reaches, else otherwise", False,
-               {"bands": Param("bands"),
-                "otherwise": Param("number", required=False, low=0, high=1, default=0.0)}),
-        Method("manual", manual, "x / out_of, x a reviewer's score out of out_of (default: the item's points)",
-               False, {"out_of": Param("number", required=False, low=1e-9, default=None)}, directions=("higher",)),
+        Method("minmax", minmax, MinmaxParams, "(x − min)/(max − min) across units; when_equal if all equal",
+               True, "measure"),
+        Method("goalposts", goalposts, GoalpostsParams, "clip((x − floor)/(target − floor), 0, 1)", False,
+               "measure"),
+        Method("rank", rank, NoParams, "(r − 1)/(n − 1), ties share the average rank", True, "measure"),
+        Method("zscore", zscore, ZscoreParams, "(clip(z, −c, c) + c)/2c, z = (x − mean)/sd across units; "
+               "0.5 if all equal", True, "measure"),
+        Method("flag", flag, NoParams, "1 if yes, 0 if no", False, "flag"),
+        Method("zero_tolerance", zero_tolerance, NoParams, "1 if count = 0, else 0", False, "count",
+               directions=("lower",), flag_rule=flag_when_lost(FLAG_ZERO_TOLERANCE)),
+        Method("deduction", deduction, DeductionParams, "max(0, 1 − count × penalty / out_of), out_of "
+               "defaulting to the metric's points", False, "count", directions=("lower",), scale_param="out_of"),
+        Method("bands", bands, BandsParams, "fraction of the first band whose threshold x reaches, else otherwise",
+               False, "measure"),
+        Method("manual", manual, ManualParams, "x / out_of, x a reviewer's score out of out_of (default: the "
+               "item's points)", False, "score", directions=("higher",), sources=("review",),
+               scale_param="out_of"),
     )
 }
 
 
-def check_params(name: Any, params: dict[str, Any], direction: Any = "higher") -> list[str]:
-    """Problems with a method name and its parameters, as readable lines (empty when fine)."""
-    if not isinstance(name, str) or name not in CATALOGUE:
-        return [f"unknown method {name!r}; known: {', '.join(CATALOGUE)}"]
-    method = CATALOGUE[name]
-    problems = []
-    if direction in ("higher", "lower") and direction not in method.directions:
-        problems.append(f"{name} needs direction {' or '.join(method.directions)}, not {direction!r}")
-    for key in params:
-        if key not in method.params:
-            problems.append(f"{name}: unknown parameter {key!r}; allowed: {sorted(method.params) or 'none'}")
-    for key, spec in method.params.items():
-        if key not in params:
-            if spec.required:
-                problems.append(f"{name}: missing parameter {key!r}")
-            continue
-        value = params[key]
-        if spec.kind == "number":
-            if isinstance(value, bool) or not isinstance(value, int | float) or not np.isfinite(value):
-                problems.append(f"{name}: parameter {key!r} = {value!r} is not a number")
-            elif (spec.low is not None and value < spec.low) or (spec.high is not None and value > spec.high):
-                problems.append(f"{name}: parameter {key!r} = {value!r} is outside [{spec.low}, {spec.high}]")
-        elif spec.kind == "bands":
-            problems.extend(_check_bands(name, value, direction))
-    if name == "goalposts" and not problems:
-        floor, target = params["floor"], params["target"]
-        if floor == target:
-            problems.append(f"goalposts: floor and target are both {floor!r}")
-        elif direction == "higher" and target < floor:
-            problems.append(f"goalposts: higher is better, so target {target!r} must exceed floor {floor!r}")
-        elif direction == "lower" and target > floor:
-            problems.append(f"goalposts: lower is better, so target {target!r} must be below floor {floor!r}")
-    return problems
-
-
-def _check_bands(name: str, value: Any, direction: Any) -> list[str]:
-    ok = isinstance(value, list) and value and all(
-        isinstance(b, list | tuple) and len(b) == 2
-        and all(isinstance(v, int | float) and not isinstance(v, bool) for v in b)
-        for b in value
-    )
-    if not ok:
-        return [f"{name}: parameter 'bands' = {value!r} must be a list of [threshold, fraction] pairs"]
-    problems = []
-    thresholds = [float(b[0]) for b in value]
-    fractions = [float(b[1]) for b in value]
-    if any(not 0 <= f <= 1 for f in fractions):
-        problems.append(f"{name}: band fractions {fractions} must lie in [0, 1]")
-    steps = np.diff(thresholds)
-    if direction == "higher" and not (steps < 0).all():
-        problems.append(f"{name}: thresholds {thresholds} must decrease (best band first)")
-    if direction == "lower" and not (steps > 0).all():
-        problems.append(f"{name}: thresholds {thresholds} must increase (best band first)")
-    if (np.diff(fractions) > 0).any():
-        problems.append(f"{name}: fractions {fractions} must not increase from one band to the next")
-    return problems
+def method_of(name: Any) -> Method:
+    """The catalogue entry `name`; PydanticCustomError "unknown_method" when there is none."""
+    method = CATALOGUE.get(name) if isinstance(name, str) else None
+    if method is None:
+        raise PydanticCustomError("unknown_method", "unknown method {method}; known: {known}",
+                                  {"method": repr(name), "known": ", ".join(CATALOGUE)})
+    return method
 
 
 def apply(name: str, values: pd.Series, *, direction: str, points: float, params: dict[str, Any]) -> Fractions:
-    """Score `values` with the catalogue method `name` (parameters already checked)."""
-    method = CATALOGUE[name]
-    defaults = {k: p.default for k, p in method.params.items() if not p.required}
-    return method.func(values, direction=direction, points=points, **{**defaults, **params})
+    """Score `values` with the catalogue method `name` (see `Method.score`)."""
+    return CATALOGUE[name].score(values, direction=direction, points=points, params=params)
+
+
+def flags(name: str, values: pd.Series, fractions: pd.Series) -> pd.Series:
+    """The flags method `name` gives each unit ("" for none; see `Method.flags`)."""
+    return CATALOGUE[name].flags(values, fractions)

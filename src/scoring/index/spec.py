@@ -1,26 +1,27 @@
 """Load and check the index tree (`params/index.yaml`) and the units (`params/units.yaml`).
 
-The loader is generic: any tree in the same format (any depth, any totals) loads,
-and every refusal names the entry at fault. Nothing about Linyi is written here.
+The files are described by pydantic models (`index.schema`: `IndexFile`, `UnitsFile`), validated
+through `scoring.config.validate`: a wrong file lists every problem as "file: key.path: rule —
+value", the rule in Chinese from params/labels.yaml. The rest of the code uses the frozen
+dataclasses built from the validated models: `IndexSpec` (with `Node`, `Metric`) and `Units` (`Unit`).
+The loader is generic: any tree in the same format (any depth, any totals) loads. Nothing about
+Linyi is written here; a metric's method and parameters are checked by its catalogue entry
+(`index.methods`).
 """
 
 from __future__ import annotations
 
-import math
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from scoring.config import read_yaml
-from scoring.errors import SpecError
-from scoring.index import methods
+from scoring.config import read_yaml, validate
+from scoring.index.methods import DIRECTIONS
+from scoring.index.schema import SOURCES, TOLERANCE, UNIT_CODE, IndexFile, NodeFile, UnitsFile
 
-DIRECTIONS = ("higher", "lower")
-UNIT_CODE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
-SOURCES = ("sheet", "records", "review")
-TOLERANCE = 1e-9
+__all__ = ["DIRECTIONS", "SOURCES", "TOLERANCE", "UNIT_CODE", "IndexSpec", "Metric", "Node", "Unit", "Units",
+           "load_index", "load_units", "parse_index"]
 
 
 @dataclass(frozen=True)
@@ -168,6 +169,22 @@ class Units:
 # --------------------------------------------------------------------------- loading
 
 
+def _node(entry: IndexFile | NodeFile, points: float, depth: int, levels: tuple[str, ...]) -> Node:
+    """The dataclass of a validated node: a metric gets points × weight / Σ weights of its node."""
+    entries = entry.metrics or []
+    total_weight = sum(m.weight for m in entries)
+    metrics_ = tuple(
+        Metric(code=m.code, name=m.name, short=m.short or m.name, unit=m.unit, direction=m.direction,
+               method=m.method, params=dict(m.params or {}), weight=m.weight, source=m.source,
+               points=points * (m.weight / total_weight), parent=entry.code, rationale=m.rationale,
+               derive=m.derive, per=m.per.model_dump(by_alias=True) if m.per else None)
+        for m in entries
+    )
+    children = tuple(_node(c, c.points, depth + 1, levels) for c in entry.children or [])
+    level = levels[depth] if depth < len(levels) else f"level{depth}"
+    return Node(code=entry.code, name=entry.name, points=points, level=level, children=children, metrics=metrics_)
+
+
 def load_index(path: str | Path) -> IndexSpec:
     """Read an index file and refuse it, listing every problem, if it is wrong."""
     path = Path(path)
@@ -176,168 +193,18 @@ def load_index(path: str | Path) -> IndexSpec:
 
 
 def parse_index(data: dict[str, Any], source: str = "<index>", sha256: str = "") -> IndexSpec:
-    """Build an :class:`IndexSpec` from a parsed mapping; raise SpecError listing all problems."""
-    problems: list[str] = []
-    seen: set[str] = set()
-    levels_raw = data.get("levels")
-    if not isinstance(levels_raw, list) or not all(isinstance(x, str) and x for x in levels_raw):
-        problems.append(f"{source}: 'levels' must list the level names from the root down, got {levels_raw!r}")
-        levels_raw = []
-    levels = tuple(levels_raw)
-
-    def where(code: str, fld: str) -> str:
-        return f"{source}: entry {code!r}, field {fld!r}"
-
-    def number(entry: dict, fld: str, code: str, positive: bool = True) -> float:
-        value = entry.get(fld)
-        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-            problems.append(f"{where(code, fld)}: {value!r} is not a number")
-            return math.nan
-        if positive and value <= 0:
-            problems.append(f"{where(code, fld)}: {value!r} must be > 0")
-        return float(value)
-
-    def claim(code: Any, context: str) -> str:
-        if not isinstance(code, str) or not code or not code.isascii() or " " in code:
-            problems.append(f"{source}: {context}: code {code!r} must be a non-empty ASCII string")
-            return str(code)
-        if code in seen:
-            problems.append(f"{source}: duplicate code {code!r}")
-        seen.add(code)
-        return code
-
-    def build_metrics(entries: list, parent: dict, parent_code: str) -> tuple[Metric, ...]:
-        weights = []
-        raw = []
-        for i, entry in enumerate(entries):
-            if not isinstance(entry, dict):
-                problems.append(f"{source}: metric #{i + 1} under {parent_code!r} is not a mapping")
-                continue
-            code = claim(entry.get("code"), f"metric #{i + 1} under {parent_code!r}")
-            for fld in ("name", "unit", "rationale"):
-                if not isinstance(entry.get(fld), str) or not entry.get(fld).strip():
-                    problems.append(f"{where(code, fld)}: missing or empty")
-            direction = entry.get("direction")
-            if direction not in DIRECTIONS:
-                problems.append(f"{where(code, 'direction')}: {direction!r} is not one of {DIRECTIONS}")
-            source_kind = entry.get("source", "sheet")
-            if source_kind not in SOURCES:
-                problems.append(f"{where(code, 'source')}: {source_kind!r} is not one of {SOURCES}")
-            if source_kind == "records" and not entry.get("derive"):
-                problems.append(f"{where(code, 'derive')}: a records metric must name its derivation")
-            per = entry.get("per")
-            if per is not None and (
-                not isinstance(per, dict)
-                or not isinstance(per.get("register"), str)
-                or isinstance(per.get("scale"), bool)
-                or not isinstance(per.get("scale"), int | float)
-                or per.get("scale") <= 0
-            ):
-                problems.append(f"{where(code, 'per')}: needs register (text) and scale (> 0), got {per!r}")
-            weights.append(number(entry, "weight", code))
-            raw.append((code, entry, direction, source_kind))
-        total_weight = sum(w for w in weights if math.isfinite(w) and w > 0)
-        parent_points = parent.get("points")
-        out = []
-        for (code, entry, direction, source_kind), weight in zip(raw, weights, strict=True):
-            share = weight / total_weight if total_weight and math.isfinite(weight) else math.nan
-            points = float(parent_points) * share if isinstance(parent_points, int | float) else math.nan
-            method_name = entry.get("method")
-            params = entry.get("params") or {}
-            if not isinstance(params, dict):
-                problems.append(f"{where(code, 'params')}: must be a mapping, got {params!r}")
-                params = {}
-            problems.extend(
-                f"{where(code, 'method')}: {msg}"
-                for msg in methods.check_params(method_name, params, direction=direction)
-            )
-            if method_name == "manual" and source_kind != "review":
-                problems.append(f"{where(code, 'source')}: a manual metric must come from review")
-            out.append(
-                Metric(
-                    code=code,
-                    name=str(entry.get("name", "")),
-                    short=str(entry.get("short") or entry.get("name", "")),
-                    unit=str(entry.get("unit", "")),
-                    direction=str(direction),
-                    method=str(method_name),
-                    params=dict(params),
-                    weight=weight,
-                    source=str(source_kind),
-                    points=points,
-                    parent=parent_code,
-                    rationale=str(entry.get("rationale", "")),
-                    derive=entry.get("derive"),
-                    per=entry.get("per"),
-                )
-            )
-        return tuple(out)
-
-    def build_node(entry: Any, depth: int, context: str) -> Node:
-        if not isinstance(entry, dict):
-            problems.append(f"{source}: {context} is not a mapping")
-            return Node(code="?", name="", points=math.nan, level="?")
-        code = claim(entry.get("code"), context)
-        points = number(entry, "points" if depth else "total", code)
-        if not isinstance(entry.get("name"), str) or not entry["name"].strip():
-            problems.append(f"{where(code, 'name')}: missing or empty")
-        level = levels[depth] if depth < len(levels) else f"level{depth}"
-        children_raw = entry.get("children")
-        metrics_raw = entry.get("metrics")
-        if bool(children_raw) == bool(metrics_raw):
-            problems.append(f"{source}: entry {code!r} needs either children or metrics (exactly one)")
-        children = tuple(
-            build_node(c, depth + 1, f"child #{i + 1} of {code!r}")
-            for i, c in enumerate(children_raw or [])
-        )
-        node_for_points = {"points": points}
-        metrics_ = build_metrics(list(metrics_raw or []), node_for_points, code)
-        if children:
-            child_sum = sum(c.points for c in children)
-            if math.isfinite(points) and abs(child_sum - points) > TOLERANCE:
-                parts = " + ".join(f"{c.code}={c.points:g}" for c in children)
-                problems.append(
-                    f"{source}: entry {code!r}: points {points:g} ≠ sum of its children {child_sum:g} ({parts})"
-                )
-        return Node(code=code, name=str(entry.get("name", "")), points=points, level=level,
-                    children=children, metrics=metrics_)
-
-    root = build_node({**data, "points": data.get("total")}, 0, "the root")
-    if levels:
-        def leaf_depths(node: Node, depth: int) -> list[tuple[str, int]]:
-            own = [(node.code, depth)] if node.metrics else []
-            return own + [d for child in node.children for d in leaf_depths(child, depth + 1)]
-
-        for code, depth in leaf_depths(root, 0):
-            if depth + 2 != len(levels):
-                problems.append(f"{source}: entry {code!r} holds metrics at depth {depth + 1}, but 'levels' "
-                                f"{list(levels)} names {len(levels)} levels (metrics must be the last)")
-
-    pass_line = data.get("pass_line") or {}
-    pass_points = pass_line.get("points") if isinstance(pass_line, dict) else None
-    if isinstance(pass_points, bool) or not isinstance(pass_points, int | float):
-        problems.append(f"{source}: pass_line.points must be a number, got {pass_points!r}")
-        pass_points = math.nan
-    elif math.isfinite(root.points) and not 0 <= pass_points <= root.points:
-        problems.append(f"{source}: pass_line.points {pass_points!r} is outside [0, {root.points:g}]")
-    reason = pass_line.get("reason", "") if isinstance(pass_line, dict) else ""
-    if not reason:
-        problems.append(f"{source}: pass_line.reason must say why the line is where it is")
-    decimals = data.get("display_decimals", 2)
-    if not isinstance(decimals, int) or isinstance(decimals, bool) or not 0 <= decimals <= 6:
-        problems.append(f"{source}: display_decimals must be an integer 0–6, got {decimals!r}")
-        decimals = 2
-
-    if problems:
-        raise SpecError("index is not valid:\n  " + "\n  ".join(problems), problems=problems)
+    """Build an :class:`IndexSpec` from a parsed mapping; SpecError listing every problem
+    ("source: key.path: rule — value") when it does not describe a valid index."""
+    model = validate(IndexFile, data, source, "index")
+    levels = tuple(model.levels)
     return IndexSpec(
-        root=root,
+        root=_node(model, float(model.total), 0, levels),
         levels=levels,
-        pass_line=float(pass_points),
-        pass_line_reason=str(reason),
-        display_decimals=decimals,
-        version=str(data.get("version", "")),
-        document=str(data.get("document", "")),
+        pass_line=float(model.pass_line.points),
+        pass_line_reason=model.pass_line.reason,
+        display_decimals=model.display_decimals,
+        version=model.version,
+        document=model.document,
         sha256=sha256,
         path=source,
         raw=data,
@@ -345,39 +212,9 @@ def parse_index(data: dict[str, Any], source: str = "<index>", sha256: str = "")
 
 
 def load_units(path: str | Path) -> Units:
-    """Read the units file; refuse duplicate codes or names and unknown tiers."""
+    """Read the units file; SpecError listing every problem (duplicate codes or names, unknown tiers …)."""
     path = Path(path)
     data, digest = read_yaml(path)
-    problems: list[str] = []
-    tiers = data.get("tiers") or {}
-    if not isinstance(tiers, dict) or not tiers:
-        problems.append(f"{path}: 'tiers' must map tier codes to their Chinese labels")
-        tiers = {}
-    units: list[Unit] = []
-    codes: set[str] = set()
-    names: set[str] = set()
-    for i, entry in enumerate(data.get("units") or [], start=1):
-        if not isinstance(entry, dict):
-            problems.append(f"{path}: unit #{i} is not a mapping")
-            continue
-        code, name, tier = entry.get("code"), entry.get("name"), entry.get("tier")
-        if not isinstance(code, str) or not UNIT_CODE.match(code):
-            problems.append(f"{path}: unit #{i}: code {code!r} must be lower-case letters, digits, - or _ "
-                            "(it names the unit's report files)")
-        elif code in codes:
-            problems.append(f"{path}: unit #{i}: duplicate code {code!r}")
-        if not isinstance(name, str) or not name:
-            problems.append(f"{path}: unit #{i}: name missing")
-        elif name in names:
-            problems.append(f"{path}: unit #{i}: duplicate name {name!r}")
-        if tier not in tiers:
-            problems.append(f"{path}: unit #{i} ({code}): tier {tier!r} is not one of {list(tiers)}")
-        codes.add(str(code))
-        names.add(str(name))
-        units.append(Unit(code=str(code), name=str(name), tier=str(tier),
-                          population_2010=entry.get("population_2010")))
-    if not units:
-        problems.append(f"{path}: no units")
-    if problems:
-        raise SpecError("units are not valid:\n  " + "\n  ".join(problems), problems=problems)
-    return Units(units=tuple(units), tiers={str(k): str(v) for k, v in tiers.items()}, sha256=digest)
+    model = validate(UnitsFile, data, str(path), "units")
+    units = tuple(Unit(code=u.code, name=u.name, tier=u.tier, population_2010=u.population_2010) for u in model.units)
+    return Units(units=units, tiers=dict(model.tiers), sha256=digest)

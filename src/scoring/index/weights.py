@@ -9,6 +9,7 @@ from pathlib import Path
 
 from scoring.config import read_yaml
 from scoring.errors import SpecError
+from scoring.index import methods
 from scoring.index.spec import IndexSpec, parse_index
 
 WEIGHTS_FILE_KEYS = {"weights", "description", "note"}
@@ -26,6 +27,8 @@ def alternative_weights(spec: IndexSpec, path: str | Path, *, strict: bool = Fal
     up to their parent's points — so `c1: 95` alone makes c1 95/160 of 150 and shrinks the
     other categories in proportion; `c1.i5: 30` alone moves points inside c1 only.
     strict=True: no rescaling; a file whose points do not add up is refused.
+    Fractions do not move: every metric whose method has a `scale_param` (manual's and
+    deduction's `out_of`) gets it pinned to its published points unless the index sets it.
     The result is checked again by `spec.parse_index`; every problem is listed.
     """
     path = Path(path)
@@ -65,10 +68,12 @@ def alternative_weights(spec: IndexSpec, path: str | Path, *, strict: bool = Fal
         for metric in entry.get("metrics") or []:
             if metric.get("code") in new:
                 metric["weight"] = new[metric["code"]]
-            if metric.get("method") == "manual":
-                # Reviewers score out of the published points: keep that scale when the points move.
-                params = metric.setdefault("params", {}) or {}
-                params.setdefault("out_of", official[metric["code"]])
+            method = methods.CATALOGUE.get(metric.get("method"))
+            if method is not None and method.scale_param is not None:
+                # The method's scale stays the published points (a reviewer's 满分, a deduction's base),
+                # so the metric's fraction does not depend on the weights.
+                params = dict(metric.get("params") or {})
+                params.setdefault(method.scale_param, official[metric["code"]])
                 metric["params"] = params
 
     def fit(entry: dict, points: float) -> None:

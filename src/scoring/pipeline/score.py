@@ -71,9 +71,10 @@ def read_list_entries(project: Project, month: str) -> pd.DataFrame | None:
 
 def score_history(project: Project, month: str, spec: IndexSpec, units: Units) -> Scored:
     """Every processed month up to and including `month`, scored (each month on its own)."""
+    path = project.metrics_file(month)
+    if not path.is_file():
+        raise DataError(f"{path}: not found — run `credit-county ingest --month {month}` first")
     metrics = read_metrics_history(project, month, (spec, units))
-    if month not in set(metrics["month"]):
-        raise DataError(f"no processed metrics for {month} in {project.processed} — run ingest first")
     points = engine.score(spec, units, metrics)
     return Scored(spec, units, month, points, engine.summarise(spec, units, points))
 
