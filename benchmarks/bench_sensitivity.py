@@ -49,7 +49,8 @@ def demo_month(month: str = "2019-12") -> pd.DataFrame:
         shutil.copytree(ROOT / "params", project.params)
         write_demo(project)
         ingest_month(project, month)
-        return sensitivity.month_values(read_metrics(project, month), month)
+        params = (load_index(project.params / "index.yaml"), load_units(project.params / "units.yaml"))
+        return sensitivity.month_values(read_metrics(project, month, params), month)
 
 
 def perturbed(spec: IndexSpec, values: pd.DataFrame, leaf_points: dict[str, float]) -> tuple[IndexSpec, pd.DataFrame]:

@@ -40,7 +40,7 @@ def imports_at_load(path: Path, name: str) -> set[str]:
             elif isinstance(sub, ast.ImportFrom):
                 base = sub.module or ""
                 if sub.level:
-                    base = ".".join(package.split(".")[: len(package.split(".")) - sub.level + 1] + [base])
+                    base = ".".join([*package.split(".")[: len(package.split(".")) - sub.level + 1], base])
                 if base.startswith("scoring"):
                     found.add(base)
                     found |= {f"{base}.{a.name}" for a in sub.names}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -9,18 +10,20 @@ import pytest
 import yaml
 
 from scoring.analysis import acceptance as review
+from scoring.analysis.acceptance_rules import ReviewRules, load_rules
 from scoring.errors import SpecError
+from scoring.pipeline.review import read_register
 
 ROOT = Path(__file__).resolve().parents[1]
 TEXT = yaml.safe_load((ROOT / "params" / "report.yaml").read_text(encoding="utf-8"))["review"]
 
 
-def rules(**changes) -> review.ReviewRules:
+def rules(**changes) -> ReviewRules:
     base = dict(platform_figure="december", creation_months=(7, 8, 9, 10, 11), acceptance_month=12,
                 weights={"platform": 0.6, "onsite": 0.25, "offsite": 0.15}, pass_line=80.0,
                 title_valid_years=1, vetoes=({"metric": "m.zero", "max_value": 0, "reason": "有政府失信"},))
     base.update(changes)
-    return review.ReviewRules(**base)
+    return ReviewRules(**base)
 
 
 def summary(year: int = 2019) -> pd.DataFrame:
@@ -81,7 +84,7 @@ def test_register_across_two_years():
     status = TEXT["status"]
     y1 = pd.DataFrame({"unit": ["a", "b", "c"], "combined": [90.0, 85.0, 50.0], "passed": [True, True, False],
                        "reason": ["ok", "ok", "no"]})
-    reg = review.update_register(review.read_register(Path("/nonexistent")), y1, 2019, rules(), status)
+    reg = review.update_register(read_register(Path("/nonexistent")), y1, 2019, rules(), status)
     assert reg[["unit", "year", "status", "valid_until"]].values.tolist() == [
         ["a", 2019, "awarded", "2020-12-31"], ["b", 2019, "awarded", "2020-12-31"]]
     y2 = pd.DataFrame({"unit": ["a", "b", "c"], "combined": [88.0, 70.0, 82.0], "passed": [True, False, True],
@@ -101,29 +104,34 @@ def test_register_across_two_years():
         "a": "retained", "b": "awarded", "c": "retained"}
 
 
-@pytest.mark.parametrize(("change", "fragment"), [
-    ({"platform_figure": "best"}, "platform_figure 'best'"),
-    ({"weights": {"platform": 0.5, "onsite": 0.25, "offsite": 0.15}}, "must add up to 1"),
-    ({"weights": {"platform": 1.0}}, "weights must give platform, onsite and offsite"),
-    ({"pass_line": 120}, "pass_line 120 must be a number in [0, 100]"),
-    ({"vetoes": [{"metric": "nope", "max_value": 0, "reason": "x"}]}, "metric 'nope' is not in the index"),
+@pytest.mark.parametrize(("change", "problem"), [
+    ({"platform_figure": "best"}, "platform_figure: 只能取以下之一：'december' or 'creation_mean' — 'best'"),
+    ({"weights": {"platform": 0.5, "onsite": 0.25, "offsite": 0.15}},
+     "weights: 三项权重之和应为 1，现为 0.9 — {'platform': 0.5, 'onsite': 0.25, 'offsite': 0.15}"),
+    ({"weights": {"platform": 1.0}}, "weights.onsite: 缺少此项（必填）"),
+    ({"pass_line": 120}, "pass_line: 应不大于 100.0 — 120"),
+    ({"vetoes": [{"metric": "nope", "max_value": 0, "reason": "x"}]},
+     "vetoes[0].metric: 不是指标体系中的指标 — 'nope'"),
 ])
-def test_rules_refused_with_a_clear_message(tmp_path, change, fragment):
+def test_rules_refused_with_a_clear_message(tmp_path, change, problem):
     from scoring.index.spec import load_index
 
+    (tmp_path / "params").mkdir()
+    for name in ("index.yaml", "labels.yaml"):  # a scratch project: the Chinese rules of its labels.yaml
+        shutil.copy(ROOT / "params" / name, tmp_path / "params" / name)
     data = yaml.safe_load((ROOT / "params" / "review.yaml").read_text(encoding="utf-8"))
     data.update(change)
-    path = tmp_path / "review.yaml"
-    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    path = tmp_path / "params" / "review.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     with pytest.raises(SpecError) as info:
-        review.load_rules(path, load_index(ROOT / "params" / "index.yaml"))
-    assert any(fragment in p for p in info.value.problems), info.value.problems
+        load_rules(path, load_index(ROOT / "params" / "index.yaml"))
+    assert f"{path}: {problem}" in info.value.problems, info.value.problems
 
 
 def test_project_rules_load():
     from scoring.index.spec import load_index
 
-    r = review.load_rules(ROOT / "params" / "review.yaml", load_index(ROOT / "params" / "index.yaml"))
+    r = load_rules(ROOT / "params" / "review.yaml", load_index(ROOT / "params" / "index.yaml"))
     assert r.weights == {"platform": 0.6, "onsite": 0.25, "offsite": 0.15}
 
 
@@ -179,7 +187,7 @@ def test_titles_register_is_validated(tmp_path):
     path.write_text("unit,year,status,valid_until,combined,reason\n"
                     "a,2019,Awarded,2020-12-31,90,x\nb,20x9,awarded,2020-13-45,90,x\n", encoding="utf-8")
     with pytest.raises(Exception) as info:
-        review.read_register(path)
+        read_register(path)
     text = "\n".join(info.value.problems)
     assert "row 2, column 'status': value 'Awarded'" in text
     assert "row 3, column 'year': value '20x9'" in text and "row 3, column 'valid_until'" in text

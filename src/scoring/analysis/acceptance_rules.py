@@ -1,68 +1,111 @@
-"""The annual acceptance rules: params/review.yaml, checked (docs/review.md)."""
+"""The annual acceptance rules: params/review.yaml as a typed model (docs/review.md).
+
+`ReviewFile` validates the file (pydantic, `scoring.config.Strict`): one line per problem,
+"file: key.path: rule — value", the rule in Chinese from params/labels.yaml (`validation:`).
+Cross-field rules: the three weights add up to 1 (`weights_sum`); with the index given, a
+veto names one of its metrics (`unknown_metric`). The rest of the code reads the frozen
+`ReviewRules` built from it.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from scoring.config import read_yaml
+from pydantic import AfterValidator, Field, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+
+from scoring.config import Strict, problems_of, read_yaml
 from scoring.errors import SpecError
 from scoring.index.spec import IndexSpec
 
 PLATFORM_FIGURES = ("december", "creation_mean")
+WEIGHT_TOLERANCE = 1e-9  # |Σ weights − 1| allowed
+
+Month = Annotated[int, Field(ge=1, le=12)]
+Weight = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+
+
+def _not_blank(text: str) -> str:
+    if not text.strip():
+        raise PydanticCustomError("blank", "must not be blank")
+    return text
+
+
+class ReviewWeights(Strict):
+    """combined = platform × total / T × 100 + onsite × onsite score + offsite × offsite score."""
+
+    platform: Weight
+    onsite: Weight
+    offsite: Weight
+
+    @model_validator(mode="after")
+    def _add_up_to_one(self) -> ReviewWeights:
+        total = self.platform + self.onsite + self.offsite
+        if abs(total - 1) > WEIGHT_TOLERANCE:
+            raise PydanticCustomError("weights_sum", "must add up to 1, not {total}", {"total": f"{total:g}"})
+        return self
+
+
+class Veto(Strict):
+    """A metric whose raw value in the acceptance month above `max_value` blocks the title."""
+
+    metric: str
+    max_value: Annotated[float, Field(allow_inf_nan=False)]
+    reason: Annotated[str, AfterValidator(_not_blank)]  # Chinese, printed in the report
+
+    @field_validator("metric")
+    @classmethod
+    def _in_the_index(cls, code: str, info: ValidationInfo) -> str:
+        known = (info.context or {}).get("metrics")
+        if known is not None and code not in known:
+            raise PydanticCustomError("unknown_metric", "is not a metric of the index", {"metric": code})
+        return code
+
+
+class ReviewFile(Strict):
+    """params/review.yaml. Validate with context={"metrics": <the index's metric codes>} to
+    check the vetoes against the index (None: not checked)."""
+
+    platform_figure: Literal["december", "creation_mean"]
+    creation_months: Annotated[list[Month], Field(min_length=1)]
+    acceptance_month: Month
+    weights: ReviewWeights
+    pass_line: Annotated[float, Field(ge=0, le=100)]  # combined score of 100
+    title_valid_years: Annotated[int, Field(ge=1)] = 1
+    vetoes: list[Veto] = Field(default_factory=list)
 
 
 @dataclass(frozen=True)
 class ReviewRules:
-    platform_figure: str
+    """params/review.yaml, validated: what the acceptance reads."""
+
+    platform_figure: str  # one of PLATFORM_FIGURES
     creation_months: tuple[int, ...]
     acceptance_month: int
-    weights: dict[str, float]
-    pass_line: float
+    weights: dict[str, float]  # platform, onsite, offsite (Σ = 1)
+    pass_line: float  # of 100
     title_valid_years: int
-    vetoes: tuple[dict[str, Any], ...]
+    vetoes: tuple[dict[str, Any], ...]  # {metric, max_value, reason}
     sha256: str = ""
 
 
 def load_rules(path: str | Path, spec: IndexSpec | None = None) -> ReviewRules:
-    """Read params/review.yaml; refuse it (every problem listed) when it is wrong."""
+    """Read params/review.yaml; SpecError listing every problem (file: key.path: rule — value).
+    With `spec`, every veto must name a metric of the index."""
     path = Path(path)
     data, sha256 = read_yaml(path)
-    problems = []
-    figure = data.get("platform_figure")
-    if figure not in PLATFORM_FIGURES:
-        problems.append(f"{path}: platform_figure {figure!r} must be one of {PLATFORM_FIGURES}")
-    months = data.get("creation_months") or []
-    if not isinstance(months, list) or not months or not all(
-            isinstance(m, int) and not isinstance(m, bool) and 1 <= m <= 12 for m in months):
-        problems.append(f"{path}: creation_months {months!r} must be month numbers 1–12")
-    acceptance = data.get("acceptance_month")
-    if not isinstance(acceptance, int) or not 1 <= acceptance <= 12:
-        problems.append(f"{path}: acceptance_month {acceptance!r} must be a month number 1–12")
-    weights = data.get("weights") or {}
-    if not isinstance(weights, dict) or set(weights) != {"platform", "onsite", "offsite"}:
-        problems.append(f"{path}: weights must give platform, onsite and offsite, got {sorted(weights)}")
-    elif any(not isinstance(v, int | float) or v < 0 for v in weights.values()):
-        problems.append(f"{path}: weights {weights} must be numbers ≥ 0")
-    elif abs(sum(weights.values()) - 1) > 1e-9:
-        problems.append(f"{path}: weights {weights} must add up to 1, not {sum(weights.values()):g}")
-    line = data.get("pass_line")
-    if isinstance(line, bool) or not isinstance(line, int | float) or not 0 <= line <= 100:
-        problems.append(f"{path}: pass_line {line!r} must be a number in [0, 100]")
-    valid = data.get("title_valid_years", 1)
-    if not isinstance(valid, int) or valid < 1:
-        problems.append(f"{path}: title_valid_years {valid!r} must be a whole number ≥ 1")
-    vetoes = data.get("vetoes") or []
-    known = {m.code for m in spec.metrics()} if spec else None
-    for i, veto in enumerate(vetoes, start=1):
-        if not isinstance(veto, dict) or not {"metric", "max_value", "reason"} <= set(veto):
-            problems.append(f"{path}: veto #{i} needs metric, max_value and reason")
-        elif isinstance(veto["max_value"], bool) or not isinstance(veto["max_value"], int | float):
-            problems.append(f"{path}: veto #{i}: max_value {veto['max_value']!r} must be a number")
-        elif known is not None and veto["metric"] not in known:
-            problems.append(f"{path}: veto #{i}: metric {veto['metric']!r} is not in the index")
-    if problems:
-        raise SpecError(f"{path}: review rules are not valid", problems=problems)
-    return ReviewRules(figure, tuple(months), acceptance, {k: float(v) for k, v in weights.items()},
-                       float(line), int(valid), tuple(vetoes), sha256)
+    known = frozenset(m.code for m in spec.metrics()) if spec is not None else None
+    try:
+        rules = ReviewFile.model_validate(data, context={"metrics": known})
+    except ValidationError as exc:
+        problems = problems_of(exc, str(path))
+        raise SpecError(f"{path}: review rules are not valid:\n  " + "\n  ".join(problems),
+                        problems=problems) from exc
+    return ReviewRules(
+        platform_figure=rules.platform_figure, creation_months=tuple(rules.creation_months),
+        acceptance_month=rules.acceptance_month, weights=rules.weights.model_dump(),
+        pass_line=rules.pass_line, title_valid_years=rules.title_valid_years,
+        vetoes=tuple(v.model_dump() for v in rules.vetoes), sha256=sha256,
+    )
