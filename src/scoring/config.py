@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic_core import PydanticCustomError
 
 from scoring.errors import SpecError
 from scoring.hashing import sha256_bytes
@@ -29,6 +30,26 @@ class Strict(BaseModel):
     ("12" is not a number), and models are frozen once read."""
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise PydanticCustomError("blank", "must not be blank")
+    return value
+
+
+def _code(value: str) -> str:
+    if not value or not value.isascii() or any(c.isspace() for c in value):
+        raise PydanticCustomError("code_format", "a code must be non-empty ASCII text without spaces")
+    return value
+
+
+# Field types every params model shares (rule texts: params/labels.yaml `validation:`).
+Text = Annotated[str, AfterValidator(_not_blank)]  # non-blank text
+Code = Annotated[str, AfterValidator(_code)]  # a node, metric, family … code: ASCII, no spaces
+Positive = Annotated[float, Field(gt=0)]
+Share = Annotated[float, Field(ge=0, le=1)]
+MonthNumber = Annotated[int, Field(ge=1, le=12)]
 
 
 def read_yaml(path: str | Path) -> tuple[dict[str, Any], str]:

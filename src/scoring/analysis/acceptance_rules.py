@@ -16,14 +16,13 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, Field, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from scoring.config import Strict, problems_of, read_yaml
+from scoring.config import MonthNumber, Strict, problems_of, read_yaml
 from scoring.errors import SpecError
 from scoring.index.spec import IndexSpec
 
 PLATFORM_FIGURES = ("december", "creation_mean")
 WEIGHT_TOLERANCE = 1e-9  # |Σ weights − 1| allowed
 
-Month = Annotated[int, Field(ge=1, le=12)]
 Weight = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 
 
@@ -69,8 +68,8 @@ class ReviewFile(Strict):
     check the vetoes against the index (None: not checked)."""
 
     platform_figure: Literal["december", "creation_mean"]
-    creation_months: Annotated[list[Month], Field(min_length=1)]
-    acceptance_month: Month
+    creation_months: Annotated[list[MonthNumber], Field(min_length=1)]
+    acceptance_month: MonthNumber
     weights: ReviewWeights
     pass_line: Annotated[float, Field(ge=0, le=100)]  # combined score of 100
     title_valid_years: Annotated[int, Field(ge=1)] = 1

@@ -25,7 +25,7 @@ import pandas as pd
 from pydantic import BeforeValidator, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
-from scoring.config import Strict, problems_of
+from scoring.config import Positive, Share, Strict, problems_of
 from scoring.errors import ScoringError, SpecError
 
 Fractions = pd.Series
@@ -46,8 +46,6 @@ class Params(Strict):
     model_config = ConfigDict(allow_inf_nan=False)
 
 
-Share = Annotated[float, Field(ge=0, le=1)]
-Positive = Annotated[float, Field(gt=0)]
 
 
 def _as_tuple(value: Any) -> Any:

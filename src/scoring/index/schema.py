@@ -27,9 +27,8 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from scoring.config import Strict, key_path
+from scoring.config import Code, Positive, Strict, Text, key_path
 from scoring.index import methods
-from scoring.index.methods import Positive
 
 UNIT_CODE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 SOURCES = ("sheet", "records", "review")
@@ -41,18 +40,6 @@ Problem = dict[str, Any]  # one pydantic line error (InitErrorDetails)
 # Field order matters: a field validator reads the fields declared above it (info.data).
 
 
-def _text(value: str) -> str:
-    if not value.strip():
-        raise PydanticCustomError("blank", "must not be blank")
-    return value
-
-
-def _code(value: str) -> str:
-    if not value or not value.isascii() or any(c.isspace() for c in value):
-        raise PydanticCustomError("code_format", "a code must be non-empty ASCII text without spaces")
-    return value
-
-
 def _unit_code(value: str) -> str:
     if not UNIT_CODE.match(value):
         raise PydanticCustomError("unit_code", "a unit code must be lower-case letters, digits, - or _ "
@@ -60,8 +47,6 @@ def _unit_code(value: str) -> str:
     return value
 
 
-Text = Annotated[str, AfterValidator(_text)]
-Code = Annotated[str, AfterValidator(_code)]
 
 
 class _File(Strict):

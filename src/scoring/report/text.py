@@ -21,7 +21,7 @@ from pydantic_core import PydanticCustomError
 from scoring.config import Strict, read_yaml, validate
 from scoring.errors import SpecError
 
-DEFAULT_SOURCE = "params/report.yaml"
+REPORT_TEXT_SOURCE = "params/report.yaml"
 
 
 def placeholders(template: str) -> list[str]:
@@ -91,7 +91,7 @@ class ReportText:
     """The validated params/report.yaml; `text["section"]` is the section's mapping as in the file."""
 
     data: dict[str, Any]
-    source: str = DEFAULT_SOURCE
+    source: str = REPORT_TEXT_SOURCE
 
     def __getitem__(self, key: str) -> Any:
         return self.data[key]

@@ -21,14 +21,14 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, Field, ValidationError, ValidationInfo, create_model, field_validator
 from pydantic_core import PydanticCustomError
 
-from scoring.config import Strict, read_yaml, validate
+from scoring.config import Code, Strict, Text, read_yaml, validate
 from scoring.index import methods
 
 FACTORS = ("weights", "normalisation", "aggregation")
 AGGREGATIONS = ("arithmetic", "geometric")
 SOBOL_OUTPUTS = ("rank", "total")
 SOBOL_MIN_N = 16  # smallest Sobol' base sample accepted (a power of 2)
-DEFAULT_SOURCE = "<sensitivity settings>"
+SETTINGS_SOURCE = "<sensitivity settings>"
 
 Factor = Literal["weights", "normalisation", "aggregation"]
 Aggregation = Literal["arithmetic", "geometric"]
@@ -60,18 +60,6 @@ def _swappable(name: str) -> str:
     return name
 
 
-def _code(code: str) -> str:
-    if not code or not code.isascii() or any(c.isspace() for c in code):
-        raise PydanticCustomError("code_format", "a code must be non-empty ASCII text without spaces")
-    return code
-
-
-def _not_blank(text: str) -> str:
-    if not text.strip():
-        raise PydanticCustomError("blank", "must not be blank")
-    return text
-
-
 def _given(params: Strict | None) -> dict[str, Any] | None:
     return params.model_dump(exclude_unset=True) if params is not None else None
 
@@ -82,8 +70,6 @@ def _power_of_two(n: int) -> int:
     return n
 
 
-Code = Annotated[str, AfterValidator(_code)]
-Text = Annotated[str, AfterValidator(_not_blank)]
 OpenUnit = Annotated[float, Field(gt=0, lt=1)]  # a number strictly between 0 and 1
 
 
@@ -226,7 +212,7 @@ class SensitivitySettings:
     path: str = ""
 
     def __post_init__(self) -> None:
-        validate(SettingsFile, self.to_data(), self.path or DEFAULT_SOURCE, "sensitivity settings")
+        validate(SettingsFile, self.to_data(), self.path or SETTINGS_SOURCE, "sensitivity settings")
 
     def family(self, code: str) -> Family:
         """The family with `code` (KeyError when there is none)."""
@@ -258,7 +244,7 @@ def load_settings(path: str | Path) -> SensitivitySettings:
     return parse_settings(data, source=str(path))
 
 
-def parse_settings(data: Any, source: str = DEFAULT_SOURCE) -> SensitivitySettings:
+def parse_settings(data: Any, source: str = SETTINGS_SOURCE) -> SensitivitySettings:
     """:class:`SensitivitySettings` from a parsed mapping; SpecError listing every problem."""
     f = validate(SettingsFile, data, source, "sensitivity settings")
     norm = f.normalisation
