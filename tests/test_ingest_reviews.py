@@ -8,13 +8,12 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from scoring.analysis import acceptance as review
 from scoring.demo import write_demo
 from scoring.errors import DataError, SpecError
 from scoring.index.spec import load_index, load_units
-from scoring.ingest import load_month, load_params
+from scoring.ingest import load_params, read_raw_month
 from scoring.ingest.contract import load_contract
-from scoring.ingest.reviews import REVIEW_COLUMNS, read_reviews
+from scoring.ingest.reviews import ANNUAL_REVIEW_COLUMNS, read_reviews
 from tests.ingest_helpers import ROOT, csv_bytes, make_project, tree_bytes, valid_month, write_month, write_xlsx
 
 YEAR = 2019
@@ -79,7 +78,7 @@ def test_good_csv_in_every_encoding_reads_to_the_exact_frame(project, encoding):
     before = tree_bytes(project.root)
     frame = read_reviews(path, UNITS, YEAR)
     pd.testing.assert_frame_equal(frame, expected())
-    assert list(frame.columns) == REVIEW_COLUMNS
+    assert list(frame.columns) == ANNUAL_REVIEW_COLUMNS
     assert frame.attrs["synthetic"] is False
     assert tree_bytes(project.root) == before
 
@@ -88,7 +87,6 @@ def test_good_xlsx_with_numbers_and_excel_dates_reads_to_the_exact_frame(project
     rows = [{**r, "评审日期": dt.date.fromisoformat(r["评审日期"])} for r in good_rows()]
     path = write_xlsx(project.raw / str(YEAR) / "reviews.xlsx", {"验收评审": rows}, HEADERS)
     pd.testing.assert_frame_equal(read_reviews(path, UNITS, YEAR), expected())
-    assert review.reviews_file(project, YEAR) == path
 
 
 def test_aliases_unit_codes_any_row_order_and_a_note_column(project):
@@ -213,8 +211,11 @@ def test_year_windows_only_in_annual_sources(tmp_path):
                         .replace("window: in_month_or_next,", "window: in_year_or_next_january,"), encoding="utf-8")
     with pytest.raises(SpecError) as info:
         load_contract(path, load_index(project.index_file))
-    one(info.value.problems, "sources.reviews.date: window 'in_year_or_next_january' does not fit a month folder")
-    one(info.value.problems, "annual_sources.annual_reviews.review_date: window 'in_month' does not fit a year folder")
+    one(info.value.problems, "sources.yaml: sources.reviews.columns[4].window: 日期窗口 in_year_or_next_january "
+                             "用于年度文件夹", "月份数据源只能用：until_month_end, in_month, in_month_or_next — "
+                             "'in_year_or_next_january'")
+    one(info.value.problems, "sources.yaml: annual_sources.annual_reviews.columns[5].window: 日期窗口 in_month 用于月份"
+                             "文件夹；年度数据源只能用：in_year_or_next_january — 'in_month'")
 
 
 def test_the_annual_source_stays_out_of_the_month(project):
@@ -223,7 +224,7 @@ def test_the_annual_source_stays_out_of_the_month(project):
     write_csv(project, good_rows())
     write_month(project, valid_month(project))
     assert project.raw_months() == ["2019-07"]
-    assert load_month(project, "2019-07").reviews["metric"].notna().all()  # the month's own reviews, read as before
+    assert read_raw_month(project, "2019-07").reviews["metric"].notna().all()  # the month's own reviews, read as before
 
 
 # --------------------------------------------------------------------------- demo
@@ -237,7 +238,7 @@ def test_demo_writes_a_marked_reviews_file_that_reads_and_repeats_byte_for_byte(
     assert path.read_bytes() == (second.raw / str(YEAR) / "reviews.csv").read_bytes()
     assert "synthetic: true" in (first.raw / str(YEAR) / "示例数据.txt").read_text(encoding="utf-8")
     assert set(pd.read_csv(path, encoding="utf-8-sig")["备注"]) == {"示例数据"}
-    frame = read_reviews(review.reviews_file(first, YEAR), UNITS, YEAR)
+    frame = read_reviews(path, UNITS, YEAR)
     assert frame.attrs["synthetic"] is True
     assert list(frame["unit"]) == UNITS.codes
     assert frame[["onsite", "offsite"]].stack().between(60, 98).all()

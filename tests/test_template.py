@@ -52,8 +52,11 @@ def test_metric_notes_come_from_the_contract_templates(project):
     path = project.params / "sources.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace("系统按{register}折算", "系统按{registre}折算"),
                     encoding="utf-8")
-    with pytest.raises(SpecError, match=r"metric_notes\.per: .*is not a template"):
+    with pytest.raises(SpecError) as info:
         load_params(project)
+    assert [p.split("sources.yaml: ", 1)[1] for p in info.value.problems] == [
+        "sources.indicators.metric_notes.per: 不是有效的模板：只能用占位符 {name}, {short}, {code}, {unit}, {register}"
+        "（KeyError('registre')） — '{name}（填原始数量，系统按{registre}折算为{unit}）'"]
 
 
 def validations(ws) -> dict[str, object]:

@@ -1,8 +1,8 @@
-"""Reading one cell as the user typed it: numbers, ratios, dates, yes/no, 统一社会信用代码.
+"""Reading one cell as the user typed it: numbers, ratios, dates, yes/no, 统一社会信用代码, headers.
 
 Every parser takes the cell's text (already stripped; None when empty) and returns the
-value or None when the text cannot be read that way. They never raise: the validation
-schemas (`schemas.py`) call them inside pandera checks and report what failed.
+value or None when the text cannot be read that way. They never raise: the column types
+(`types.py`) call them inside pandera checks and report what failed.
 """
 
 from __future__ import annotations
@@ -29,6 +29,21 @@ _DATE = re.compile(
 def normalise(text: object) -> str:
     """Full-width digits, letters and signs as ASCII (NFKC), '−' as '-', spaces trimmed."""
     return unicodedata.normalize("NFKC", str(text)).replace("\u2212", "-").strip()
+
+
+def header_key(text: object) -> str:
+    """A header as compared: NFKC (full-width → ASCII), no white space, lower case."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text))).lower()
+
+
+def header_keys(text: object) -> list[str]:
+    """The header itself and, if it ends with a bracketed unit ('法人企业数（户）'), without it."""
+    key = header_key(text)
+    keys = [key]
+    stripped = re.sub(r"\([^()]*\)$", "", key)
+    if stripped and stripped != key:
+        keys.append(stripped)
+    return keys
 
 
 def parse_number(text: str | None) -> float | None:

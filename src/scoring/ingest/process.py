@@ -13,7 +13,6 @@ Writes, in a folder built beside the old one and swapped in only when complete:
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,38 +23,33 @@ import pandas as pd
 
 from scoring import __version__
 from scoring.errors import DataError, SpecError
+from scoring.hashing import sha256_file
 from scoring.index.spec import IndexSpec, Units, load_index, load_units
-from scoring.ingest import contract as contract_mod
+from scoring.ingest.cells import header_keys
+from scoring.ingest.context import Context, DataProblem, sorted_lines
 from scoring.ingest.contract import (
     INDICATOR_SOURCE,
     RECORDS_SOURCE,
     REGISTER_SOURCE,
     REVIEW_SOURCE,
     Contract,
-    header_keys,
     index_metrics,
+    load_contract,
 )
 from scoring.ingest.derive import DERIVATIONS, list_facts, movements, per_register
-from scoring.ingest.readers import InputFile, read_month
-from scoring.ingest.schemas import (
-    Context,
-    MonthWindow,
-    Problem,
-    Table,
-    sorted_lines,
-    to_table,
-    typed_frame,
-    validate_pool,
-    validate_table,
-)
+from scoring.ingest.pools import typed_frame, validate_pool
+from scoring.ingest.readers import InputFile, read_month_folder
+from scoring.ingest.tables import RawFrame, to_raw_frame, validate_table
+from scoring.ingest.windows import MonthWindow
 from scoring.project import Project, check_month
 from scoring.safeio import atomic_write_text, staged_dir, write_csv
 
 SOURCES_FILE = "sources.yaml"
-ENTRY_COLUMNS = ["credit_code", "entity", "unit", "list_type", "domain", "entry_date", "exit_date", "violations",
+# the columns of the processed CSV files
+ENTRIES_CSV_COLUMNS = ["credit_code", "entity", "unit", "list_type", "domain", "entry_date", "exit_date", "violations",
                  "movement", "counted"]
-REGISTER_COLUMNS = ["unit", "legal_persons", "market_entities", "population"]
-REVIEW_COLUMNS = ["unit", "metric", "score", "reviewer", "date", "note"]
+REGISTER_CSV_COLUMNS = ["unit", "legal_persons", "market_entities", "population"]
+REVIEWS_CSV_COLUMNS = ["unit", "metric", "score", "reviewer", "date", "note"]
 FLOAT_FORMAT = "%.10g"
 
 
@@ -78,7 +72,7 @@ def load_params(project: Project) -> tuple[IndexSpec, Units, Contract]:
     """The index, the units and the data contract; refuse derivations the registry lacks."""
     spec = load_index(project.index_file)
     units = load_units(project.units_file)
-    contract = contract_mod.load_contract(project.params / SOURCES_FILE, spec)
+    contract = load_contract(project.params / SOURCES_FILE, spec)
     unknown = [f"{project.index_file}: metric {m.code}: derive {m.derive!r} is not a known derivation "
                f"(known: {', '.join(sorted(DERIVATIONS))})"
                for m in spec.metrics() if m.source == "records" and m.derive not in DERIVATIONS]
@@ -94,35 +88,36 @@ def _label(project: Project, path: Path) -> str:
         return path.as_posix()
 
 
-def load_month(project: Project, month: str) -> MonthData:
-    """Read, validate and derive one month; raise DataError listing every problem."""
+def read_raw_month(project: Project, month: str) -> MonthData:
+    """Read data/raw/M, validate it and derive its metrics (nothing is written); raise DataError
+    listing every problem."""
     month = check_month(month)
     spec, units, contract = load_params(project)
     folder = project.raw_month(month)
     label = _label(project, folder)
     if not folder.is_dir():
         raise DataError(f"{label}: no raw data for {month} (a folder of the department files is needed)")
-    inputs, read_problems = read_month(folder, contract, label)
+    inputs, read_problems = read_month_folder(folder, contract, label)
     ctx = Context(window=MonthWindow.of(month), units=units, spec=spec)
-    problems: list[Problem] = [Problem(label, 0, i, p) for i, p in enumerate(read_problems)]
+    problems: list[DataProblem] = [DataProblem(label, 0, i, p) for i, p in enumerate(read_problems)]
 
     metrics = index_metrics(spec)
     needed = {REGISTER_SOURCE: True, INDICATOR_SOURCE: any(m.source == "sheet" for m in metrics),
               RECORDS_SOURCE: any(m.source == "records" for m in metrics),
               REVIEW_SOURCE: any(m.source == "review" for m in metrics)}
-    tables: dict[str, list[Table]] = {key: [] for key in contract.sources}
+    tables: dict[str, list[RawFrame]] = {key: [] for key in contract.sources}
     for item in inputs:
         for raw in item.tables:
-            tables[raw.source.key].append(to_table(raw, problems))
+            tables[raw.source.key].append(to_raw_frame(raw, problems))
     for key, source in contract.sources.items():
         found = tables[key]
         if not found and needed.get(key, False):
-            problems.append(Problem(label, 0, 90, f"{label}: no {source.title} ({key}) — expected a CSV file named "
-                                                  f"{' or '.join(source.files)} (.csv), or a sheet "
-                                                  f"{source.sheets[0]!r} in a workbook"))
+            problems.append(DataProblem(label, 0, 90, f"{label}: no {source.title} ({key}) — expected a CSV file named "
+                                                      f"{' or '.join(source.files)} (.csv), or a sheet "
+                                                      f"{source.sheets[0]!r} in a workbook"))
         if len(found) > 1 and not source.multiple_files:
-            problems.append(Problem(label, 0, 91, f"{label}: {source.title} is given more than once: "
-                                                  f"{'; '.join(t.raw.where for t in found)} — keep one"))
+            problems.append(DataProblem(label, 0, 91, f"{label}: {source.title} is given more than once: "
+                                                      f"{'; '.join(t.raw.where for t in found)} — keep one"))
         for table in found:
             problems.extend(validate_table(table, ctx))
         problems.extend(validate_pool(source, found, ctx))
@@ -139,7 +134,7 @@ def load_month(project: Project, month: str) -> MonthData:
         if v is not None)
     values, not_reported = _metric_values(spec, units, contract, typed, register, month)
     return MonthData(
-        month=month, metrics=values, register=register.reset_index()[REGISTER_COLUMNS],
+        month=month, metrics=values, register=register.reset_index()[REGISTER_CSV_COLUMNS],
         entries=_entries(typed[RECORDS_SOURCE], units, contract, month),
         reviews=_reviews(typed[REVIEW_SOURCE], units, spec),
         inputs=inputs, synthetic=synthetic, not_reported=not_reported,
@@ -148,7 +143,7 @@ def load_month(project: Project, month: str) -> MonthData:
     )
 
 
-def _unscored_review_metrics(tables: list[Table], ctx: Context, label: str) -> list[Problem]:
+def _unscored_review_metrics(tables: list[RawFrame], ctx: Context, label: str) -> list[DataProblem]:
     """A metric scored by reviewers with no score for any unit is a missing required metric."""
     scored: set[str] = set()
     for t in tables:
@@ -157,17 +152,17 @@ def _unscored_review_metrics(tables: list[Table], ctx: Context, label: str) -> l
                        if s is not None}
     if not tables:
         return []
-    return [Problem(label, 0, 95, f"{' + '.join(t.raw.where for t in tables)}: no score for {m.code} "
-                                  f"({m.short}) — every item scored by reviewers needs scores (a unit without a "
-                                  "score is scored 0 and flagged missing, but the item cannot be absent)")
+    return [DataProblem(label, 0, 95, f"{' + '.join(t.raw.where for t in tables)}: no score for {m.code} "
+                                      f"({m.short}) — every item scored by reviewers needs scores (a unit without a "
+                                      "score is scored 0 and flagged missing, but the item cannot be absent)")
             for m in ctx.spec.metrics() if m.source == "review" and m.code not in scored]
 
 
-def _blank_sheet_metrics(tables: list[Table]) -> list[Problem]:
+def _blank_sheet_metrics(tables: list[RawFrame]) -> list[DataProblem]:
     """A sheet metric whose column is there but empty for every unit is a metric nobody reported:
     refused like a missing column (one empty cell is a unit that did not report: scored 0, flagged).
     A sheet without data rows is left to the missing-unit check."""
-    out: list[Problem] = []
+    out: list[DataProblem] = []
     for t in tables:
         source = t.raw.source
         if not len(t.frame):
@@ -179,11 +174,11 @@ def _blank_sheet_metrics(tables: list[Table]) -> list[Problem]:
             usual = {k for text in (col.name, col.header) for k in header_keys(text)}
             headed = "" if set(header_keys(written)) & usual else f", headed {written!r}"
             rows = f"rows {t.rows[0]}–{t.rows[-1]}" if len(t.rows) > 1 else f"row {t.rows[0]}"
-            out.append(Problem(t.raw.where, 1, order,
-                               f"{t.raw.where}: column {col.name!r} ({col.header}{headed}) is empty in every row "
-                               f"({rows}) — a metric nobody reported is refused like a missing "
-                               "column: every metric with source: sheet needs its figures (leave a cell empty only "
-                               "for a unit that did not report)"))
+            out.append(DataProblem(t.raw.where, 1, order,
+                                   f"{t.raw.where}: column {col.name!r} ({col.header}{headed}) is empty in every row "
+                                   f"({rows}) — a metric nobody reported is refused like a missing "
+                                   "column: every metric with source: sheet needs its figures (leave a cell empty only "
+                                   "for a unit that did not report)"))
     return out
 
 
@@ -225,7 +220,7 @@ def _entries(records: pd.DataFrame, units: Units, contract: Contract, month: str
     for col in ("entry_date", "exit_date"):
         out[col] = out[col].map(lambda d: d.isoformat() if d is not None and not pd.isna(d) else "")
     out["violations"] = out["violations"].astype("Int64")
-    return out[ENTRY_COLUMNS].reset_index(drop=True)
+    return out[ENTRIES_CSV_COLUMNS].reset_index(drop=True)
 
 
 def _reviews(reviews: pd.DataFrame, units: Units, spec: IndexSpec) -> pd.DataFrame:
@@ -236,14 +231,10 @@ def _reviews(reviews: pd.DataFrame, units: Units, spec: IndexSpec) -> pd.DataFra
     out = out.sort_values(["_u", "_m"], kind="stable")
     out["date"] = out["date"].map(lambda d: d.isoformat() if d is not None else "")
     out["note"] = out["note"].map(lambda v: "" if v is None else v)
-    return out[REVIEW_COLUMNS].reset_index(drop=True)
+    return out[REVIEWS_CSV_COLUMNS].reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------- writing
-
-
-def _sha(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def manifest(data: MonthData, outputs: dict[str, Path]) -> dict[str, Any]:
@@ -258,7 +249,7 @@ def manifest(data: MonthData, outputs: dict[str, Path]) -> dict[str, Any]:
              "tables": [{"source": t.source.key, "sheet": t.sheet, "rows": len(t.rows)} for t in f.tables]}
             for f in data.inputs
         ],
-        "outputs": {name: {"sha256": _sha(path), "rows": _count_rows(path)} for name, path in outputs.items()},
+        "outputs": {name: {"sha256": sha256_file(path), "rows": _count_rows(path)} for name, path in outputs.items()},
         "not_reported": [{"unit": u, "metric": m} for u, m in data.not_reported],
         "list_movements": {k: int(((data.entries["movement"] == k) & (data.entries["counted"] == 1)).sum())
                            for k in ("entered", "exited", "listed")},
@@ -287,7 +278,7 @@ def write_month(project: Project, data: MonthData) -> Path:
 
 def ingest_month(project: Project, month: str) -> Path:
     """Validate data/raw/M and write data/processed/M; on any problem raise DataError and write nothing."""
-    return write_month(project, load_month(project, month))
+    return write_month(project, read_raw_month(project, month))
 
 
 def is_up_to_date(project: Project, month: str) -> bool:
@@ -305,7 +296,7 @@ def is_up_to_date(project: Project, month: str) -> bool:
     folder = project.raw_month(month)
     if not folder.is_dir():
         return True
-    now = [(p.name, _sha(p)) for p in sorted(folder.iterdir()) if p.is_file() and not p.name.startswith(".")]
+    now = [(p.name, sha256_file(p)) for p in sorted(folder.iterdir()) if p.is_file() and not p.name.startswith(".")]
     then = [(f.get("name"), f.get("sha256")) for f in info.get("inputs", [])]
     return (now == then and info.get("index_sha256") == spec.sha256 and info.get("units_sha256") == units.sha256
             and info.get("sources_sha256") == contract.sha256 and info.get("package_version") == __version__)

@@ -13,13 +13,13 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
-import hashlib
 import io
 import zipfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from scoring.hashing import sha256_bytes, sha256_file
 from scoring.ingest.contract import Contract, SourceSpec
 
 if TYPE_CHECKING:
@@ -113,7 +113,7 @@ def sheet_records(ws: Worksheet) -> list[list[object]]:
     return [list(r) for r in ws.iter_rows(min_row=1, max_row=ws.max_row, values_only=True)]
 
 
-def read_month(folder: Path, contract: Contract, label: str) -> tuple[list[InputFile], list[str]]:
+def read_month_folder(folder: Path, contract: Contract, label: str) -> tuple[list[InputFile], list[str]]:
     """Every file of a month folder: hashed, sorted by name, data files read into tables.
 
     `label` names the folder in messages (e.g. 'data/raw/2019-07'). Returns the files and
@@ -124,7 +124,7 @@ def read_month(folder: Path, contract: Contract, label: str) -> tuple[list[Input
                            for p in sorted(folder.iterdir()) if p.is_dir() and not p.name.startswith(".")]
     for path in sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")):
         if contract.is_ignored(path.name):
-            files.append(InputFile(name=path.name, sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
+            files.append(InputFile(name=path.name, sha256=sha256_file(path),
                                    kind="ignored"))
             continue
         item, found = read_file(path, path.read_bytes(), contract, f"{label}/{path.name}")
@@ -143,7 +143,7 @@ def read_file(path: Path, data: bytes, contract: Contract, where: str,
     Returns the file and its problems (unreadable, wrong or unknown sheets, …).
     """
     problems: list[str] = []
-    item = InputFile(name=path.name, sha256=hashlib.sha256(data).hexdigest(), kind="ignored")
+    item = InputFile(name=path.name, sha256=sha256_bytes(data), kind="ignored")
     suffix = path.suffix.lower()
     if source is not None:
         contract = replace(contract, sources={source.key: source})
@@ -174,7 +174,7 @@ def _read_csv(item: InputFile, path: Path, data: bytes, contract: Contract, wher
         problems.append(f"{where}: unreadable — not text in {', '.join(contract.encodings)} "
                         f"(byte {exc.start}: {data[exc.start:exc.start + 4]!r}); save it as CSV UTF-8 or GBK")
         return
-    except csv.Error as exc:
+    except csv.FieldProblem as exc:
         problems.append(f"{where}: unreadable as CSV — {exc}")
         return
     item.encoding = encoding

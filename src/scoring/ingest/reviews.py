@@ -5,7 +5,7 @@
 
 The file is the contract's annual source `annual_reviews` (params/sources.yaml,
 `annual_sources`), read and checked by the same machinery as a month's files: the readers
-(CSV in UTF-8 / BOM / GBK / GB18030, .xlsx), the cell parsers and the pandera schemas, with
+(CSV in UTF-8 / BOM / GBK / GB18030, .xlsx), the column types and the pandera schemas, with
 the year (and the January after it) as the date window. Every problem is one line naming
 file, row, column, value and rule; all of them are raised together as one DataError.
 Reading writes nothing. docs/data.md documents the file.
@@ -19,31 +19,23 @@ import pandas as pd
 
 from scoring.errors import DataError
 from scoring.index.spec import Units
+from scoring.ingest.context import Context, DataProblem, sorted_lines
 from scoring.ingest.contract import ANNUAL_REVIEW_SOURCE
+from scoring.ingest.pools import typed_frame, validate_pool
 from scoring.ingest.process import load_params
 from scoring.ingest.readers import read_file
-from scoring.ingest.schemas import (
-    Context,
-    Problem,
-    YearWindow,
-    sorted_lines,
-    to_table,
-    typed_frame,
-    validate_pool,
-    validate_table,
-)
-from scoring.project import Project
+from scoring.ingest.tables import to_raw_frame, validate_table
+from scoring.ingest.windows import YearWindow
+from scoring.project import Project, is_project
 
-REVIEW_COLUMNS = ["unit", "onsite", "offsite", "onsite_reviewer", "offsite_reviewer", "review_date"]
+ANNUAL_REVIEW_COLUMNS = ["unit", "onsite", "offsite", "onsite_reviewer", "offsite_reviewer", "review_date"]
 
 
 def project_of(path: Path) -> Project:
     """The project a raw file belongs to: the nearest folder above it holding params/index.yaml
     (data/raw/YYYY/reviews.csv → the project root), else the current project (`Project.find`)."""
-    for folder in Path(path).resolve().parents:
-        if (folder / "params" / "index.yaml").is_file():
-            return Project(folder)
-    return Project.find()
+    found = next((folder for folder in Path(path).resolve().parents if is_project(folder)), None)
+    return Project(found) if found is not None else Project.find()
 
 
 def _label(project: Project, path: Path) -> str:
@@ -75,11 +67,11 @@ def read_reviews(path: Path, units: Units, year: int, *, project: Project | None
     except OSError as exc:
         raise DataError(f"{where}: cannot read the review scores ({exc.strerror or exc})") from exc
     item, read_problems = read_file(path, data, contract, where, source=source)
-    problems = [Problem(where, 0, i, p) for i, p in enumerate(read_problems)]
-    tables = [to_table(raw, problems) for raw in item.tables]
+    problems = [DataProblem(where, 0, i, p) for i, p in enumerate(read_problems)]
+    tables = [to_raw_frame(raw, problems) for raw in item.tables]
     if not tables and not problems:
-        problems.append(Problem(where, 0, 0, f"{where}: no {source.title} table — expected a sheet named "
-                                             f"{' or '.join(repr(s) for s in source.sheets)}"))
+        problems.append(DataProblem(where, 0, 0, f"{where}: no {source.title} table — expected a sheet named "
+                                                 f"{' or '.join(repr(s) for s in source.sheets)}"))
     ctx = Context(window=YearWindow.of(year), units=units, spec=spec)
     for table in tables:
         problems.extend(validate_table(table, ctx))
@@ -99,7 +91,7 @@ def read_reviews(path: Path, units: Units, year: int, *, project: Project | None
         "offsite_reviewer": typed["offsite_reviewer"].astype(str).to_numpy(),
         "review_date": [d.isoformat() for d in typed["review_date"]],
     })
-    out = out[REVIEW_COLUMNS]
+    out = out[ANNUAL_REVIEW_COLUMNS]
     out.attrs["synthetic"] = (path.parent / contract.marker_file).is_file() or any(
         contract.mark in str(v) for v in typed["note"] if v is not None)
     return out

@@ -24,9 +24,11 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from scoring.errors import CreditCountyError
 from scoring.index.spec import IndexSpec, Units
+from scoring.ingest.context import Context
 from scoring.ingest.contract import REVIEW_SOURCE, ColumnSpec, Contract, SourceSpec
 from scoring.ingest.process import load_params
-from scoring.ingest.schemas import MonthWindow
+from scoring.ingest.types import column_type
+from scoring.ingest.windows import MonthWindow
 from scoring.project import Project, check_month
 from scoring.safeio import atomic_write_bytes
 
@@ -128,51 +130,32 @@ def _source_sheet(ws: Worksheet, source: SourceSpec, spec: IndexSpec, units: Uni
         ws.append(row)
     last = 1 + (len(prefilled) or int(contract.template.get("record_rows", 1000)))
     ws.freeze_panes = "B2" if source.per_unit else "A2"
+    ctx = Context(window=window, units=units, spec=spec)
     for col in source.columns:
         letter = get_column_letter(names[col.name])
         area = f"{letter}2:{letter}{last}"
-        if col.type == "date":
+        number_format = column_type(col).number_format
+        if number_format is not None:
             for r in range(2, last + 1):
-                ws[f"{letter}{r}"].number_format = "yyyy-mm-dd"
-        if source.key == REVIEW_SOURCE and col.name == "score":
+                ws[f"{letter}{r}"].number_format = number_format
+        if _scored_per_item(source, col):
             _score_validations(ws, letter, spec, units, contract, col)
             continue
-        dv = _validation(col, source, spec, units, contract, window)
+        dv = _validation(col, source, contract, ctx)
         if dv is not None:
             dv.add(area)
             ws.add_data_validation(dv)
 
 
-def _validation(col: ColumnSpec, source: SourceSpec, spec: IndexSpec, units: Units, contract: Contract,
-                window: MonthWindow) -> DataValidation | None:
-    """The Excel data validation of one column (None for free text)."""
-    kind = col.type
-    dv: DataValidation | None = None
-    if kind == "unit":
-        dv = DataValidation(type="list", formula1=_list([u.name for u in units.units]))
-    elif kind == "choice":
-        dv = DataValidation(type="list", formula1=_list(list(col.values)))
-    elif kind == "flag":
-        dv = DataValidation(type="list", formula1=_list([k for k in source.flag_values if not k.isdigit()]))
-    elif kind == "metric":
-        dv = DataValidation(type="list", formula1=_list([m.short for m in spec.metrics() if m.source == "review"]))
-    elif kind == "credit_code":
-        dv = DataValidation(type="textLength", operator="equal", formula1="18")
-    elif kind in ("count", "number", "ratio"):
-        low = col.min if col.min is not None else 0
-        high = col.max if col.max is not None else (1 if kind == "ratio" else None)
-        kind_x = "whole" if kind == "count" else "decimal"
-        if high is None:
-            dv = DataValidation(type=kind_x, operator="greaterThanOrEqual", formula1=f"{low:g}")
-        else:
-            dv = DataValidation(type=kind_x, operator="between", formula1=f"{low:g}", formula2=f"{high:g}")
-    elif kind == "date":
-        start, end = {"until_month_end": ("DATE(2010,1,1)", window.end), "in_month": (window.start, window.end),
-                      "in_month_or_next": (window.start, window.next_end)}.get(col.window or "", (None, None))
-        if end is not None:
-            low = start if isinstance(start, str) else f"DATE({start.year},{start.month},{start.day})"
-            dv = DataValidation(type="date", operator="between", formula1=low,
-                                formula2=f"DATE({end.year},{end.month},{end.day})")
+def _scored_per_item(source: SourceSpec, col: ColumnSpec) -> bool:
+    """The reviewers' score: its range is each reviewed metric's points (one validation per metric)."""
+    return source.key == REVIEW_SOURCE and col.name == "score"
+
+
+def _validation(col: ColumnSpec, source: SourceSpec, contract: Contract, ctx: Context) -> DataValidation | None:
+    """The Excel data validation of one column, by its type (None for free text), with the contract's
+    error text and the column's note as its prompt."""
+    dv = column_type(col).validation(col, source, ctx)
     if dv is None:
         return None
     t = contract.template
@@ -202,37 +185,12 @@ def _score_validations(ws: Worksheet, letter: str, spec: IndexSpec, units: Units
         ws.add_data_validation(dv)
 
 
-def _list(values: list[str]) -> str:
-    text = ",".join(values)
-    if len(text) > 255:
-        raise CreditCountyError(f"a drop-down list longer than Excel's 255 characters: {text[:60]}…")
-    return f'"{text}"'
-
-
 def range_text(col: ColumnSpec, source: SourceSpec, contract: Contract, window: MonthWindow) -> str:
     """The allowed values of a column in words (from the contract's `template.range_text`)."""
     words = contract.template.get("range_text", {})
-    kind = col.type
-    if kind in ("unit", "credit_code", "metric"):
-        return str(words.get(kind, ""))
-    if kind == "choice":
-        return " / ".join(col.values)
-    if kind == "flag":
-        return " / ".join(k for k in source.flag_values if not k.isdigit())
-    if kind == "date":
-        return str(words.get(col.window or "", "")).format(start=window.start, end=window.end,
-                                                            next_end=window.next_end)
-    if source.key == REVIEW_SOURCE and col.name == "score":
+    if _scored_per_item(source, col):
         return str(words.get("score", ""))
-    low = col.min if col.min is not None else (0 if kind in ("count", "ratio") else None)
-    high = col.max if col.max is not None else (1 if kind == "ratio" else None)
-    if low is not None and high is not None:
-        return str(words.get("between", "{min} – {max}")).format(min=f"{low:g}", max=f"{high:g}")
-    if low is not None:
-        return str(words.get("at_least", "≥ {min}")).format(min=f"{low:g}")
-    if high is not None:
-        return str(words.get("at_most", "≤ {max}")).format(max=f"{high:g}")
-    return ""
+    return column_type(col).range_text(col, source, words, window)
 
 
 def _notes_sheet(ws: Worksheet, spec: IndexSpec, contract: Contract, window: MonthWindow) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from scoring import provenance, tables
-from scoring.analysis.acceptance import TITLES_COLUMNS, STATUSES, ReviewOutcome, evaluate
+from scoring.analysis.acceptance import STATUSES, TITLES_COLUMNS, ReviewOutcome, evaluate
 from scoring.analysis.acceptance_rules import load_rules
 from scoring.errors import DataError
 from scoring.hashing import sha256_file

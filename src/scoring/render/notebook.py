@@ -108,10 +108,10 @@ def report_outputs(notebook: NotebookLike, labels: Mapping[str, str] | None = No
         if cell.get("cell_type") != "code":
             continue
         for output in cell.get("outputs", []):
-            kind = output.get("output_type")
-            if kind == "error":
+            output_type = output.get("output_type")
+            if output_type == "error":
                 out.append(_error_bundle(output, labels))
-            elif kind in ("display_data", "execute_result"):
+            elif output_type in ("display_data", "execute_result"):
                 bundle = _bundle(output.get("data", {}))
                 if bundle is not None:
                     out.append(bundle)

@@ -1,0 +1,74 @@
+"""Deterministic synthetic raw data (示例数据) for the 16 units and every month of a year.
+
+`write_demo` writes data/raw/YYYY-MM/ for January–December, exactly as departments would
+send it, in every format the ingestion reads:
+  示例数据.txt                  the mark: this month is synthetic (`synthetic: true`)
+  单位基础数据.csv              UTF-8 (with a byte-order mark in even months)
+  指标填报.xlsx                 the indicator sheet, plus a 说明 sheet carrying the mark
+  名单记录-市发展改革委.csv     GBK, as Chinese Excel saves it
+  名单记录-市市场监管局.csv     GB18030 in even months (a name outside GBK), UTF-8 with BOM in odd months
+  评审打分.csv                  UTF-8
+December instead holds one filled template workbook (信用县数据填报-YYYY-12.xlsx).
+The year folder data/raw/YYYY/ holds the acceptance reviewers' scores (the annual source
+`annual_reviews`, read by `scoring.ingest.reviews.read_reviews`):
+  示例数据.txt                  the mark, as in a month folder
+  reviews.csv                   UTF-8 with BOM: on-site and off-site scores 60–98, higher for units
+                                doing well in December; reviewers 张三（示例）…, dates 9 Dec … 17 Jan
+Every row's 备注 says 示例数据. Magnitudes and cases come from params/demo.yaml (`settings`);
+numpy's default_rng(seed) draws everything in a fixed order (`generator`), so the same seed
+gives the same bytes (`files`). A sheet metric's value is drawn by the generator that
+params/demo.yaml names for its method (`values`). The file names, the notes sheet and the
+list types are those of params/demo.yaml, checked against the contract; yes/no words are
+the contract's.
+"""
+
+from __future__ import annotations
+
+import re
+
+from scoring.demo.files import generate
+from scoring.demo.settings import DemoSettings, load_demo_settings
+from scoring.errors import CreditCountyError
+from scoring.ingest.process import load_params
+from scoring.project import MONTH_PATTERN, Project
+from scoring.safeio import staged_dir
+
+DEFAULT_SEED = 20190601
+YEAR_PATTERN = re.compile(r"^\d{4}$")  # data/raw/YYYY/: a year's annual inputs (the reviewers' scores)
+
+__all__ = ["DEFAULT_SEED", "DemoSettings", "generate", "load_demo_settings", "raw_years", "write_demo"]
+
+
+def raw_years(project: Project) -> list[str]:
+    """Year folders of data/raw (YYYY: annual inputs such as the reviewers' scores), oldest first."""
+    if not project.raw.is_dir():
+        return []
+    return sorted(p.name for p in project.raw.iterdir() if p.is_dir() and YEAR_PATTERN.match(p.name))
+
+
+def write_demo(project: Project, year: int = 2019, seed: int = DEFAULT_SEED, force: bool = False) -> list[str]:
+    """Write the demo months of `year` and its year folder (reviews.csv) into data/raw/;
+    return the months written.
+
+    Refuses when data/raw already holds a month folder or a year folder: real data is never
+    overwritten. With `force`, folders that are themselves demo data (they hold the mark
+    file) are replaced; a folder without the mark is still refused.
+    """
+    spec, units, contract = load_params(project)
+    settings = load_demo_settings(project, spec, contract)
+    existing = project.raw_months() + raw_years(project)
+    if existing and not force:
+        raise CreditCountyError(f"{project.raw} already holds {', '.join(existing)}: the demo data "
+                                f"({contract.mark}) is written only into an empty data/raw, so that real data is "
+                                "never overwritten")
+    real = [m for m in existing if not (project.raw / m / contract.marker_file).is_file()]
+    if real:
+        raise CreditCountyError(f"{project.raw}: {', '.join(real)} hold(s) real data (no {contract.marker_file}); "
+                                "the demo data is not written next to real data")
+    folders = generate(spec, units, contract, settings, year, seed)
+    for folder, files in folders.items():
+        with staged_dir(project.raw / folder) as stage:
+            stage.chmod(0o755)  # a temporary folder is private; the month folder is not
+            for name, data in files.items():
+                (stage / name).write_bytes(data)
+    return [f for f in folders if MONTH_PATTERN.match(f)]

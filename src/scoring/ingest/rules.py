@@ -1,0 +1,129 @@
+"""Named checks across the columns of a row (`row_rules`) and across the rows of a source (`set_rules`).
+
+The contract names them (params/sources.yaml); `ROW_RULES` and `SET_RULES` are the
+registries, and a name the registry lacks is refused when the contract is read. Each rule
+makes one pandera check; its message may use what the check computed over the rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+
+from scoring.ingest import cells
+from scoring.ingest.context import Context
+from scoring.ingest.types import column_type
+
+if TYPE_CHECKING:
+    from scoring.ingest.contract import SourceSpec
+
+RowRule = Callable[[Context], pa.Check]
+SetRule = Callable[["SourceSpec", Context], pa.Check]
+ROW_RULES: dict[str, RowRule] = {}
+SET_RULES: dict[str, SetRule] = {}
+
+
+def row_rule(name: str) -> Callable[[RowRule], RowRule]:
+    def add(func: RowRule) -> RowRule:
+        ROW_RULES[name] = func
+        return func
+
+    return add
+
+
+def set_rule(name: str) -> Callable[[SetRule], SetRule]:
+    def add(func: SetRule) -> SetRule:
+        SET_RULES[name] = func
+        return func
+
+    return add
+
+
+def is_empty(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and np.isnan(value))
+
+
+def parsed(frame: pd.DataFrame, column: str, parse: Callable[[Any], Any]) -> pd.Series:
+    """A column's cells parsed (None for empty cells, and for every row when the column is absent)."""
+    if column not in frame.columns:
+        return pd.Series([None] * len(frame), index=frame.index, dtype=object)
+    return frame[column].map(lambda v: None if is_empty(v) else parse(v))
+
+
+def row_keys(frame: pd.DataFrame, columns: tuple[str, ...], ctx: Context, source: SourceSpec) -> pd.Series:
+    """Each row's key over `columns`, as its column types compare cells; None when a cell is empty."""
+    types = {c: column_type(source.column(c)) for c in columns}
+    keys = []
+    for _, row in frame.iterrows():
+        parts = tuple(None if is_empty(row.get(c)) else types[c].key(row.get(c), ctx) for c in columns)
+        keys.append(None if any(p is None for p in parts) else parts)
+    return pd.Series(keys, index=frame.index, dtype=object)
+
+
+def _pairwise(frame: pd.DataFrame, a: pd.Series, b: pd.Series, ok: Callable[[Any, Any], bool]) -> pd.Series:
+    """True where either value is missing or ok(a, b)."""
+    return pd.Series([x is None or y is None or ok(x, y) for x, y in zip(a, b, strict=True)], index=frame.index)
+
+
+@row_rule("exit_not_before_entry")
+def exit_not_before_entry(ctx: Context) -> pa.Check:
+    def test(frame: pd.DataFrame) -> pd.Series:
+        return _pairwise(frame, parsed(frame, "entry_date", cells.parse_date),
+                         parsed(frame, "exit_date", cells.parse_date), lambda entry, leave: leave >= entry)
+
+    return ctx.check(test, "exit_date", lambda _v, row: f"before the entry date {row.get('entry_date')!s} of the same "
+                                                        "row: an exit cannot precede its entry")
+
+
+@row_rule("market_entities_not_below_legal_persons")
+def market_entities_not_below_legal_persons(ctx: Context) -> pa.Check:
+    def test(frame: pd.DataFrame) -> pd.Series:
+        return _pairwise(frame, parsed(frame, "legal_persons", cells.parse_whole),
+                         parsed(frame, "market_entities", cells.parse_whole), lambda legal, market: market >= legal)
+
+    return ctx.check(test, "market_entities", lambda _v, row: f"below the legal-person enterprises "
+                                                              f"({row.get('legal_persons')}) of the same row: "
+                                                              "market entities include them")
+
+
+@row_rule("score_within_points")
+def score_within_points(ctx: Context) -> pa.Check:
+    def points(text: Any) -> float | None:
+        code = ctx.metric_code(text)
+        return ctx.spec.metric(code).points if code else None
+
+    def test(frame: pd.DataFrame) -> pd.Series:
+        return _pairwise(frame, parsed(frame, "score", cells.parse_number), parsed(frame, "metric", points),
+                         lambda score, top: score <= top + 1e-9)
+
+    def describe(_v: Any, row: dict[str, Any]) -> str:
+        code = ctx.metric_code(row.get("metric")) or ""
+        return (f"above the {ctx.spec.metric(code).points:g} points of {code} ({ctx.spec.label(code)}): "
+                "a reviewer's score lies between 0 and the item's points")
+
+    return ctx.check(test, "score", describe)
+
+
+@set_rule("one_unit_per_credit_code")
+def one_unit_per_credit_code(source: SourceSpec, ctx: Context) -> pa.Check:
+    names = {u.code: u.name for u in ctx.units.units}
+    units_of: dict[Any, set[str]] = {}  # credit code key → the units it appears under (filled by the test)
+    code_type = column_type(source.column("credit_code"))
+
+    def test(frame: pd.DataFrame) -> pd.Series:
+        code, unit = row_keys(frame, ("credit_code",), ctx, source), row_keys(frame, ("unit",), ctx, source)
+        for c, u in zip(code, unit, strict=True):
+            if c is not None and u is not None:
+                units_of.setdefault(c[0], set()).add(names.get(u[0], str(u[0])))
+        return pd.Series([c is None or len(units_of.get(c[0], ())) <= 1 for c in code], index=frame.index)
+
+    def describe(_v: Any, row: dict[str, Any]) -> str:
+        units = units_of.get(code_type.key(row.get("credit_code"), ctx), set())
+        return (f"the same {source.column('credit_code').label} appears under {' and '.join(sorted(units))}: "
+                "an entity belongs to one unit")
+
+    return ctx.check(test, "credit_code", describe)
