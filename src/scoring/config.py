@@ -117,10 +117,12 @@ def problems_of(error: ValidationError, source: str) -> list[str]:
     return lines
 
 
-def validate(model: type[Model], data: Any, source: str, what: str = "params file") -> Model:
-    """`data` as a `model`; SpecError listing every problem (file, key path, rule) when it is wrong."""
+def validate(model: type[Model], data: Any, source: str, what: str = "params file",
+             context: dict[str, Any] | None = None) -> Model:
+    """`data` as a `model`; SpecError listing every problem (file, key path, rule) when it is wrong.
+    `context`: what the model's validators check against (e.g. the index for the data contract)."""
     try:
-        return model.model_validate(data)
+        return model.model_validate(data, context=context)
     except ValidationError as exc:
         problems = problems_of(exc, source)
         raise SpecError(f"{source}: {what} is not valid:\n  " + "\n  ".join(problems), problems=problems) from exc

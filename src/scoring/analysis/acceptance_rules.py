@@ -13,11 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, Field, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from scoring.config import MonthNumber, Strict, problems_of, read_yaml
-from scoring.errors import SpecError
+from scoring.config import MonthNumber, Strict, read_yaml, validate
 from scoring.index.spec import IndexSpec
 
 PLATFORM_FIGURES = ("december", "creation_mean")
@@ -96,12 +95,7 @@ def load_rules(path: str | Path, spec: IndexSpec | None = None) -> ReviewRules:
     path = Path(path)
     data, sha256 = read_yaml(path)
     known = frozenset(m.code for m in spec.metrics()) if spec is not None else None
-    try:
-        rules = ReviewFile.model_validate(data, context={"metrics": known})
-    except ValidationError as exc:
-        problems = problems_of(exc, str(path))
-        raise SpecError(f"{path}: review rules are not valid:\n  " + "\n  ".join(problems),
-                        problems=problems) from exc
+    rules = validate(ReviewFile, data, str(path), "the review rules file", context={"metrics": known})
     return ReviewRules(
         platform_figure=rules.platform_figure, creation_months=tuple(rules.creation_months),
         acceptance_month=rules.acceptance_month, weights=rules.weights.model_dump(),

@@ -11,11 +11,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field, ValidationError, ValidationInfo, model_validator
+from pydantic import BeforeValidator, Field, ValidationInfo, model_validator
 
-from scoring.config import MonthNumber, Share, Strict, Text, problems_of, read_yaml
+from scoring.config import MonthNumber, Share, Strict, Text, read_yaml, validate
 from scoring.demo.values import GENERATORS
-from scoring.errors import SpecError
 from scoring.index.spec import IndexSpec
 from scoring.ingest.contract import RECORDS_SOURCE, Contract
 from scoring.ingest.sources import FieldProblem, as_tuple, refuse
@@ -233,9 +232,5 @@ def load_demo_settings(project: Project, spec: IndexSpec | None = None, contract
     path = project.params / SETTINGS_FILE
     if data is None:
         data, _sha = read_yaml(path)
-    try:
-        return DemoSettings.model_validate(data, context={"spec": spec, "contract": contract})
-    except ValidationError as exc:
-        problems = problems_of(exc, str(path))
-        raise SpecError(f"{path}: the demo settings are not valid:\n  " + "\n  ".join(problems),
-                        problems=problems) from exc
+    return validate(DemoSettings, data, str(path), "the demo settings file",
+                    context={"spec": spec, "contract": contract})

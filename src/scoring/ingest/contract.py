@@ -24,15 +24,13 @@ from pydantic import (
     BeforeValidator,
     Field,
     PrivateAttr,
-    ValidationError,
     ValidationInfo,
     field_validator,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
 
-from scoring.config import Strict, Text, problems_of, read_yaml
-from scoring.errors import SpecError
+from scoring.config import Strict, Text, read_yaml, validate
 from scoring.index.spec import IndexSpec, Metric
 from scoring.ingest.cells import header_key, header_keys
 from scoring.ingest.sources import (
@@ -331,12 +329,7 @@ def load_contract(path: str | Path, spec: IndexSpec) -> Contract:
     """Read params/sources.yaml with the index; refuse it, listing every problem, when it is wrong."""
     path = Path(path)
     data, sha256 = read_yaml(path)
-    try:
-        model = SourcesFile.model_validate(data, context={"spec": spec})
-    except ValidationError as exc:
-        problems = problems_of(exc, str(path))
-        raise SpecError(f"{path}: the data contract is not valid:\n  " + "\n  ".join(problems),
-                        problems=problems) from exc
+    model = validate(SourcesFile, data, str(path), "the data contract", context={"spec": spec})
     return Contract(
         version=model.version,
         sha256=sha256,
