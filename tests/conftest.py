@@ -54,3 +54,12 @@ def built_year(built_month):
 
     assert main(["--root", str(built_month.root), "review", "--year", "2019", "--quiet"]) == 0
     return built_month
+
+
+@pytest.fixture()
+def params_project(tmp_path) -> Path:
+    """A scratch project with the index and the labels (its params/labels.yaml gives the Chinese rules)."""
+    (tmp_path / "params").mkdir()
+    for name in ("index.yaml", "labels.yaml"):
+        shutil.copy(ROOT / "params" / name, tmp_path / "params" / name)
+    return tmp_path

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -14,15 +13,6 @@ from scoring.errors import SpecError
 from scoring.index.spec import load_index
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture()
-def project(tmp_path) -> Path:
-    """A scratch project (its params/labels.yaml gives the Chinese rules)."""
-    (tmp_path / "params").mkdir()
-    for name in ("index.yaml", "labels.yaml"):
-        shutil.copy(ROOT / "params" / name, tmp_path / "params" / name)
-    return tmp_path
 
 
 def write(project: Path, **changes) -> Path:
@@ -40,7 +30,7 @@ def problems(path: Path, with_index: bool = True) -> list[str]:
     return [p.removeprefix(f"{path}: ") for p in err.value.problems]
 
 
-def test_the_project_rules(project):
+def test_the_project_rules(params_project):
     rules = load_rules(ROOT / "params" / "review.yaml", load_index(ROOT / "params" / "index.yaml"))
     assert rules == ReviewRules(
         platform_figure="december", creation_months=(7, 8, 9, 10, 11), acceptance_month=12,
@@ -50,8 +40,8 @@ def test_the_project_rules(project):
     assert len(rules.sha256) == 64
 
 
-def test_several_problems_are_listed_at_once(project):
-    path = write(project, platform_figure="best", creation_months=[7, 13], acceptance_month="12",
+def test_several_problems_are_listed_at_once(params_project):
+    path = write(params_project, platform_figure="best", creation_months=[7, 13], acceptance_month="12",
                  weights={"platform": 0.6, "onsite": -0.1, "offsite": 0.15, "panel": 0.1},
                  pass_line=True, title_valid_years=0,
                  vetoes=[{"metric": "nope", "max_value": 0, "reason": "x"}, {"metric": "c1.i4.m1", "reason": " "}],
@@ -71,22 +61,22 @@ def test_several_problems_are_listed_at_once(project):
     ]
 
 
-def test_weights_must_add_up_to_one(project):
-    path = write(project, weights={"platform": 0.6, "onsite": 0.3, "offsite": 0.15})
+def test_weights_must_add_up_to_one(params_project):
+    path = write(params_project, weights={"platform": 0.6, "onsite": 0.3, "offsite": 0.15})
     assert problems(path) == [
         "weights: 三项权重之和应为 1，现为 1.05 — {'platform': 0.6, 'onsite': 0.3, 'offsite': 0.15}"]
 
 
-def test_veto_metrics_are_checked_only_against_a_given_index(project):
-    path = write(project, vetoes=[{"metric": "nope", "max_value": 0, "reason": "x"}])
+def test_veto_metrics_are_checked_only_against_a_given_index(params_project):
+    path = write(params_project, vetoes=[{"metric": "nope", "max_value": 0, "reason": "x"}])
     assert problems(path) == ["vetoes[0].metric: 不是指标体系中的指标 — 'nope'"]
     assert load_rules(path).vetoes == ({"metric": "nope", "max_value": 0.0, "reason": "x"},)
 
 
-def test_defaults_and_missing_keys(project):
+def test_defaults_and_missing_keys(params_project):
     data = yaml.safe_load((ROOT / "params" / "review.yaml").read_text(encoding="utf-8"))
     del data["title_valid_years"], data["vetoes"], data["pass_line"]
-    path = project / "params" / "review.yaml"
+    path = params_project / "params" / "review.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     assert problems(path) == ["pass_line: 缺少此项（必填）"]
     data["pass_line"] = 80

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -14,15 +13,6 @@ from scoring.errors import SpecError
 from scoring.report.text import REQUIRED_SECTIONS, ReportFile, ReportText, load_report_text, placeholders
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture()
-def project(tmp_path) -> Path:
-    """A scratch project (its params/labels.yaml gives the Chinese rules)."""
-    (tmp_path / "params").mkdir()
-    for name in ("index.yaml", "labels.yaml"):
-        shutil.copy(ROOT / "params" / name, tmp_path / "params" / name)
-    return tmp_path
 
 
 def original() -> dict:
@@ -53,7 +43,7 @@ def test_the_project_texts_load_as_they_are_in_the_file():
     assert text["values"]["problem_kinds"]["missing"] == "数据缺失（按0分计）"
 
 
-def test_several_problems_are_listed_at_once(project):
+def test_several_problems_are_listed_at_once(params_project):
     data = original()
     del data["charts"], data["suggestions"]
     data["titles"]["month_label"] = "{year}年{month月"
@@ -62,7 +52,7 @@ def test_several_problems_are_listed_at_once(project):
     data["values"]["problem_kinds"]["weak"] = ["得分率低于60%"]
     data["review"]["reasons"]["line"] = "未达到{pass_line}}分"
     data["footnotes"] = {"a": "b"}
-    got = problems(write(project, data))
+    got = problems(write(params_project, data))
     assert got == [
         "titles.month_label: 花括号不成对（expected '}' before end of string）；要显示花括号本身请连写两个"
         " — '{year}年{month月'",
@@ -77,18 +67,18 @@ def test_several_problems_are_listed_at_once(project):
     ]
 
 
-def test_keys_the_code_needs_must_be_there(project):
+def test_keys_the_code_needs_must_be_there(params_project):
     data = original()
     del data["titles"]["month_label"], data["narrative"]["list_separator"], data["values"]["problem_kinds"]
-    assert problems(write(project, data)) == ["titles.month_label: 缺少此项（必填）",
+    assert problems(write(params_project, data)) == ["titles.month_label: 缺少此项（必填）",
                                               "values.problem_kinds: 缺少此项（必填）",
                                               "narrative.list_separator: 缺少此项（必填）"]
 
 
-def test_fill_names_every_placeholder_the_code_does_not_supply(project):
+def test_fill_names_every_placeholder_the_code_does_not_supply(params_project):
     data = original()
     data["narrative"]["pass_yes"] = "达标{nonsense}{pass_line}{other}{nonsense}"
-    path = write(project, data)
+    path = write(params_project, data)
     text = load_report_text(path)
     with pytest.raises(SpecError, match=re.escape(
             f"{path}: narrative.pass_yes uses 'nonsense', 'other' which the code does not supply "
