@@ -12,7 +12,7 @@ from scoring.analysis import history, monthly
 from scoring.analysis import profiles as analysis
 from scoring.analysis.acceptance_rules import load_rules
 from scoring.index.spec import parse_index
-from scoring.report import narrative
+from scoring.report import body, narrative
 from scoring.report.context import MonthContext
 from scoring.report.text import load_report_text
 
@@ -111,17 +111,44 @@ def test_narrative_numbers_come_from_the_stage_tables(scored, tmp_path):
     ctx = toy_context(tmp_path, scored)
     unit = report.UnitReport(ctx, "u3")
     paragraphs = narrative.unit_paragraphs(ctx, "u3", unit.row, unit.strengths, unit.weaknesses,
-                                           unit.indicators, unit.problems, unit.movements)
+                                           unit.indicators, unit.problems)
     first = paragraphs[0]
     assert "2019年8月" in first and "三" in first
     assert "得分5.60分（满分20分）" in first
     assert "排名第3位" in first and "较上月下降8.00分，排名下降2位" in first
     assert "距12分的达标线还差6.40分" in first
-    city = report.CityReport(ctx)
-    paragraphs = narrative.city_paragraphs(ctx, city.changes, city.up, city.down, city.indicator_moves)
-    assert "平均得分11.20分" in paragraphs[0]  # (20 + 8 + 5.6) / 3
-    assert "最高为一20.00分" in paragraphs[0] and "1个县区达到12分的达标线" in paragraphs[0]
+    assert "本月总分由上月的13.60分降至5.60分，降到达标线以下" in first  # stage table crossings
+    assert "得分下降主要在甲一−8.00分" in first  # stage table drivers
+    overview = body.overview(ctx)
+    assert "平均得分11.20分，与上月持平" in overview  # (20 + 8 + 5.6) / 3 = (12 + 8 + 13.6) / 3
+    assert "1个县区达到12分的达标线，较上月减少1个" in overview
+    assert "三总分由13.60分降至5.60分" in overview and "各县区零容忍项目均已清零" in overview
     assert ctx.table("city")["mean_total"].iloc[0] == pytest.approx((20 + 8 + 5.6) / 3, abs=1e-12)
+    july = toy_context(tmp_path / "july", history.Scored(scored.spec, scored.units, "2019-07", scored.points,
+                                                         scored.summary))
+    assert "二（y）存在零容忍项目不达标" in body.overview(july)  # u2: y = 1 in July
+    assert "本月为监测首月" in body.overview(july)
+
+
+def test_new_stage_tables_on_the_toy_month(scored):
+    rules = load_rules(ROOT / "params" / "review.yaml")
+    found = monthly.month_tables(scored, None, rules)
+    assert found["crossings"].to_dict("records") == [
+        {"unit": "u3", "direction": "down", "prev_total_rounded": 13.6, "total_rounded": 5.6}]
+    assert found["changes"].set_index("unit")["gap"].to_dict() == pytest.approx({"u1": 0, "u2": 4, "u3": 6.4})
+    city = found["city_indicators"].set_index("code")
+    assert city.loc["B.1", "fraction"] == pytest.approx((8 + 0 + 1.6) / 24)  # Σ points / Σ max
+    assert city.loc["A.1", "fraction"] == pytest.approx((12 + 8 + 4) / 36) and city["position"].tolist() == [1, 2]
+    drivers = found["drivers"].set_index("unit")
+    assert drivers.loc["u1", "code"] == "A.1" and drivers.loc["u1", "delta"] == pytest.approx(8.0)
+    detail = found["metric_detail"]
+    z = detail[detail["code"] == "B.1.z"].set_index("unit")
+    assert z.loc["u1", "city_median"] == pytest.approx(0.3) and z.loc["u2", "lost"] == pytest.approx(8.0)
+    assert found["timeline"]["phase"].tolist() == ["creation", "creation"]  # July, August
+    july = monthly.month_tables(history.Scored(scored.spec, scored.units, "2019-07", scored.points,
+                                               scored.summary), None, rules)
+    zero = july["zero_tolerance"]
+    assert zero[["unit", "code"]].values.tolist() == [["u2", "A.1.y"]] and not zero["veto"].any()
 
 
 def test_report_text_refuses_unknown_placeholder(tmp_path):

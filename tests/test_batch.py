@@ -50,12 +50,20 @@ def toy_notebook(path: Path) -> Path:
 def make_job(folder: Path, notebook: Path, name: str, unit: str, fail: bool = False) -> batch.Job:
     return batch.Job(name=name, notebook=notebook, parameters={"unit": unit, "fail": fail},
                      executed=folder / "notebooks" / f"{name}.ipynb", html=folder / f"{name}.html",
-                     pdf=folder / f"{name}.pdf", title="临沂市\"信用县\"创建监测报告", subtitle=f"2019年12月 · {unit}",
+                     pdf=folder / f"{name}.pdf", docx=folder / f"{name}.docx", title="临沂市\"信用县\"创建监测报告",
+                     subtitle=f"2019年12月 · {unit}",
                      synthetic=True, cwd=folder)
 
 
 def pdf_text(path: Path) -> str:
     return "".join(p.extract_text() for p in PdfReader(io.BytesIO(path.read_bytes())).pages)
+
+
+def docx_text(path: Path) -> str:
+    import docx
+
+    doc = docx.Document(str(path))
+    return "\n".join([p.text for p in doc.paragraphs] + [h.text for h in doc.sections[0].header.paragraphs])
 
 
 @pytest.mark.slow
@@ -87,6 +95,8 @@ def test_batch_isolates_a_failing_notebook_and_renders_every_one(tmp_path):
         assert f"本节完成 {unit}" in page and "MUST NOT SHOW" not in page and 'class="error-box"' not in page
         text = pdf_text(out / f"{name}.pdf")
         assert f"本节完成 {unit}" in text and "示例数据" in text and "MUST NOT SHOW" not in text
+        text = docx_text(out / f"{name}.docx")
+        assert f"本节完成 {unit}" in text and "示例数据" in text and "MUST NOT SHOW" not in text
 
     failed = nbformat.read(out / "notebooks" / "luozhuang.ipynb", as_version=4)
     errors = [o for c in failed.cells for o in c.get("outputs", []) if o.output_type == "error"]
@@ -95,6 +105,9 @@ def test_batch_isolates_a_failing_notebook_and_renders_every_one(tmp_path):
     assert 'class="error-box"' in page and "数据缺失：罗庄区" in page and "<p>本节完成" not in page
     text = pdf_text(out / "luozhuang.pdf")
     assert "ValueError: 数据缺失：罗庄区" in text and "单位：罗庄区" in text
+    text = docx_text(out / "luozhuang.docx")  # the Word file too shows the error box
+    assert "ValueError: 数据缺失：罗庄区" in text and "单位：罗庄区" in text
+    assert "本节完成 罗庄区" not in text.splitlines()
 
     with pytest.raises(BatchError) as err:
         result.raise_for_failures()
@@ -105,7 +118,7 @@ def test_a_missing_notebook_fails_its_job_with_a_reason(tmp_path):
     job = make_job(tmp_path, tmp_path / "nope.ipynb", "nope", "兰山区")
     name, reason, seconds = batch.run_job(job)
     assert name == "nope" and "nope.ipynb" in reason and seconds >= 0
-    assert not job.html.exists() and not job.pdf.exists()
+    assert not job.html.exists() and not job.pdf.exists() and not job.docx.exists()
 
 
 def test_reasons_are_one_line_and_name_the_cell():
@@ -122,6 +135,7 @@ def test_duplicate_names_or_outputs_are_refused_before_running(tmp_path):
         batch.run_batch([a, b], progress=False)
     assert any("name a" in p for p in err.value.problems)
     assert any("executed" in p for p in err.value.problems)
+    assert any("docx" in p for p in err.value.problems)
 
 
 def test_empty_batch_and_success_do_not_raise():

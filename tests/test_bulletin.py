@@ -42,8 +42,9 @@ def test_every_expected_file_exists(built_month):
                 "scores.csv", "points.csv", "sensitivity.csv", "sensitivity_sobol.csv",
                 "sensitivity_scenarios.csv", "sensitivity_remove_one.csv", "provenance.json",
                 "notebooks/bulletin.ipynb", "notebooks/sensitivity.ipynb"]
+    expected += ["bulletin.docx", "sensitivity.docx", "通报数据.xlsx", "stage.json", "index.yaml"]
     for unit in load_spec(built_month)[1].codes:
-        expected += [f"units/{unit}.html", f"units/{unit}.pdf", f"notebooks/units/{unit}.ipynb"]
+        expected += [f"units/{unit}.html", f"units/{unit}.pdf", f"units/{unit}.docx", f"notebooks/units/{unit}.ipynb"]
     missing = [name for name in expected if not (out / name).is_file()]
     assert missing == []
     assert not (out.parent / f"{DEMO_MONTH}.failed").exists()
@@ -101,8 +102,11 @@ def test_provenance_names_the_inputs(built_month):
     record = json.loads((built_month.output_month(DEMO_MONTH) / "provenance.json").read_text(encoding="utf-8"))
     assert record["month"] == DEMO_MONTH and record["synthetic"] is True
     assert record["inputs"] and all(len(i["sha256"]) == 64 for i in record["inputs"])
+    stage = json.loads((built_month.output_month(DEMO_MONTH) / "stage.json").read_text(encoding="utf-8"))
+    assert stage["provenance"]["history_sha256"] == record["history_sha256"]
     html = (built_month.output_month(DEMO_MONTH) / "bulletin.html").read_text(encoding="utf-8")
-    assert record["params_sha256"][:16] in html
+    assert record["history_sha256"][:8] in html  # the 附注 line: a short hash, the full record in the files
+    assert record["params_sha256"][:16] not in html and "run_time" not in html
 
 
 def test_a_failing_unit_report_leaves_the_others_and_the_published_month(built_month, tmp_path, capsys):

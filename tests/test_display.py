@@ -43,6 +43,9 @@ def all_objects(text: str) -> list[d.DisplayObject]:
     return [
         d.Heading(text), d.Paragraph(text), d.Bullets([text, "**" + text + "**"]), d.Note(text, "warning"),
         d.Banner(text), d.KeyValues([(text, text)], caption=text), d.ErrorBox(text, text, text), d.Markdown(text),
+        d.OrganHeader(text), d.DocNumber(text), d.DocTitle(text, subtitle=text), d.Recipients(text),
+        d.Signature(text, text), d.AttachmentHeading(text, text, page_break=False),
+        d.AttachmentList(text, [text, text]), d.Annotation(text),
         d.Table(pd.DataFrame({text: [text, 1.5]}), caption=text), d.Figure(fig, caption=text),
     ]
 
@@ -86,15 +89,78 @@ def test_bold_segments():
     assert "#strong(\"85.3\")" in d.Paragraph("均分**85.3**分").typst()
 
 
-def test_bundle_has_the_three_mime_types_and_honours_include_exclude():
+def test_bundle_has_the_four_mime_types_and_honours_include_exclude():
     obj = d.Paragraph("正文")
-    assert set(obj._repr_mimebundle_()) == {"text/plain", "text/html", d.TYPST_MIME}
+    assert set(obj._repr_mimebundle_()) == {"text/plain", "text/html", d.TYPST_MIME, d.BLOCK_MIME}
     assert set(obj._repr_mimebundle_(include=["text/html"])) == {"text/html"}
     assert d.TYPST_MIME not in obj._repr_mimebundle_(exclude=[d.TYPST_MIME])
     from IPython.core.formatters import DisplayFormatter
 
     data, _ = DisplayFormatter().format(obj)
     assert data[d.TYPST_MIME].startswith("#par[")
+    assert data[d.BLOCK_MIME] == {"type": "paragraph", "runs": [{"text": "正文"}]}  # JSON, not a string
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_every_block_is_json_with_a_type_and_keeps_the_text_verbatim(text):
+    for obj in all_objects(text):
+        block = obj._repr_mimebundle_()[d.BLOCK_MIME]
+        assert isinstance(block.get("type"), str), type(obj).__name__
+        assert json.loads(json.dumps(block, ensure_ascii=False)) == block
+        if not isinstance(obj, d.Figure | d.Markdown):  # Markdown interprets its text
+            assert text.replace("**", "") in block_strings(block), type(obj).__name__
+
+
+def block_strings(value: object) -> list[str]:
+    """Every text of a block: strings, and runs joined."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list) and value and all(isinstance(r, dict) and "text" in r for r in value):
+        return ["".join(r["text"] for r in value)]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in block_strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in block_strings(v)]
+    return []
+
+
+def test_blocks_describe_the_content():
+    frame = pd.DataFrame({"县区": ["兰山区", "罗庄区"], "得分": [85.126, 70.0]})
+    table = d.Table(frame, caption="表", formats={"得分": "{:.1f}"}, highlight=[1], landscape=True).block()
+    assert table == {"type": "table", "caption": "表", "columns": ["县区", "得分"], "rows": [["兰山区", "85.1"],
+                     ["罗庄区", "70.0"]], "align": ["left", "right"], "highlight": [1], "landscape": True}
+    assert d.Heading("一、总体情况", level=3).block() == {"type": "heading", "level": 3, "text": "一、总体情况"}
+    assert d.Paragraph("均分**85.3**分").block()["runs"] == [{"text": "均分"}, {"text": "85.3", "bold": True},
+                                                          {"text": "分"}]
+    assert d.Bullets(["a", "**b**"]).block()["items"] == [[{"text": "a"}], [{"text": "b", "bold": True}]]
+    assert d.Markdown("## 标题\n\n正文").block() == {"type": "group", "blocks": [
+        {"type": "heading", "level": 2, "text": "标题"}, {"type": "paragraph", "runs": [{"text": "正文"}]}]}
+    fig = plt.figure(figsize=(3, 1))
+    figure = d.Figure(fig, caption="图")
+    assert figure.block() == {"type": "figure", "name": figure.name, "caption": "图", "width_in": 3.0, "height_in": 1.0}
+    assert d.Signature("某办公室", "2020年1月5日").block() == {"type": "signature", "organ": "某办公室",
+                                                            "date": "2020年1月5日"}
+    assert d.AttachmentList("附件：", ["排名表", "指标表"]).items == ["1.排名表", "2.指标表"]
+    assert d.AttachmentList("附件：", ["排名表"]).items == ["排名表"]  # one attachment is not numbered
+    assert d.DocNumber("临信用办〔2019〕6号").block() == {"type": "doc_number", "text": "临信用办〔2019〕6号",
+                                                          "rule": True}
+
+
+def test_the_organ_line_is_red_text_and_fills_one_line(tmp_path):
+    """The 公文 parts reach typst as labelled data; the project's template lays them out (red, one line)."""
+    import nbformat
+
+    from scoring.render.notebook import pdf_bytes
+
+    organ = d.OrganHeader("临沂市社会信用体系建设工作领导小组办公室文件")
+    assert d.OFFICIAL_RED in organ.html() and "<img" not in organ.html()
+    assert organ.typst().endswith("<gw-organ>\n") and "#metadata(" in organ.typst()
+    outputs = [nbformat.v4.new_output("display_data", data=obj.mimebundle())
+               for obj in (organ, d.DocNumber("临信用办〔2019〕6号"))]
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("", outputs=outputs)])
+    pdf = pdf_bytes(nb, title="", subtitle="")
+    text = PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+    assert text.splitlines()[:2] == ["临沂市社会信用体系建设工作领导小组办公室文件", "临信用办〔2019〕6号"]  # one line
 
 
 def test_table_formats_alignment_and_highlight():

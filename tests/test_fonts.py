@@ -24,12 +24,35 @@ def test_font_files_are_noto_only():
     assert not any("simhei" in f.name.lower() for f in files)
 
 
-def test_typst_sees_the_noto_families_and_never_simhei():
+def test_typst_sees_the_open_families_and_never_simhei():
     paths = [str(p) for p in fonts.typst_font_paths()]
     found = typst.Fonts(include_system_fonts=False, include_embedded_fonts=False, font_paths=paths).families()
     assert fonts.SANS in found and fonts.SERIF in found
-    assert all(name.startswith("Noto") for name in found), found
+    assert all(name.startswith(("Noto", "AR PL UKai")) for name in found), found
+    assert not any("simhei" in name.lower() for name in found)
     assert fonts.typst_font_paths() == fonts.typst_font_paths()  # one folder per process
+
+
+def test_faces_name_fonts_typst_has():
+    """Every face the template is given exists (or is the serif stand-in), and bold is real when installed."""
+    paths = [str(p) for p in fonts.typst_font_paths()]
+    found = set(typst.Fonts(include_system_fonts=False, include_embedded_fonts=False, font_paths=paths).families())
+    faces = fonts.faces()
+    for role in ("font_title", "font_hei", "font_kai", "font_body", "font_table", "font_mono"):
+        assert faces[role] in found, (role, faces[role])
+    system = fonts.system_font_files()
+    assert set(system) <= {"sans_bold", "serif_bold", "kai"}
+    assert faces["fake_bold"] == ("false" if {"sans_bold", "serif_bold"} <= set(system) else "true")
+    assert faces["font_kai"] == (fonts.KAI if "kai" in system else fonts.SERIF)
+
+
+def test_the_project_set_up_installs_the_optional_faces():
+    """`make fonts` (a dependency of `make bulletin` and `make test`) installs them: on a machine set up
+    by the project they are there, so the PDFs get real bold and 楷体."""
+    system = fonts.system_font_files()
+    assert {"sans_bold", "serif_bold", "kai"} <= set(system), (
+        f"missing {sorted({'sans_bold', 'serif_bold', 'kai'} - set(system))}: run `make fonts` "
+        f"(Debian packages {sorted({pkg for _, pkg in fonts.SYSTEM_FONTS.values()})})")
 
 
 def test_setup_matplotlib_is_idempotent_and_sets_rcparams():

@@ -18,9 +18,10 @@ from .conftest import DEMO_MONTH, copy_project
 
 REPORTS = {
     report.UnitReport: ["header", "key_figures", "narrative", "categories", "strengths_weaknesses", "trend",
-                        "indicator_table", "problem_list", "progress", "movement_list", "provenance"],
-    report.CityReport: ["header", "narrative", "ranking", "heatmap", "distribution", "leaders_and_movers",
-                        "progress", "method", "provenance"],
+                        "indicator_table", "metric_table", "problem_list", "progress", "movement_list", "provenance"],
+    report.CityReport: ["header", "masthead", "title", "addressees", "overview", "ranking", "problems", "next_steps",
+                        "annex_list", "signature", "provenance", "annex_ranking", "distribution", "annex_indicators",
+                        "heatmap", "annex_robustness", "imprint"],
     report.SensitivityReport: ["header", "narrative", "intervals", "sobol_chart", "scenarios", "remove_one_table",
                                "provenance"],
 }

@@ -96,6 +96,13 @@ def small(settings, **changes):
     return dataclasses.replace(settings, **{**base, **changes})
 
 
+def at_level(settings, level: str) -> dict:
+    """The changes that perturb `level` (weights.level) and fix every other level."""
+    others = [lv for lv, _ in settings.weight_levels if lv != level]
+    return {"weight_level": level, "weight_levels": tuple((lv, None) for lv in [*others, settings.weight_level]
+                                                          if lv != level)}
+
+
 # --------------------------------------------------------------------------- Monte Carlo
 
 
@@ -217,7 +224,7 @@ def test_symmetric_equal_weights_give_symmetric_results(settings):
     units = toy_units("x", "y")
     values = frame({"x": {"a": 1.0, "b": 0.0, "c": 0.9}, "y": {"a": 0.0, "b": 1.0, "c": 0.9}})
     s = small(settings, draws=4000, families=(settings.family("weights"),), summary_family="weights",
-              weight_level="category")
+              **at_level(settings, "category"))
     mc = sensitivity.monte_carlo(spec, units, values, s, seed=4)
     r = mc.summary.set_index("unit")
     assert r.loc["x", "nominal_rank"] == r.loc["y", "nominal_rank"] == 1  # a tie at the nominal weights
@@ -376,13 +383,15 @@ def test_write_outputs_and_bad_values(tmp_path, settings):
     units = toy_units("u1", "u2", "u3")
     values = frame({"u1": {"a": 1, "b": 0, "c": 0}, "u2": {"a": 0, "b": 0.8, "c": 0.5},
                     "u3": {"a": 0.6, "b": 0.6, "c": 0}})
-    s = small(settings, draws=200)
+    s = small(settings, draws=200, pass_line_range=(10.0, 20.0))
     mc = sensitivity.monte_carlo(spec, units, values, s)
     paths = sensitivity.write_outputs(tmp_path, mc, sobol=sensitivity.sobol(spec, units, values, s),
-                                      remove_one=sensitivity.remove_one(spec, units, values))
+                                      remove_one=sensitivity.remove_one(spec, units, values),
+                                      remove_category=sensitivity.remove_one(spec, units, values, "category"))
     assert {p.name for p in paths.values()} == {"sensitivity.csv", "sensitivity_by_family.csv",
                                                 "sensitivity_scenarios.csv", "sensitivity_sobol.csv",
-                                                "sensitivity_remove_one.csv"}
+                                                "sensitivity_remove_one.csv", "sensitivity_reading.csv",
+                                                "sensitivity_inputs.csv", "sensitivity_remove_category.csv"}
     main = pd.read_csv(tmp_path / "sensitivity.csv")
     assert list(main.columns) == sensitivity.SUMMARY_COLUMNS and list(main["unit"]) == units.codes
     fams = pd.read_csv(tmp_path / "sensitivity_scenarios.csv")

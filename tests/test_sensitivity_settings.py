@@ -83,7 +83,7 @@ def test_field_problems_are_listed_at_once_with_key_paths_and_chinese_rules(sour
         " — 'goalposts'",
         "aggregation.methods[0]: 只能取以下之一：'arithmetic' or 'geometric' — 'harmonic'",
         "families[0].label: 缺少此项（必填）",
-        "families[0].vary[1]: 只能取以下之一：'weights', 'normalisation' or 'aggregation' — 'luck'",
+        "families[0].vary[1]: 只能取以下之一：'weights', 'normalisation', 'aggregation' or 'pass_line' — 'luck'",
         "sobol.n: 应为 2 的整数次幂（如 1024、2048），Sobol' 序列才均衡 — 1000",
     ]
 
@@ -171,9 +171,10 @@ def test_replace_validates_the_changed_settings(settings):
 
 def test_every_rule_has_a_chinese_template():
     labels = yaml.safe_load((ROOT / "params" / "labels.yaml").read_text(encoding="utf-8"))["validation"]
-    code = (ROOT / "src" / "scoring" / "analysis" / "sensitivity" / "settings.py").read_text(encoding="utf-8")
+    code = (ROOT / "src" / "scoring" / "analysis" / "sensitivity" / "schema.py").read_text(encoding="utf-8")
     rules = set(re.findall(r'PydanticCustomError\(\s*"(\w+)"', code))
-    assert rules >= {"not_swappable", "params_without_method", "power_of_two", "unknown_family", "duplicate_code"}
+    assert rules >= {"not_swappable", "params_without_method", "power_of_two", "unknown_family", "duplicate_code",
+                     "range_or_fixed", "level_twice", "interval", "not_in_methods", "pass_line_fixed"}
     assert not rules - set(labels), rules - set(labels)
 
 

@@ -48,15 +48,18 @@ UNIT = notebook(
     LOAD.format(extra="") + "unit_report = report.UnitReport(ctx, unit)",
     ["unit_report.header()", "unit_report.key_figures()", "unit_report.narrative()", "unit_report.categories()",
      "unit_report.strengths_weaknesses()", "unit_report.trend()", "unit_report.indicator_table()",
-     "unit_report.problem_list()", "unit_report.progress()", "unit_report.movement_list()", "unit_report.provenance()"],
+     "unit_report.metric_table()", "unit_report.problem_list()", "unit_report.progress()",
+     "unit_report.movement_list()", "unit_report.provenance()"],
 )
 
 CITY = notebook(
     "# 全市月度通报\n\nThin notebook: every number comes from the month's stage tables (`scoring.report`).",
     COMMON,
     LOAD.format(extra="") + "city = report.CityReport(ctx)",
-    ["city.header()", "city.narrative()", "city.ranking()", "city.heatmap()", "city.distribution()",
-     "city.leaders_and_movers()", "city.progress()", "city.method()", "city.provenance()"],
+    ["city.header()", "city.masthead()", "city.title()", "city.addressees()", "city.overview()", "city.ranking()",
+     "city.problems()", "city.next_steps()", "city.annex_list()", "city.signature()", "city.provenance()",
+     "city.annex_ranking()", "city.distribution()", "city.annex_indicators()", "city.heatmap()",
+     "city.annex_robustness()", "city.imprint()"],
 )
 
 SENSITIVITY = notebook(

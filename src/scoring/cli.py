@@ -5,6 +5,8 @@
     credit-county ingest --month M        data/raw/M → data/processed/M (validated)
     credit-county score --month M         data/processed → outputs/M stage tables (every report reads those)
     credit-county bulletin --month M      every report of the month, HTML and PDF, in outputs/M
+    credit-county workbook --month M      the month's data for the departments (通报数据.xlsx) from outputs/M
+    credit-county sensitivity --month M   the weighting analysis for other settings or recorded weight sets
     credit-county review --year YYYY      annual acceptance → outputs/YYYY, data/titles.csv
     credit-county index [--json]          the index tree with points
 
@@ -105,12 +107,36 @@ def _bulletin(args: argparse.Namespace, project: Project) -> int:
     return 0
 
 
+@command("workbook")
+def _workbook(args: argparse.Namespace, project: Project) -> int:
+    from scoring.report import load
+    from scoring.report.workbook import export_csv, write_workbook
+
+    ctx = load(args.month, tables=args.tables, root=project.root)
+    path = write_workbook(ctx, path=args.output)
+    print(f"wrote {path}")
+    if args.csv:
+        files = export_csv(ctx, path.with_suffix(""))
+        print(f"wrote {len(files)} CSV files for Excel (UTF-8 with BOM) into {path.with_suffix('')}")
+    return 0
+
+
 @command("review")
 def _review(args: argparse.Namespace, project: Project) -> int:
     from scoring.pipeline.bulletin import build_review
 
     result = build_review(project, args.year, progress=not args.quiet)
     print(f"{args.year}: acceptance report in {result.folder}; titles register {project.root / 'data' / 'titles.csv'}")
+    return 0
+
+
+@command("sensitivity")
+def _sensitivity(args: argparse.Namespace, project: Project) -> int:
+    from scoring.pipeline.sensitivity import sensitivity_run, summary_lines
+
+    stage = sensitivity_run(project, args.month, settings_file=args.settings, weight_sets=args.weight_sets,
+                            draws=args.draws, seed=args.seed, out=args.out)
+    print("\n".join(summary_lines(stage)))
     return 0
 
 
@@ -147,6 +173,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=2, help="parallel notebook processes (default 2)")
     p.add_argument("--units", help="comma-separated unit codes (default: all)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    p = sub.add_parser("workbook", help="the month's data for the departments as an Excel workbook (通报数据.xlsx)")
+    p.add_argument("--month", required=True, help="YYYY-MM")
+    p.add_argument("--tables", help="the stage folder to read (default: outputs/YYYY-MM)")
+    p.add_argument("--output", help="where to write it (default: the stage folder)")
+    p.add_argument("--csv", action="store_true", help="also every sheet as CSV for Excel, in a folder beside it")
+
+    p = sub.add_parser("sensitivity", help="a researcher's sensitivity analysis of a month → outputs/trials/ "
+                                           "(params untouched)")
+    p.add_argument("--month", required=True, help="YYYY-MM")
+    p.add_argument("--settings", help="a sensitivity settings file (default: params/sensitivity.yaml)")
+    p.add_argument("--weight-sets", help="CSV of recorded weight sets: one row per set, columns = node codes")
+    p.add_argument("--draws", type=int, help="draws per scenario family (default: the settings')")
+    p.add_argument("--seed", type=int, help="random seed (default: the settings')")
+    p.add_argument("--out", help="folder for the tables (default: outputs/trials/YYYY-MM-sensitivity-<key>/)")
 
     p = sub.add_parser("review", help="the year's acceptance (总结验收) and titles register")
     p.add_argument("--year", type=int, required=True)

@@ -62,11 +62,14 @@ CATALOGUE: dict[str, TableSpec] = {t.name: t for t in (
     _spec("scores", "unit this month: category points, total, total as printed, rank, tier rank, 达标",
           SCORES, open_columns=True),
     _spec("history", "month × unit, every scored month up to this one (as scores)", SCORES, open_columns=True),
-    _spec("changes", "unit: total and rank against the month before (delta of the printed totals)",
+    _spec("changes", "unit: total and rank against the month before (delta of the printed totals), points "
+          "still needed to the pass line (as printed, 0 when 达标)",
           "unit:str name:str tier:str total total_rounded rank:int tier_rank:int pass:bool prev_total "
-          "prev_rank delta_total rank_change"),
-    _spec("city", "the month city-wide: units, mean total, 达标 count now and the month before",
-          "month:str n_units:int mean_total n_pass:int prev_n_pass"),
+          "prev_rank delta_total rank_change gap"),
+    _spec("city", "the month city-wide: units, mean total, 达标 count now and the month before, their changes "
+          "(as printed), the score rate under which an indicator is listed as weak",
+          "month:str n_units:int mean_total n_pass:int prev_n_pass prev_mean_total delta_mean delta_pass "
+          "weak_line"),
     _spec("categories", "unit × category: points, max points, fraction, city median and best",
           "unit:str code:str points max_points fraction city_median city_max"),
     _spec("indicators", "unit × indicator: points, lost (max − points), fraction, city median fraction, "
@@ -80,15 +83,39 @@ CATALOGUE: dict[str, TableSpec] = {t.name: t for t in (
           "direction:str position:int unit:str"),
     _spec("indicator_moves", "indicators whose city mean points moved most since the month before",
           "code:str before now delta"),
-    _spec("movements", "list entries and exits of the month (the records behind the list metrics)",
+    _spec("movements", "list entries and exits of the month (the records behind the list metrics): one row per "
+          "entry and one per exit, so an entity listed and delisted in the month has both",
           "unit:str movement:str entity:str credit_code:str list_type:str domain:str entry_date:str "
           "exit_date:str"),
     _spec("progress", "unit during the creation months: points needed, months left, slope, projection",
           "unit:str total needed months_left:int slope projected on_track:bool"),
-    _spec("sensitivity", "unit: nominal rank, median rank and 5–95% rank band over the draws, 达标 probability",
-          "unit:str nominal_rank:int median_rank rank_p05:int rank_p95:int pass_probability"),
+    _spec("crossings", "unit whose 达标 changed since the month before: direction (up = 达标 now, down = no "
+          "longer), printed totals before and now", "unit:str direction:str prev_total_rounded total_rounded"),
+    _spec("zero_tolerance", "unit × zero-tolerance metric failed this month: indicator, raw value (cases), points "
+          "lost, failed the month before too, a veto of the annual acceptance (params/review.yaml vetoes)",
+          "unit:str code:str parent:str raw_value lost prev_failed:bool veto:bool"),
+    _spec("city_indicators", "indicator city-wide: position (1 = lowest score rate), score rate (Σ points / Σ "
+          "max points) now and the month before, max points per unit, points lost by all units, units weak",
+          "position:int code:str parent:str fraction prev_fraction max_points lost units_weak:int"),
+    _spec("drivers", "unit × indicator whose points moved most in the direction of the unit's total since the "
+          "month before (order 1 = most): points before, now, change", "unit:str order:int code:str before now delta"),
+    _spec("issues", "the month's problems grouped: kind, the group's position within its kind (1 = most points "
+          "lost by its units), indicator or metric, unit, its value (score rate or raw value), points lost",
+          "kind:str position:int code:str unit:str value lost"),
+    _spec("metric_detail", "unit × metric: raw value, city median raw value, fraction, points, max points, points "
+          "lost, flags (each unit's metrics by points lost)",
+          "unit:str code:str parent:str raw_value city_median fraction points max_points lost flags:str"),
+    _spec("list_counts", "unit: entities on the counted lists at the end of the month, entries and exits during "
+          "it (the counts behind the list metrics; one row of movements per entry and per exit)",
+          "unit:str listed:int entered:int exited:int"),
+    _spec("timeline", "scored month: phase of the creation programme (before | arrangement | creation | "
+          "acceptance | after), months to the acceptance month, shown (from the latest arrangement month on)",
+          "month:str phase:str months_left:int shown:bool"),
+    _spec("sensitivity", "unit: nominal rank, median rank and 5–95% rank band over the draws (quantiles as "
+          "params/sensitivity.yaml statistics.quantile_method: may fall between two ranks), 达标 probability",
+          "unit:str nominal_rank:int median_rank rank_p05 rank_p95 pass_probability"),
     _spec("sensitivity_by_family", "scenario family × unit: as sensitivity",
-          "family:str unit:str nominal_rank:int median_rank rank_p05:int rank_p95:int pass_probability"),
+          "family:str unit:str nominal_rank:int median_rank rank_p05 rank_p95 pass_probability"),
     _spec("sensitivity_scenarios", "scenario family: draws, mean Spearman ρ, mean |rank shift|, share moved > 2",
           "family:str label:str draws:int spearman mean_abs_shift share_moved_gt2"),
     _spec("sensitivity_sobol", "unit × factor: Sobol first-order and total indices with intervals",
@@ -97,6 +124,18 @@ CATALOGUE: dict[str, TableSpec] = {t.name: t for t in (
           "factor:str S1 ST"),
     _spec("sensitivity_remove_one", "unit × indicator dropped: rank without it and the shift",
           "unit:str dropped:str nominal_rank:int rank_without:int shift:int"),
+    _spec("sensitivity_remove_category", "unit × category dropped: rank without it and the shift",
+          "unit:str dropped:str nominal_rank:int rank_without:int shift:int"),
+    _spec("sensitivity_reading", "unit × decision (rank | pass) × uncertain input varied alone: fragile, "
+          "order (1 = the input that makes it most fragile), rank band, share of draws off the rank, 达标 probability",
+          "unit:str subject:str input:str family:str fragile:bool order:int nominal_rank:int nominal_pass:bool "
+          "median_rank rank_p05 rank_p95 moved pass_probability"),
+    _spec("sensitivity_inputs", "uncertain input (per perturbed level for the weights): what it could do — "
+          "range, nominal, alternatives, the families that vary it",
+          "input:str level:str count:int low high nominal options:str families:str"),
+    _spec("sensitivity_sets", "recorded weight set × unit (credit-county sensitivity --weight-sets): total, "
+          "total as printed, rank, 达标",
+          "set:str unit:str total total_rounded rank:int pass:bool"),
     _spec("review", "unit: platform figure, reviewers' scores, combined score (0–100), rank, passed, reason",
           "unit:str platform onsite offsite combined combined_rounded rank:int passed:bool reason:str"),
     _spec("reviewers", "unit: the reviewers' validated scores (0–100), reviewers and date",

@@ -2,9 +2,12 @@
 
 Input: `Scored` — every month up to one scored by the engine (points and summary, see
 engine.summarise). Tables (plain DataFrames):
-  changes  — one row per unit for a month: total, total_rounded, rank, tier_rank, pass,
-             prev_total, prev_rank, delta_total (of the printed totals), rank_change (> 0 = moved up)
-  trend    — one unit's month, total, rank, tier rank, pass over all months
+  changes   — one row per unit for a month: total, total_rounded, rank, tier_rank, pass,
+              prev_total, prev_rank, delta_total (of the printed totals), rank_change (> 0 = moved up),
+              gap (points still needed to the pass line, as printed; 0 when 达标)
+  crossings — the units whose 达标 changed since the month before (either way)
+  timeline  — each scored month's phase of the creation programme (params/review.yaml)
+  trend     — one unit's month, total, rank, tier rank, pass over all months
 """
 
 from __future__ import annotations
@@ -40,10 +43,11 @@ class Scored:
         return sorted(self.summary["month"].unique())
 
 
-def changes(summary: pd.DataFrame, month: str, decimals: int) -> pd.DataFrame:
+def changes(summary: pd.DataFrame, month: str, decimals: int, pass_line: float = float("nan")) -> pd.DataFrame:
     """Each unit's total and rank this month against the month before (NaN when there is none).
     `delta_total` is the difference of the totals as printed (`decimals`), so that 较上月 always
-    equals the difference of the two printed totals."""
+    equals the difference of the two printed totals; `gap` = pass line − printed total (index
+    points, as printed), 0 for a unit at or above the line."""
     now = summary[summary["month"] == month].set_index("unit")
     before = summary[summary["month"] == previous_month(month)].set_index("unit")
     out = now[["name", "tier", "total", "total_rounded", "rank", "tier_rank", "pass"]].copy()
@@ -52,7 +56,44 @@ def changes(summary: pd.DataFrame, month: str, decimals: int) -> pd.DataFrame:
     delta = out["total_rounded"] - engine.rounded(out["prev_total"], decimals)
     out["delta_total"] = engine.rounded(delta, decimals)
     out["rank_change"] = out["prev_rank"] - out["rank"]
+    out["gap"] = engine.rounded(pass_line - out["total_rounded"], decimals).clip(lower=0.0)
     return out.reset_index()
+
+
+def crossings(summary: pd.DataFrame, month: str) -> pd.DataFrame:
+    """The units whose 达标 differs from the month before: direction 'up' (达标 now, not before)
+    or 'down' (no longer), with the printed totals before and now; units in summary order."""
+    now = summary[summary["month"] == month].set_index("unit")
+    before = summary[summary["month"] == previous_month(month)].set_index("unit").reindex(now.index)
+    have = before["pass"].notna()
+    was = before["pass"].where(have, False).astype(bool)
+    moved = now[have & (now["pass"].astype(bool) != was)]
+    out = pd.DataFrame({"unit": moved.index, "direction": ["up" if p else "down" for p in moved["pass"]],
+                        "prev_total_rounded": before.loc[moved.index, "total_rounded"].to_numpy(dtype=float),
+                        "total_rounded": moved["total_rounded"].to_numpy(dtype=float)})
+    return out.reset_index(drop=True)
+
+
+PHASES = ("before", "arrangement", "creation", "acceptance", "after")
+
+
+def timeline(months: list[str], creation_months: tuple[int, ...], acceptance_month: int) -> pd.DataFrame:
+    """Each scored month (oldest first): its phase of the creation programme (临信用办〔2019〕6号
+    三、工作安排) — arrangement (安排部署: the month before the first creation month), creation
+    (全面创建), acceptance (总结验收), else before (no programme month earlier in the data) or after —,
+    the months left to the acceptance month, and `shown`: True from the latest arrangement month
+    up to the last month (the months a trend shows; all months when the data holds no arrangement month)."""
+    arrangement = (min(creation_months) - 2) % 12 + 1
+    numbers = [int(m.split("-")[1]) for m in months]
+    phase = ["arrangement" if n == arrangement else "creation" if n in creation_months
+             else "acceptance" if n == acceptance_month else "" for n in numbers]
+    started = [any(phase[: i + 1]) for i in range(len(phase))]
+    phase = [p or ("after" if s else "before") for p, s in zip(phase, started, strict=True)]
+    starts = [i for i, p in enumerate(phase) if p == "arrangement"]
+    first = starts[-1] if starts else 0
+    return pd.DataFrame({"month": months, "phase": phase,
+                         "months_left": [(acceptance_month - n) % 12 for n in numbers],
+                         "shown": [i >= first for i in range(len(months))]})
 
 
 def trend(summary: pd.DataFrame, unit: str) -> pd.DataFrame:

@@ -2,14 +2,16 @@
 
 `month_tables` turns a scored history into the month's tables (points, scores, history,
 changes, city, categories, indicators, strengths, problems, movers, indicator_moves,
-movements, progress); `sensitivity_tables` adds the weighting analysis. Codes in, codes
-out: labels are the reports' business. Points are index points (150 in all).
+movements, progress, crossings, zero_tolerance, city_indicators, drivers, issues,
+metric_detail, list_counts, timeline); `sensitivity_tables` adds the weighting analysis.
+Codes in, codes out: labels are the reports' business. Points are index points (150 in all).
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
+from scoring import engine
 from scoring.analysis import acceptance, history, profiles
 from scoring.analysis import sensitivity as sens
 from scoring.analysis.acceptance_rules import ReviewRules
@@ -46,28 +48,60 @@ def _movers(changes: pd.DataFrame) -> pd.DataFrame:
 
 
 def _city(scored: Scored, changes: pd.DataFrame) -> pd.DataFrame:
+    """The month city-wide; changes are of the printed means (display decimals) and counts."""
     before = scored.month_summary(previous_month(scored.month))
+    decimals = scored.spec.display_decimals
+    mean, n_pass = changes["total"].mean(), int(changes["pass"].sum())
+    prev_mean = before["total"].mean() if len(before) else float("nan")
+    prev_pass = float(before["pass"].sum()) if len(before) else float("nan")
     return pd.DataFrame([{
-        "month": scored.month, "n_units": len(changes), "mean_total": changes["total"].mean(),
-        "n_pass": int(changes["pass"].sum()),
-        "prev_n_pass": float(before["pass"].sum()) if len(before) else float("nan"),
+        "month": scored.month, "n_units": len(changes), "mean_total": mean, "n_pass": n_pass,
+        "prev_n_pass": prev_pass, "prev_mean_total": prev_mean,
+        "delta_mean": engine.rounded(engine.rounded(mean, decimals) - engine.rounded(prev_mean, decimals), decimals),
+        "delta_pass": n_pass - prev_pass, "weak_line": profiles.WEAK_FRACTION,
     }])
 
 
-def list_movements(list_entries: pd.DataFrame | None) -> pd.DataFrame:
-    """The month's list entries and exits (counted list types only: 红名单 rows are not list movements)."""
-    columns = list(CATALOGUE["movements"].columns)
+def _counted(list_entries: pd.DataFrame | None) -> pd.DataFrame:
+    """The rows of the counted list types (黑名单, 重点关注名单; not 红名单), or an empty frame."""
     if list_entries is None or not len(list_entries):
-        return pd.DataFrame(columns=columns)
-    rows = list_entries[list_entries["movement"].isin(LISTED_MOVEMENTS) & (list_entries["counted"].astype(str) == "1")]
-    return rows[columns].sort_values(["unit", "movement", "entry_date", "credit_code"]).reset_index(drop=True)
+        return pd.DataFrame(columns=["unit", "entity", "credit_code", "list_type", "domain", "entry_date", "exit_date"])
+    return list_entries[list_entries["counted"].astype(str) == "1"]
+
+
+def list_movements(list_entries: pd.DataFrame | None, month: str) -> pd.DataFrame:
+    """The month's list entries and exits from the records' dates (ISO, as ingest writes them): one
+    row per entry dated in the month and one per exit dated in it, so an entity listed and delisted
+    in the same month appears twice (列入 and 退出) and the rows count as the list metrics do."""
+    columns = list(CATALOGUE["movements"].columns)
+    rows = _counted(list_entries)
+    frames = [rows[rows[col].astype(str).str[:7] == month].assign(movement=movement)
+              for movement, col in zip(LISTED_MOVEMENTS, ("entry_date", "exit_date"), strict=True)]
+    out = pd.concat(frames, ignore_index=True).reindex(columns=columns)
+    return out.sort_values(["unit", "movement", "entry_date", "credit_code"]).reset_index(drop=True)
+
+
+def list_counts(list_entries: pd.DataFrame | None, month: str, units: list[str]) -> pd.DataFrame:
+    """Per unit: counted entities listed at the end of `month` (entered by then, not exited by
+    then), entered and exited during it — S, A and X of scoring.ingest.derive. Empty without records."""
+    if list_entries is None:
+        return pd.DataFrame(columns=list(CATALOGUE["list_counts"].columns))
+    rows = _counted(list_entries)
+    entry, exit_ = rows["entry_date"].astype(str).str[:7], rows["exit_date"].astype(str).str[:7]
+    masks = {"listed": (entry <= month) & ((exit_ == "") | (exit_ > month)),
+             "entered": entry == month, "exited": exit_ == month}
+    out = pd.DataFrame({k: m.groupby(rows["unit"]).sum().reindex(units, fill_value=0).astype(int)
+                        for k, m in masks.items()})
+    return out.rename_axis("unit").reset_index()
 
 
 def month_tables(scored: Scored, list_entries: pd.DataFrame | None, rules: ReviewRules) -> dict[str, pd.DataFrame]:
     """The month's stage tables except the sensitivity ones (see scoring.tables.CATALOGUE)."""
     spec = scored.spec
-    changes = history.changes(scored.summary, scored.month, spec.display_decimals)
+    previous = previous_month(scored.month)
+    changes = history.changes(scored.summary, scored.month, spec.display_decimals, spec.pass_line)
     progress = acceptance.creation_progress(scored, rules, spec.pass_line)
+    problems = _per_unit(scored, profiles.problems)
     return {
         "points": scored.month_points().reset_index(drop=True),
         "scores": scored.month_summary(),
@@ -77,29 +111,44 @@ def month_tables(scored: Scored, list_entries: pd.DataFrame | None, rules: Revie
         "categories": _per_unit(scored, profiles.category_profile),
         "indicators": _per_unit(scored, profiles.indicator_table),
         "strengths": _strengths(scored),
-        "problems": _per_unit(scored, profiles.problems),
+        "problems": problems,
         "movers": _movers(changes),
-        "indicator_moves": profiles.indicator_moves(scored, scored.month, previous_month(scored.month)),
-        "movements": list_movements(list_entries),
+        "indicator_moves": profiles.indicator_moves(scored, scored.month, previous),
+        "movements": list_movements(list_entries, scored.month),
         "progress": progress,
+        "crossings": history.crossings(scored.summary, scored.month),
+        "zero_tolerance": profiles.zero_tolerance_failures(scored, previous, rules.vetoes),
+        "city_indicators": profiles.city_indicators(scored, previous),
+        "drivers": profiles.drivers(scored, changes, previous),
+        "issues": profiles.issues(problems, scored.units.codes),
+        "metric_detail": profiles.metric_detail(scored),
+        "list_counts": list_counts(list_entries, scored.month, scored.units.codes),
+        "timeline": history.timeline(scored.months, rules.creation_months, rules.acceptance_month),
     }
 
 
 def sensitivity_tables(spec: IndexSpec, units: Units, values: pd.DataFrame,
                        settings: SensitivitySettings) -> dict[str, pd.DataFrame]:
-    """Monte Carlo (rank bands, 达标 probability, scenario families), Sobol indices and their
-    mean per factor over the units whose output varies, and remove-one, for one month."""
-    mc = sens.monte_carlo(spec, units, values, settings, seed=settings.seed)
-    sobol = sens.sobol(spec, units, values, settings, seed=settings.seed)
+    """Monte Carlo (rank bands, 达标 probability, scenario families, the plain reading and the
+    inputs varied), Sobol indices and their mean per factor over the units whose output varies,
+    and remove-one (each indicator, each category), for one month. One month model serves all."""
+    model = sens.build_model(spec, units, values, settings)
+    mc = sens.monte_carlo(spec, units, values, settings, seed=settings.seed, model=model)
+    sobol = sens.sobol(spec, units, values, settings, seed=settings.seed, model=model)
     varying = sobol[sobol["variance"] > 0]
     factors = varying.groupby("factor", sort=False)[["S1", "ST"]].mean().reset_index()
+    categories = spec.levels[1] if len(spec.levels) > 2 else None
     return {
         "sensitivity": mc.summary,
         "sensitivity_by_family": mc.by_family,
         "sensitivity_scenarios": mc.families,
         "sensitivity_sobol": sobol,
         "sensitivity_factors": factors,
-        "sensitivity_remove_one": sens.remove_one(spec, units, values),
+        "sensitivity_remove_one": sens.remove_one(spec, units, values, rescale=settings.rescale, model=model),
+        "sensitivity_remove_category": sens.remove_one(spec, units, values, categories, settings.rescale,
+                                                       model=model),
+        "sensitivity_reading": mc.reading,
+        "sensitivity_inputs": mc.inputs,
     }
 
 

@@ -2,8 +2,8 @@
 
 Each job runs in its own worker process (a 'spawn' pool, so no kernel or cwd state is shared):
 papermill executes the notebook with the job's parameters into `Job.executed`, then the same
-worker renders it to HTML and PDF (scoring.render, in-process). A notebook that raises is still
-written (papermill records the error in it) and rendered (the HTML and PDF show a red error box),
+worker renders it to HTML, PDF and Word (scoring.render, in-process). A notebook that raises is still
+written (papermill records the error in it) and rendered (the HTML, PDF and Word file show a red error box),
 and the job is reported failed with a one-line reason. Jobs write where they are told; the caller
 publishes a month atomically (scoring.safeio.staged_dir).
 
@@ -13,6 +13,7 @@ venv's Python) whatever kernel.json files exist elsewhere, and talks over IPC so
 
 from __future__ import annotations
 
+import datetime as dt
 import multiprocessing
 import os
 import sys
@@ -34,8 +35,10 @@ REASON_MAX = 300  # characters of a failure reason
 class Job:
     """One notebook run: `parameters` injected by papermill, outputs written to the given paths.
 
-    `cwd`: the kernel's working folder (default: papermill's, the current folder). `html`/`pdf`
+    `cwd`: the kernel's working folder (default: papermill's, the current folder). `html`/`pdf`/`docx`
     None: not rendered. `title`/`subtitle`/`synthetic`: the rendered title block and marks.
+    `date`/`author`: the Word file's date and author (default: the end of the parameters' `month`
+    or `year`, scoring.render.docx.period_date; empty).
     """
 
     name: str
@@ -44,10 +47,13 @@ class Job:
     executed: Path
     html: Path | None = None
     pdf: Path | None = None
+    docx: Path | None = None
     title: str = ""
     subtitle: str = ""
     synthetic: bool = False
     cwd: Path | None = None
+    date: dt.date | None = None
+    author: str = ""
 
 
 @dataclass
@@ -137,7 +143,7 @@ def run_job(job: Job, kernel_name: str | None = None, timeout: int = 600) -> tup
     """Execute and render one job in this process: (name, failure reason or None, seconds)."""
     import papermill
 
-    from scoring.render import labels
+    from scoring.render import docx, labels
     from scoring.render import notebook as render
 
     start = time.perf_counter()
@@ -153,18 +159,26 @@ def run_job(job: Job, kernel_name: str | None = None, timeout: int = 600) -> tup
         executed_ok = True
     except Exception as exc:
         reason = _reason(exc)
-    if Path(job.executed).is_file() and (job.html or job.pdf):
+    if Path(job.executed).is_file() and (job.html or job.pdf or job.docx):
+        word = {"date": job.date or docx.period_date(job.parameters), "author": job.author}
+        renderings = [(job.html, render.render_html, {}), (job.pdf, render.render_pdf, {}),
+                      (job.docx, docx.render_docx, word)]
         try:
-            labels = labels.load_labels(start=job.cwd or Path(job.notebook).parent)
+            common = {"title": job.title, "subtitle": job.subtitle, "synthetic": job.synthetic,
+                      "labels": labels.load_labels(start=job.cwd or Path(job.notebook).parent)}
             nb = render.read_notebook(job.executed)
-            common = {"title": job.title, "subtitle": job.subtitle, "synthetic": job.synthetic, "labels": labels}
-            if job.html:
-                render.render_html(nb, job.html, **common)
-            if job.pdf:
-                render.render_pdf(nb, job.pdf, **common)
         except Exception as exc:
+            renderings = []
             if executed_ok:
                 reason = f"rendering failed: {_reason(exc)}"
+        for out, write, extra in renderings:
+            if not out:
+                continue
+            try:  # each rendering on its own: one that fails does not keep the others from being written
+                write(nb, out, **common, **extra)
+            except Exception as exc:
+                if executed_ok and reason is None:
+                    reason = f"rendering failed ({Path(out).suffix.lstrip('.')}): {_reason(exc)}"
     return job.name, reason, time.perf_counter() - start
 
 
@@ -173,7 +187,7 @@ def run_job(job: Job, kernel_name: str | None = None, timeout: int = 600) -> tup
 
 def _check(jobs: list[Job]) -> None:
     problems = []
-    for attr in ("name", "executed", "html", "pdf"):
+    for attr in ("name", "executed", "html", "pdf", "docx"):
         seen: set = set()
         for job in jobs:
             value = getattr(job, attr)

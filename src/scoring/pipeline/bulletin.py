@@ -13,6 +13,7 @@ import json
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote
 
 from scoring import provenance
 from scoring.analysis.acceptance_rules import load_rules
@@ -70,33 +71,52 @@ def _jobs(project: Project, month: str, stage: Path, units: list[str], names: di
     common = {"root": str(project.root), "month": month, **extra_parameters}
     jobs = [batch.Job(name="bulletin", notebook=project.notebooks / CITY_NOTEBOOK, parameters=common,
                       executed=stage / "notebooks" / "bulletin.ipynb", html=stage / "bulletin.html",
-                      pdf=stage / "bulletin.pdf", title=titles["city"], subtitle=month_label,
+                      pdf=stage / "bulletin.pdf", docx=stage / "bulletin.docx",
+                      title="", subtitle="",  # a 公文 shows its own organ line, 文号 and title (report.city)
                       synthetic=synthetic, cwd=project.notebooks)]
     if (project.notebooks / SENSITIVITY_NOTEBOOK).is_file():
         jobs.append(batch.Job(name="sensitivity", notebook=project.notebooks / SENSITIVITY_NOTEBOOK,
                               parameters=common, executed=stage / "notebooks" / "sensitivity.ipynb",
                               html=stage / "sensitivity.html", pdf=stage / "sensitivity.pdf",
-                              title=titles["sensitivity"], subtitle=month_label, synthetic=synthetic,
-                              cwd=project.notebooks))
+                              docx=stage / "sensitivity.docx", title=titles["sensitivity"], subtitle=month_label,
+                              synthetic=synthetic, cwd=project.notebooks))
     for unit in units:
         jobs.append(batch.Job(name=unit, notebook=project.notebooks / UNIT_NOTEBOOK,
                               parameters={**common, "unit": unit},
                               executed=stage / "notebooks" / "units" / f"{unit}.ipynb",
                               html=stage / "units" / f"{unit}.html", pdf=stage / "units" / f"{unit}.pdf",
+                              docx=stage / "units" / f"{unit}.docx",
                               title=titles["unit"], subtitle=f"{month_label} · {names[unit]}",
                               synthetic=synthetic, cwd=project.notebooks))
     return jobs
 
 
-def index_page(title: str, month_label: str, links: list[tuple[str, str, str]], synthetic_note: str | None,
-               failed: dict[str, str]) -> str:
-    """outputs/YYYY-MM/index.html: a plain page linking every report (all text escaped)."""
+#: The formats of every report, in the index page's order: (file suffix, link text).
+REPORT_FORMATS = (("html", "HTML"), ("pdf", "PDF"), ("docx", "Word"))
+
+
+def report_links(label: str, stem: str) -> tuple[str, list[tuple[str, str]]]:
+    """One index row: the report's label and (link text, file) for each of REPORT_FORMATS."""
+    return label, [(text, f"{stem}.{suffix}") for suffix, text in REPORT_FORMATS]
+
+
+def index_page(title: str, month_label: str, links: list[tuple[str, list[tuple[str, str]]]],
+               synthetic_note: str | None, failed: dict[str, str],
+               downloads: list[tuple[str, str]] | None = None) -> str:
+    """outputs/YYYY-MM/index.html: a plain page linking every report as 'HTML · PDF · Word' (all text
+    escaped) and the month's `downloads` (label, file: the Excel workbook).
+
+    `links`: per report, (label, [(link text, relative file), …]) as report_links gives."""
     rows = "\n".join(
-        f'<tr><td>{html.escape(label)}</td><td><a href="{html.escape(h)}">HTML</a></td>'
-        f'<td><a href="{html.escape(p)}">PDF</a></td></tr>' for label, h, p in links)
+        f'<tr><td>{html.escape(label)}</td><td class="formats">'
+        + " · ".join(f'<a href="{html.escape(quote(href))}">{html.escape(text)}</a>' for text, href in files)
+        + "</td></tr>" for label, files in links)
     banner = f'<p class="synthetic">{html.escape(synthetic_note)}</p>' if synthetic_note else ""
     fails = "".join(f"<li>{html.escape(k)}: {html.escape(v)}</li>" for k, v in failed.items())
     fails = f'<ul class="failed">{fails}</ul>' if fails else ""
+    files = "".join(f'<li><a href="{html.escape(quote(f))}">{html.escape(label)}</a></li>'
+                    for label, f in downloads or [])
+    files = f'<ul class="downloads">{files}</ul>' if files else ""
     return f"""<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
 <style>body{{font-family:"Noto Sans CJK SC","Source Han Sans SC","PingFang SC","Microsoft YaHei",sans-serif;
@@ -104,7 +124,7 @@ max-width:50rem;margin:2rem auto;padding:0 1rem}}table{{border-collapse:collapse
 td{{border-bottom:1px solid #ddd;padding:.35rem .5rem}}.synthetic{{background:#fff3cd;padding:.5rem}}
 .failed{{color:#b00}}</style></head>
 <body><h1>{html.escape(title)}</h1><p>{html.escape(month_label)}</p>{banner}{fails}
-<table>{rows}</table></body></html>
+<table>{rows}</table>{files}</body></html>
 """
 
 
@@ -136,15 +156,16 @@ def build(project: Project, month: str | None = None, *, workers: int = 2, progr
                      {"tables": str(stage)})
         outcome = batch.run_batch(jobs, workers=workers, progress=progress, kernel_name=kernel_name)
         result.succeeded, result.failed = list(outcome.succeeded), dict(outcome.failed)
+        workbook = _write_workbook(project, month, stage)
         carried = _carry_over_units(final, stage, [u for u in all_units.codes if u not in wanted])
-        links = [(text["titles"]["city"], "bulletin.html", "bulletin.pdf")]
+        links = [report_links(text["titles"]["city"], "bulletin")]
         if any(j.name == "sensitivity" for j in jobs):
-            links.append((text["titles"]["sensitivity"], "sensitivity.html", "sensitivity.pdf"))
-        links += [(names[u], f"units/{u}.html", f"units/{u}.pdf") for u in all_units.codes
-                  if u in wanted or u in carried]
+            links.append(report_links(text["titles"]["sensitivity"], "sensitivity"))
+        links += [report_links(names[u], f"units/{u}") for u in all_units.codes if u in wanted or u in carried]
         atomic_write_text(stage / "index.html", index_page(
             text["titles"]["index_page"].format(month_label=month_label), month_label, links,
-            text.fill("synthetic") if synthetic else None, result.failed))
+            text.fill("synthetic") if synthetic else None, result.failed,
+            downloads=[(text.fill("workbook.values.index_link"), workbook.name)]))
         atomic_write_text(stage / "run.json", json.dumps(
             {"month": month, "succeeded": result.succeeded, "failed": result.failed,
              "carried_over_from_earlier_build": carried},
@@ -154,6 +175,15 @@ def build(project: Project, month: str | None = None, *, workers: int = 2, progr
     if failed_dir.exists():
         shutil.rmtree(failed_dir)
     return result
+
+
+def _write_workbook(project: Project, month: str, stage: Path) -> Path:
+    """The month's Excel workbook for the departments (scoring.report.workbook), from the build's
+    stage tables, into the build folder."""
+    from scoring.report import load
+    from scoring.report.workbook import write_workbook
+
+    return write_workbook(load(month, tables=stage, root=project.root))
 
 
 def _check_carry_over_is_current(project: Project, month: str, published: Path) -> None:
@@ -173,7 +203,7 @@ def _carry_over_units(published: Path, stage: Path, units: list[str]) -> list[st
     new build) rather than dropped; run.json lists them. Returns the units carried over."""
     carried = []
     for unit in units:
-        files = [Path("units") / f"{unit}.html", Path("units") / f"{unit}.pdf",
+        files = [*(Path("units") / f"{unit}.{suffix}" for suffix, _ in REPORT_FORMATS),
                  Path("notebooks") / "units" / f"{unit}.ipynb"]
         if all((published / f).is_file() for f in files):
             for f in files:
@@ -216,7 +246,7 @@ def build_review(project: Project, year: int, *, progress: bool = True,
         job = batch.Job(name="review", notebook=project.notebooks / REVIEW_NOTEBOOK,
                         parameters={"root": str(project.root), "year": year, "tables": str(stage)},
                         executed=stage / "notebooks" / "review.ipynb", html=stage / "review.html",
-                        pdf=stage / "review.pdf", title=text["titles"]["review"],
+                        pdf=stage / "review.pdf", docx=stage / "review.docx", title=text["titles"]["review"],
                         subtitle=text["titles"]["year_label"].format(year=year),
                         synthetic=bool(StageFolder(stage).meta["synthetic"]), cwd=project.notebooks)
         outcome_batch = batch.run_batch([job], workers=1, progress=progress, kernel_name=kernel_name)

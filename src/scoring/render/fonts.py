@@ -1,27 +1,46 @@
-"""Simplified Chinese fonts for charts and PDFs: the open Noto CJK fonts shipped by `mplfonts`.
+"""Simplified Chinese fonts for charts, PDFs and browsers: open-licensed fonts only.
 
-No CJK font is installed system-wide on a fresh machine, so matplotlib and typst would draw
-empty boxes. `mplfonts/fonts/` also holds SimHei.ttf, a proprietary font: it is never
-registered with matplotlib and never shown to typst (typst gets a folder holding links to
-the Noto files only).
+Always there (pip): the Noto CJK SC regular faces shipped by `mplfonts` (SIL Open Font
+Licence). When the project's set-up has installed them (`make fonts`: Debian packages
+`fonts-noto-cjk` and `fonts-arphic-ukai`), two more kinds of face are used for the GB/T 9704
+typography of the PDFs: the **bold** Noto Sans/Serif CJK (OFL) for titles and bold text, and
+**AR PL UKai** (Arphic Public Licence), a 楷体, for second-level headings. Without them the
+PDF still builds: bold is drawn with a thin outline and 楷体 falls back to the serif.
+No open 仿宋 or 小标宋 is available here; the serif (Noto Serif CJK SC, 宋体-like) stands in
+for 仿宋 (body) and its bold for 小标宋 (titles); the sans (黑体-like) for 黑体.
+
+`mplfonts/fonts/` also holds SimHei.ttf, a proprietary font: it is never registered with
+matplotlib, never shown to typst (typst gets a folder of links to the chosen files only) and
+rejected in the fontconfig file made for browsers (`fontconfig_file`).
 """
 
 from __future__ import annotations
 
 import atexit
 import contextlib
+import html
 import os
 import shutil
 import tempfile
 from functools import cache
 from pathlib import Path
 
-#: Family names, in order of preference, of the fonts in `cjk_font_files()`.
+#: Family names (as typst and matplotlib see them) of the faces used.
 SANS = "Noto Sans CJK SC"
 SERIF = "Noto Serif CJK SC"
 MONO = "Noto Sans Mono CJK SC"
+KAI = "AR PL UKai"
 
 _NOTO_FILES = ("NotoSansCJKsc-Regular.otf", "NotoSerifCJKsc-Regular.otf", "NotoSansMonoCJKsc-Regular.otf")
+#: Optional faces: file name → (role, Debian package that installs it).
+SYSTEM_FONTS: dict[str, tuple[str, str]] = {
+    "NotoSansCJK-Bold.ttc": ("sans_bold", "fonts-noto-cjk"),
+    "NotoSerifCJK-Bold.ttc": ("serif_bold", "fonts-noto-cjk"),
+    "ukai.ttc": ("kai", "fonts-arphic-ukai"),
+}
+#: Where Debian (and a user's own font folders) keep them; searched in this order.
+SYSTEM_FONT_DIRS = ("/usr/share/fonts/opentype/noto", "/usr/share/fonts/truetype/arphic", "/usr/share/fonts",
+                    "/usr/local/share/fonts", "~/.local/share/fonts", "~/.fonts")
 _setup_done = False
 
 
@@ -33,7 +52,7 @@ def font_dir() -> Path:
 
 
 def cjk_font_files() -> list[Path]:
-    """The open Noto CJK SC font files (sans, serif, mono), those that are present."""
+    """The open Noto CJK SC regular font files from mplfonts (sans, serif, mono), those present."""
     folder = font_dir()
     files = [folder / name for name in _NOTO_FILES if (folder / name).is_file()]
     if not files:
@@ -41,6 +60,32 @@ def cjk_font_files() -> list[Path]:
 
         raise CreditCountyError(f"no Noto CJK font in {folder}: reinstall the `mplfonts` package")
     return files
+
+
+@cache
+def system_font_files() -> dict[str, Path]:
+    """Role ('sans_bold', 'serif_bold', 'kai') → the optional font file found on this machine."""
+    found: dict[str, Path] = {}
+    for name, (role, _) in SYSTEM_FONTS.items():
+        for folder in (Path(f).expanduser() for f in SYSTEM_FONT_DIRS):
+            hits = [folder / name] if (folder / name).is_file() else sorted(folder.rglob(name))
+            if hits and hits[0].is_file():
+                found[role] = hits[0]
+                break
+    return found
+
+
+def faces() -> dict[str, str]:
+    """The typst text settings of each role, as strings for `sys.inputs`.
+
+    font_title (小标宋 stand-in), font_hei (黑体), font_kai (楷体), font_body (仿宋 stand-in),
+    font_table (tables and small print), and fake_bold 'true' when no bold face is installed
+    (bold is then drawn with an outline).
+    """
+    system = system_font_files()
+    bold = "sans_bold" in system and "serif_bold" in system
+    return {"font_title": SERIF, "font_hei": SANS, "font_kai": KAI if "kai" in system else SERIF,
+            "font_body": SERIF, "font_table": SANS, "font_mono": MONO, "fake_bold": "false" if bold else "true"}
 
 
 def setup_matplotlib() -> None:
@@ -66,20 +111,47 @@ def setup_matplotlib() -> None:
     mpl.rcParams["axes.unicode_minus"] = False
 
 
-@cache
-def typst_font_paths() -> list[Path]:
-    """Folders for typst's `font_paths`: one temporary folder with links to the Noto files only.
-
-    typst searches whole folders, and the mplfonts folder also holds SimHei; typst could pick it
-    as a fallback. The folder lives as long as the process (removed at exit).
-    """
-    folder = Path(tempfile.mkdtemp(prefix="credit-county-fonts-"))
+def _link_all(files: list[Path], prefix: str) -> Path:
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
     atexit.register(shutil.rmtree, folder, ignore_errors=True)
-    for path in cjk_font_files():
+    for path in files:
         target = folder / path.name
         try:
             os.symlink(path, target)
         except OSError:  # no symlinks (some file systems): copy
             with contextlib.suppress(FileExistsError):
                 shutil.copyfile(path, target)
-    return [folder]
+    return folder
+
+
+@cache
+def typst_font_paths() -> list[Path]:
+    """Folders for typst's `font_paths`: one temporary folder with links to the chosen files only.
+
+    The Noto regular faces from mplfonts and the optional system faces (`system_font_files`).
+    typst searches whole folders, and the mplfonts folder also holds SimHei; typst could pick it
+    as a fallback. The folder lives as long as the process (removed at exit).
+    """
+    return [_link_all([*cjk_font_files(), *system_font_files().values()], "credit-county-fonts-")]
+
+
+@cache
+def fontconfig_file() -> Path:
+    """A fontconfig file for browsers and other fontconfig programs (set FONTCONFIG_FILE to it).
+
+    It includes the system's own configuration when there is one, adds a folder of links to
+    the Noto fonts (and the optional faces), and rejects SimHei, so that Chinese renders with
+    the open fonts even where no CJK font is installed system-wide. Lives as long as the process.
+    """
+    fonts = typst_font_paths()[0]
+    cache_dir = Path(tempfile.mkdtemp(prefix="credit-county-fontcache-"))
+    atexit.register(shutil.rmtree, cache_dir, ignore_errors=True)
+    system = Path("/etc/fonts/fonts.conf")
+    include = f'  <include ignore_missing="yes">{html.escape(str(system))}</include>\n' if system.is_file() else ""
+    text = ('<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">\n<fontconfig>\n'
+            f"{include}  <dir>{html.escape(str(fonts))}</dir>\n  <cachedir>{html.escape(str(cache_dir))}</cachedir>\n"
+            "  <selectfont><rejectfont><glob>*/SimHei.ttf</glob><glob>*/simhei.ttf</glob></rejectfont></selectfont>\n"
+            "</fontconfig>\n")
+    path = cache_dir / "fonts.conf"
+    path.write_text(text, encoding="utf-8")
+    return path

@@ -11,12 +11,14 @@ import yaml
 from scoring.errors import SpecError
 from scoring.project import find_root
 
-#: Used only when params/labels.yaml does not exist. Placeholders: {page}, {total}.
+#: Used only when params/labels.yaml does not exist. Placeholders: {page}, {total}
+#: (docx_page_number: the Word file's footer, GB/T 9704 style: {page} only).
 DEFAULT_LABELS: dict[str, str] = {
     "page_number": "第 {page} 页 / 共 {total} 页",
     "watermark": "示例数据",
     "synthetic_header": "示例数据（合成，非真实统计）",
     "error_title": "本节运行出错（审核人员请查看执行后的 notebook）",
+    "docx_page_number": "— {page} —",
 }
 
 
@@ -50,6 +52,9 @@ def load_labels(path: str | os.PathLike | None = None, *, start: str | os.PathLi
     page = section.get("page_number")
     if isinstance(page, str) and not ("{page}" in page and "{total}" in page):
         problems.append(f"{file}: render.page_number must contain {{page}} and {{total}}, got {page!r}")
+    word_page = section.get("docx_page_number")
+    if isinstance(word_page, str) and "{page}" not in word_page:
+        problems.append(f"{file}: render.docx_page_number must contain {{page}}, got {word_page!r}")
     if problems:
         raise SpecError(f"{file}: {len(problems)} render label(s) missing or wrong", problems)
     return {k: str(v) for k, v in section.items()}

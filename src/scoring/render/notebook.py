@@ -9,9 +9,10 @@ Both are built from the same outputs, normalised first by `report_outputs`:
   subset, everything escaped); text/plain → preformatted text (text/html is kept for the HTML only).
 
 The HTML embeds its CSS (templates/report.css) and pictures (base64); it links nothing.
-The PDF: templates/report.typ (page, fonts, title block, footer, watermark) includes body.typ,
+The PDF: templates/report.typ (GB/T 9704 page, faces and sizes, title block or 公文 letterhead,
+page numbers, watermark) includes body.typ,
 the outputs' typst fragments; titles and labels reach typst as `sys.inputs` strings, never as
-markup. typst runs in-process with the Noto fonts only (scoring.fonts). Same input → same bytes.
+markup. typst runs in-process with the open fonts only (scoring.render.fonts). Same input → same bytes.
 Fixed UI labels come from params/labels.yaml (`render:`), see `load_labels`.
 """
 
@@ -39,6 +40,8 @@ from scoring.safeio import atomic_write_bytes
 log = logging.getLogger(__name__)
 
 HTML_PRIORITY = ["text/html", "image/png", "image/jpeg", "text/plain"]
+#: GB/T 9704 page numbers, as in the Word file (label `docx_page_number`, this when it is missing).
+GBT_PAGE_NUMBER = "— {page} —"
 IMAGE_TYPES = {"image/png": "png", "image/jpeg": "jpg"}
 
 NotebookLike = nbformat.NotebookNode | str | os.PathLike
@@ -167,7 +170,9 @@ def render_html(notebook: NotebookLike, out: str | os.PathLike, *, title: str, s
                 synthetic: bool = False, labels: Mapping[str, str] | None = None) -> Path:
     """Write the executed `notebook` (node or .ipynb path) as one self-contained HTML page, atomically.
 
-    Title block from `title`/`subtitle`; `synthetic` adds a header line and a faint watermark.
+    Title block from `title`/`subtitle` (none when both are empty); `synthetic` adds a header line
+    and a faint watermark. The page reflows down to 400 px wide: wide tables scroll inside their
+    own box, pictures shrink.
     """
     text = html_document(notebook, title=title, subtitle=subtitle, synthetic=synthetic, labels=labels)
     return atomic_write_bytes(out, text.encode("utf-8"))
@@ -190,8 +195,8 @@ def pdf_bytes(notebook: NotebookLike, *, title: str, subtitle: str = "", synthet
     bundles = report_outputs(notebook, labels)
     inputs = {"title": title, "subtitle": subtitle, "footer": footer, "synthetic": "true" if synthetic else "false",
               "doc_title": " · ".join(x for x in (title, subtitle) if x),
-              "page_number": labels["page_number"], "watermark": labels["watermark"],
-              "synthetic_header": labels["synthetic_header"]}
+              "watermark": labels["watermark"], "synthetic_header": labels["synthetic_header"],
+              "page_number": labels.get("docx_page_number") or GBT_PAGE_NUMBER, **fonts.faces()}
     with tempfile.TemporaryDirectory(prefix="credit-county-typst-") as tmp:
         folder = Path(tmp)
         (folder / "main.typ").write_text(_template("report.typ"), encoding="utf-8")
@@ -213,14 +218,14 @@ def pdf_bytes(notebook: NotebookLike, *, title: str, subtitle: str = "", synthet
 
 def render_pdf(notebook: NotebookLike, out: str | os.PathLike, *, title: str, subtitle: str = "",
                synthetic: bool = False, footer: str = "", labels: Mapping[str, str] | None = None) -> Path:
-    """Write the executed `notebook` as an A4 PDF, atomically.
+    """Write the executed `notebook` as an A4 PDF (GB/T 9704 page and faces, templates/report.typ), atomically.
 
-    Title block, `footer` text at the bottom left, '第 x 页 / 共 y 页' at the bottom right;
-    `synthetic` adds the header line and a diagonal watermark on every page.
+    Title block from `title`/`subtitle` (none when both are empty: a 公文 shows its own organ line,
+    number and title, display.OrganHeader …); page numbers "— N —" (odd pages right, even left),
+    `footer` text opposite them; `synthetic` adds the header line and a diagonal watermark on every page.
     """
     data = pdf_bytes(notebook, title=title, subtitle=subtitle, synthetic=synthetic, footer=footer, labels=labels)
     return atomic_write_bytes(out, data)
-
 
 
 # ----------------------------------------------------------------------------- command line

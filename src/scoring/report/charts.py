@@ -1,10 +1,18 @@
-"""Matplotlib figures for the reports, with the CJK fonts set up once (scoring.fonts).
+"""Matplotlib figures for the reports, with the CJK fonts set up once (scoring.render.fonts).
 
 Each function takes plain tables and the chart labels from `params/report.yaml`
 (`ReportText["charts"]`) and returns a Figure; the caller shows it (display.Figure).
+
+Print rules: every figure is at most `WIDTH_IN` wide (the 156 mm text width of the GB/T 9704
+page), so it prints at its own size and no text on it is smaller than `MIN_PT` (8 pt); heights
+grow with the number of units (none is assumed). Colours survive black-and-white printing: one
+blue hue plus greys, a single-hue sequential colour map, filled against hollow markers, hatching,
+dashed lines, and every value that matters printed as a number.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import matplotlib
 
@@ -17,118 +25,189 @@ from matplotlib.figure import Figure
 
 from scoring.render import fonts
 
-PALETTE = {"mine": "#1f5fa8", "median": "#9aa5b1", "full": "#e6e9ed", "pass": "#c0392b", "good": "#2e8b57"}
+PALETTE = {"mine": "#1f4e8c", "median": "#8c96a0", "full": "#e3e7eb", "pass": "#202020", "good": "#1f4e8c",
+           "light": "#c9d6e8"}
+#: Widest figure (inches): the text width of the A4 page with GB/T 9704 margins (156 mm).
+WIDTH_IN = 156 / 25.4
+#: Smallest text on a figure (points, at its printed size); tick labels and values use it.
+MIN_PT = 8.0
+TITLE_PT = 10.5
+LABEL_PT = 9.0
+#: Tallest figure (inches): it must fit on one page with its heading (the text height is 225 mm).
+MAX_HEIGHT_IN = 8.2
+#: The heat map's colour map: one hue, light (0%) to dark (100%); reads in grey as well.
+HEATMAP_CMAP = "Blues"
 
 
-def _figure(width: float = 7.5, height: float = 3.6) -> tuple[Figure, plt.Axes]:
+def _figure(height: float, width: float = WIDTH_IN) -> tuple[Figure, plt.Axes]:
     fonts.setup_matplotlib()
-    fig, ax = plt.subplots(figsize=(width, height), dpi=110, layout="constrained")
+    fig, ax = plt.subplots(figsize=(min(width, WIDTH_IN), height), dpi=110, layout="constrained")
     ax.spines[["top", "right"]].set_visible(False)
+    ax.tick_params(labelsize=LABEL_PT)
     return fig, ax
 
 
+def _rows_height(rows: int, per_row: float, extra: float) -> float:
+    """A figure's height (inches) for `rows` rows of `per_row` inches plus `extra`, at most MAX_HEIGHT_IN."""
+    return min(per_row * rows + extra, MAX_HEIGHT_IN)
+
+
+def _wrap(text: str, width: int) -> str:
+    """Break a CJK label into lines of at most `width` characters, of even length (CJK labels have
+    no spaces to break at)."""
+    lines = max(1, -(-len(text) // width))
+    per = -(-len(text) // lines)
+    return "\n".join(text[i:i + per] for i in range(0, len(text), per)) or text
+
+
 def category_bars(profile: pd.DataFrame, names: list[str], labels: dict[str, str]) -> Figure:
-    """Horizontal bars per category: full marks (background), the unit, the city median.
+    """Horizontal bars per category: full marks (light background), the unit (dark), the city
+    median (grey, hatched); the unit's points are printed at the end of each row.
     `profile`: analysis.category_profile (points, max_points, city_median)."""
-    fig, ax = _figure(7.5, 0.45 * len(profile) + 1.2)
+    fig, ax = _figure(_rows_height(len(profile), 0.5, 1.3))
     y = np.arange(len(profile))[::-1]
     ax.barh(y, profile["max_points"], color=PALETTE["full"], height=0.8, label=labels["categories_full"])
     ax.barh(y + 0.17, profile["points"], color=PALETTE["mine"], height=0.34, label=labels["categories_mine"])
-    ax.barh(y - 0.17, profile["city_median"], color=PALETTE["median"], height=0.34, label=labels["categories_median"])
+    ax.barh(y - 0.17, profile["city_median"], color="white", edgecolor=PALETTE["median"], hatch="////",
+            height=0.34, linewidth=0.6, label=labels["categories_median"])
     for yi, pts, full in zip(y, profile["points"], profile["max_points"], strict=True):
-        ax.text(full, yi, f" {pts:.1f}/{full:g}", va="center", fontsize=8)
-    ax.set_yticks(y, names)
-    ax.set_xlabel(labels["points_unit"])
-    ax.set_xlim(0, profile["max_points"].max() * 1.18)
-    ax.set_title(labels["categories_title"], fontsize=11)
-    ax.legend(loc="lower right", fontsize=8, frameon=False)
+        ax.text(full, yi, f" {pts:.1f}/{full:g}", va="center", fontsize=MIN_PT)
+    ax.set_yticks(y, [_wrap(n, 9) for n in names], fontsize=LABEL_PT)
+    ax.set_xlabel(labels["points_unit"], fontsize=LABEL_PT)
+    ax.set_xlim(0, profile["max_points"].max() * 1.22)
+    ax.set_title(labels["categories_title"], fontsize=TITLE_PT)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=3, fontsize=MIN_PT, frameon=False)
     return fig
 
 
-def trend_chart(trend: pd.DataFrame, pass_line: float, month_labels: list[str], labels: dict[str, str]) -> Figure:
-    """Total per month (left axis, with the pass line) and rank (right axis, 1 at the top)."""
-    fig, ax = _figure(7.5, 3.2)
+def trend_chart(trend: pd.DataFrame, pass_line: float, month_labels: list[str], labels: dict[str, str],
+                n_units: int | None = None) -> Figure:
+    """Total per month (left axis, solid line with values printed, dashed pass line) and rank
+    (right axis, dotted with squares, 1 at the top). `n_units`: the rank axis' length (default:
+    the worst rank in `trend`, at least 16 is not assumed)."""
+    fig, ax = _figure(3.3)
     x = np.arange(len(trend))
     ax.plot(x, trend["total"], marker="o", color=PALETTE["mine"], label=labels["trend_total"])
+    for xi, v in zip(x, trend["total"], strict=True):
+        ax.annotate(f"{v:.1f}", (xi, v), textcoords="offset points", xytext=(0, 5), ha="center",
+                    fontsize=MIN_PT, color=PALETTE["mine"])
     ax.axhline(pass_line, color=PALETTE["pass"], linestyle="--", linewidth=1, label=labels["trend_pass_line"])
-    ax.set_ylabel(labels["trend_total"])
-    ax.set_xticks(x, month_labels, fontsize=8)
+    ax.set_ylabel(labels["trend_total"], fontsize=LABEL_PT)
+    ax.set_xticks(x, month_labels, fontsize=MIN_PT)
     low = min(trend["total"].min(), pass_line)
     high = max(trend["total"].max(), pass_line)
-    ax.set_ylim(low - 5, high + 5)
+    ax.set_ylim(low - 6, high + 8)
     ax2 = ax.twinx()
-    ax2.plot(x, trend["rank"], marker="s", color=PALETTE["median"], linestyle=":", label=labels["trend_rank"])
-    ax2.set_ylabel(labels["trend_rank"])
-    ax2.invert_yaxis()
-    ax2.set_ylim(16.5, 0.5)
+    ax2.plot(x, trend["rank"], marker="s", markerfacecolor="white", color=PALETTE["median"], linestyle=":",
+             label=labels["trend_rank"])
+    ax2.set_ylabel(labels["trend_rank"], fontsize=LABEL_PT)
+    worst = int(max(n_units or 0, trend["rank"].max()))
+    ax2.set_ylim(worst + 0.5, 0.5)
+    ax2.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True, nbins=6))
+    ax2.tick_params(labelsize=LABEL_PT)
     ax2.spines[["top"]].set_visible(False)
     handles = ax.get_legend_handles_labels()[0] + ax2.get_legend_handles_labels()[0]
-    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.12), fontsize=8, frameon=False, ncol=3)
-    ax.set_title(labels["trend_title"], fontsize=11)
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.14), fontsize=MIN_PT, frameon=False,
+              ncol=3)
+    ax.set_title(labels["trend_title"], fontsize=TITLE_PT)
     return fig
 
 
 def heatmap(fractions: pd.DataFrame, unit_names: list[str], category_names: list[str],
-            labels: dict[str, str]) -> Figure:
-    """Units × categories, colour = fraction of the category's points, value printed in each cell."""
-    fig, ax = _figure(7.5, 0.32 * len(fractions) + 1.4)
+            labels: dict[str, str], ranks: Sequence[int] | None = None) -> Figure:
+    """Units × categories, shade = fraction of the category's points (light 0% → dark 100%, one
+    hue), the percentage printed in each cell. Rows top to bottom in the order given, or by
+    `ranks` (1 at the top, the rank printed before the name) when given."""
     data = fractions.to_numpy(dtype=float)
-    image = ax.imshow(data, cmap="RdYlGn", vmin=0, vmax=1, aspect="auto")
-    ax.set_xticks(range(len(category_names)), category_names, fontsize=8, rotation=20, ha="right")
-    ax.set_yticks(range(len(unit_names)), unit_names, fontsize=8)
+    names = list(unit_names)
+    if ranks is not None:
+        order = np.argsort(np.asarray(ranks, dtype=float), kind="stable")
+        data = data[order]
+        names = [f"{int(ranks[i])} {unit_names[i]}" for i in order]
+    fig, ax = _figure(_rows_height(len(names), 0.27, 1.5))
+    image = ax.imshow(data, cmap=HEATMAP_CMAP, vmin=0, vmax=1, aspect="auto")
+    ax.xaxis.tick_top()
+    ax.set_xticks(range(len(category_names)), [_wrap(c, 6) for c in category_names], fontsize=MIN_PT)
+    ax.set_yticks(range(len(names)), names, fontsize=MIN_PT)
+    ax.tick_params(length=0)
+    cmap = matplotlib.colormaps[HEATMAP_CMAP]
     for (i, j), value in np.ndenumerate(data):
         if not np.isnan(value):
-            ax.text(j, i, f"{value:.0%}", ha="center", va="center", fontsize=7)
-    fig.colorbar(image, ax=ax, shrink=0.8, format=matplotlib.ticker.PercentFormatter(1.0))
-    ax.set_title(labels["heatmap_title"], fontsize=11)
+            shade = np.dot(cmap(value)[:3], [0.299, 0.587, 0.114])
+            ax.text(j, i, f"{value:.0%}", ha="center", va="center", fontsize=MIN_PT,
+                    color="white" if shade < 0.5 else "black")
+    bar = fig.colorbar(image, ax=ax, shrink=0.6, aspect=30, pad=0.02,
+                       format=matplotlib.ticker.PercentFormatter(1.0))
+    bar.ax.tick_params(labelsize=MIN_PT)
+    ax.set_title(labels["heatmap_title"], fontsize=TITLE_PT)
     ax.spines[:].set_visible(False)
     return fig
 
 
 def distribution(totals: pd.Series, names: list[str], pass_line: float, labels: dict[str, str]) -> Figure:
-    """Each unit's total as a labelled dot on one axis, with the pass line."""
-    fig, ax = _figure(7.5, 2.6)
-    order = np.argsort(totals.to_numpy())
-    values = totals.to_numpy()[order]
-    offsets = np.tile([0.25, -0.25, 0.5, -0.5], len(values) // 4 + 1)[: len(values)]
-    ax.scatter(values, offsets, color=PALETTE["mine"], zorder=3)
-    for v, o, i in zip(values, offsets, order, strict=True):
-        ax.annotate(names[i], (v, o), textcoords="offset points", xytext=(0, 6), ha="center", fontsize=7)
-    ax.axvline(pass_line, color=PALETTE["pass"], linestyle="--", linewidth=1)
-    ax.set_yticks([])
-    ax.set_ylim(-1, 1)
-    ax.set_xlabel(labels["distribution_x"])
-    ax.set_title(labels["distribution_title"], fontsize=11)
+    """Each unit's total as a dot on its own row (highest at the top), the total printed beside
+    it, the pass line dashed; units at or above the line filled, those below hollow."""
+    values = totals.to_numpy(dtype=float)
+    order = np.argsort(-values, kind="stable")
+    fig, ax = _figure(_rows_height(len(values), 0.24, 1.2))
+    y = np.arange(len(order))[::-1]
+    v = values[order]
+    above = v >= pass_line
+    ax.hlines(y, min(v.min(), pass_line) - 5, v, color=PALETTE["full"], linewidth=1, zorder=1)
+    ax.scatter(v[above], y[above], color=PALETTE["mine"], zorder=3, s=28, label=labels["distribution_pass"])
+    ax.scatter(v[~above], y[~above], facecolor="white", edgecolor=PALETTE["mine"], zorder=3, s=28,
+               label=labels["distribution_fail"])
+    for vi, yi in zip(v, y, strict=True):
+        ax.annotate(f"{vi:.2f}", (vi, yi), textcoords="offset points", xytext=(6, 0), va="center",
+                    fontsize=MIN_PT, bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.4}, zorder=4)
+    ax.axvline(pass_line, color=PALETTE["pass"], linestyle="--", linewidth=1, label=labels["trend_pass_line"])
+    ax.set_yticks(y, [names[i] for i in order], fontsize=MIN_PT)
+    ax.set_ylim(-0.7, len(order) - 0.3)
+    ax.set_xlim(min(v.min(), pass_line) - 5, max(v.max(), pass_line) + 12)
+    ax.set_xlabel(labels["distribution_x"], fontsize=LABEL_PT)
+    ax.set_title(labels["distribution_title"], fontsize=TITLE_PT)
+    ax.legend(loc="lower right", fontsize=MIN_PT, frameon=True, framealpha=1, edgecolor="white")
     ax.spines[["left"]].set_visible(False)
+    ax.tick_params(axis="y", length=0)
     return fig
 
 
 def rank_intervals(summary: pd.DataFrame, names: list[str], labels: dict[str, str]) -> Figure:
-    """Per unit (ordered by nominal rank): the 5–95% rank band, the median rank and the nominal rank."""
-    fig, ax = _figure(7.5, 0.33 * len(summary) + 1.3)
+    """Per unit (ordered by nominal rank): the 5–95% rank band (grey bar), the median rank (dot)
+    and the nominal rank (cross)."""
+    fig, ax = _figure(_rows_height(len(summary), 0.27, 1.4))
     order = summary.reset_index(drop=True).sort_values(["nominal_rank", "unit"]).index
     y = np.arange(len(order))[::-1]
     s = summary.reset_index(drop=True).loc[order]
-    ax.hlines(y, s["rank_p05"], s["rank_p95"], color=PALETTE["median"], linewidth=6, label=labels["band"])
-    ax.scatter(s["median_rank"], y, color=PALETTE["mine"], zorder=3, label=labels["median"])
-    ax.scatter(s["nominal_rank"], y, marker="x", color=PALETTE["pass"], zorder=4, label=labels["nominal"])
-    ax.set_yticks(y, [names[i] for i in order], fontsize=8)
+    ax.hlines(y, s["rank_p05"] - 0.3, s["rank_p95"] + 0.3, color=PALETTE["light"], linewidth=7,
+              label=labels["band"])
+    ax.scatter(s["median_rank"], y, color=PALETTE["mine"], zorder=3, s=22, label=labels["median"])
+    ax.scatter(s["nominal_rank"], y, marker="x", color=PALETTE["pass"], zorder=4, s=28, label=labels["nominal"])
+    ax.set_yticks(y, [names[i] for i in order], fontsize=MIN_PT)
     ax.set_xlim(0.5, len(summary) + 0.5)
     ax.set_xticks(range(1, len(summary) + 1))
-    ax.set_xlabel(labels["rank_axis"])
-    ax.set_title(labels["intervals_title"], fontsize=11)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=3, fontsize=8, frameon=False)
+    ax.tick_params(axis="x", labelsize=MIN_PT)
+    ax.grid(axis="x", color=PALETTE["full"], linewidth=0.6)
+    ax.set_axisbelow(True)
+    ax.set_xlabel(labels["rank_axis"], fontsize=LABEL_PT)
+    ax.set_title(labels["intervals_title"], fontsize=TITLE_PT)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=3, fontsize=MIN_PT, frameon=False)
     return fig
 
 
 def sobol_bars(indices: pd.DataFrame, factor_names: list[str], labels: dict[str, str]) -> Figure:
-    """Mean first-order (S1) and total-effect (ST) index per factor, over the units whose rank varies."""
-    fig, ax = _figure(7.5, 3.0)
+    """Mean first-order (S1, grey hatched) and total-effect (ST, dark) index per factor, values
+    printed, over the units whose rank varies."""
+    fig, ax = _figure(3.2)
     x = np.arange(len(indices))
-    ax.bar(x - 0.2, indices["S1"], width=0.4, color=PALETTE["median"], label=labels["s1"])
-    ax.bar(x + 0.2, indices["ST"], width=0.4, color=PALETTE["mine"], label=labels["st"])
-    ax.set_xticks(x, factor_names, fontsize=8, rotation=15, ha="right")
-    ax.set_ylim(0, max(1.0, float(np.nanmax(indices[["S1", "ST"]].to_numpy(dtype=float), initial=0)) * 1.1))
-    ax.set_title(labels["sobol_title"], fontsize=11)
-    ax.legend(fontsize=8, frameon=False)
+    s1 = ax.bar(x - 0.2, indices["S1"], width=0.4, color="white", edgecolor=PALETTE["median"], hatch="////",
+                linewidth=0.6, label=labels["s1"])
+    st = ax.bar(x + 0.2, indices["ST"], width=0.4, color=PALETTE["mine"], label=labels["st"])
+    for bars in (s1, st):
+        ax.bar_label(bars, fmt="%.2f", fontsize=MIN_PT, padding=1)
+    ax.set_xticks(x, [_wrap(n, 6) for n in factor_names], fontsize=MIN_PT)
+    top = float(np.nanmax(indices[["S1", "ST"]].to_numpy(dtype=float), initial=0))
+    ax.set_ylim(0, max(1.0, top * 1.15))
+    ax.set_title(labels["sobol_title"], fontsize=TITLE_PT)
+    ax.legend(fontsize=MIN_PT, frameon=False)
     return fig

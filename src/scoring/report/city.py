@@ -1,4 +1,11 @@
-"""The city's monthly bulletin (全市月度通报), section by section, from the month's stage tables."""
+"""The city's monthly bulletin (全市月度通报) as a 公文, part by part, from the month's stage tables.
+
+Parts in order (GB/T 9704-2012; one method each, so that a renderer can style each part):
+header (示例数据 / 试算 marks) · masthead (发文机关标志, 文号) · title · addressees (主送) ·
+overview 一、总体情况 · ranking 二、排名情况 · problems 三、存在问题 · next_steps 四、下一步工作 ·
+annex_list (附件说明) · signature (落款, 成文日期) · provenance (附注) · annex_ranking 附件1 with
+distribution · annex_indicators 附件2 with heatmap · annex_robustness 附件3 · imprint (版记).
+"""
 
 from __future__ import annotations
 
@@ -6,11 +13,26 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from scoring.analysis import profiles
 from scoring.render import display
-from scoring.report import charts, narrative
-from scoring.report.common import arrow, header, pass_text, percent, progress_section, provenance_section, signed
+from scoring.report import body, charts
+from scoring.report.common import (
+    arrow,
+    date_text,
+    header,
+    issue_date,
+    numbered,
+    pass_text,
+    provenance_section,
+    rank_label,
+    share_text,
+    signed,
+    varied_text,
+)
 from scoring.report.context import MonthContext
 from scoring.report.narrative import number
+
+ANNEXES = ("ranking", "indicators", "robustness")  # 附件1, 2, 3 (titles: bulletin.annexes)
 
 
 @dataclass
@@ -18,78 +40,191 @@ class CityReport:
     ctx: MonthContext
 
     def __post_init__(self) -> None:
-        self.changes = self.ctx.table("changes")
-        movers = self.ctx.table("movers").sort_values(["direction", "position"])
-        by_unit = self.changes.set_index("unit")
-        self.up, self.down = (by_unit.loc[list(movers.loc[movers["direction"] == d, "unit"])].reset_index()
-                              for d in ("up", "down"))
-        self.indicator_moves = self.ctx.table("indicator_moves")
+        self.changes = self.ctx.table("changes").sort_values(["rank", "unit"]).reset_index(drop=True)
+        self.office = self.ctx.text["bulletin"]["office"]
+
+    def _fill(self, key: str, **values: object) -> str:
+        return self.ctx.text.fill(f"bulletin.{key}", **values)
+
+    # ------------------------------------------------------------------ the 公文's head
 
     def header(self) -> list:
         return header(self.ctx)
 
-    def narrative(self) -> list:
-        paragraphs = narrative.city_paragraphs(self.ctx, self.changes, self.up, self.down, self.indicator_moves)
-        return [display.Heading(self.ctx.text["sections"]["summary"], level=2),
-                *[display.Paragraph(p) for p in paragraphs]]
+    @property
+    def number(self) -> str:
+        """The 文号 of this month's bulletin (bulletin.office.numbers), or the placeholder."""
+        return self.office.get("numbers", {}).get(self.ctx.month) or self.office["number_placeholder"]
+
+    def masthead(self) -> list:
+        """发文机关标志 (红头) and 发文字号."""
+        return [display.OrganHeader(self._fill("office.organ_line", organ=self.office["organ"])),
+                display.DocNumber(self.number)]
+
+    def title(self) -> list:
+        return [display.DocTitle(self._fill("office.title", organ=self.office["organ"],
+                                            month_label=self.ctx.text.month_label(self.ctx.month)))]
+
+    def addressees(self) -> list:
+        """主送机关."""
+        return [display.Recipients(self._fill("office.addressee_line", addressees=self.office["addressees"]))]
+
+    # ------------------------------------------------------------------ the body
+
+    def _section(self, n: int, key: str, parts: list[tuple[str, list]] | None = None,
+                 paragraphs: list | None = None) -> list:
+        headings = self.ctx.text["bulletin"]["headings"]
+        out: list = [display.Heading(numbered(self.ctx.text, 1, n, headings[key]), level=2), *(paragraphs or [])]
+        for i, (sub, objects) in enumerate(parts or [], start=1):
+            out += [display.Heading(numbered(self.ctx.text, 2, i, headings[sub]), level=3), *objects]
+        return out
+
+    def overview(self) -> list:
+        return self._section(1, "overview", paragraphs=[display.Paragraph(body.overview(self.ctx))])
 
     def ranking(self) -> list:
-        t, d = self.ctx.text, self.ctx.decimals
-        cols = t["columns"]
-        c = self.changes.sort_values(["rank", "unit"])
-        sens = self.ctx.table("sensitivity").set_index("unit").reindex(c["unit"])
-        frame = pd.DataFrame({
-            cols["rank"]: c["rank"].astype(int),
-            cols["unit"]: c["name"],
-            cols["tier"]: [self.ctx.units.tiers[x] for x in c["tier"]],
-            cols["total"]: [number(v, d) for v in c["total"]],
-            cols["change"]: [signed(v, d) for v in c["delta_total"]],
-            cols["rank_change"]: [arrow(t, v) for v in c["rank_change"]],
-            cols["tier_rank"]: c["tier_rank"].astype(int),
-            cols["pass"]: [pass_text(t, p) for p in c["pass"]],
-            cols["rank_band"]: [f"{int(a)}–{int(b)}" for a, b in zip(sens["rank_p05"], sens["rank_p95"], strict=True)],
-            cols["pass_probability"]: [percent(v) for v in sens["pass_probability"]],
-        })
-        return [display.Heading(t["sections"]["ranking"], level=2), display.Table(frame),
-                display.Note(t.fill("rank_band_note"))]
+        return self._section(2, "ranking", body.ranking_parts(self.ctx))
 
-    def heatmap(self) -> list:
+    def problems(self) -> list:
+        return self._section(3, "problems", body.problem_parts(self.ctx))
+
+    def next_steps(self) -> list:
+        return self._section(4, "next_steps", body.next_step_parts(self.ctx))
+
+    # ------------------------------------------------------------------ the 公文's foot
+
+    def annex_list(self) -> list:
+        """附件说明: 附件：1. … 2. … 3. …"""
+        texts = self.ctx.text["bulletin"]["annexes"]
+        items = texts["list_separator"].join(self._fill("annexes.list_item", n=i, title=texts[key])
+                                             for i, key in enumerate(ANNEXES, start=1))
+        return [display.Paragraph(self._fill("annexes.list", items=items))]
+
+    def signature(self) -> list:
+        """落款 (the issuing organ) and 成文日期 (bulletin.office.issue_dates, else the rule there)."""
+        return [display.Signature(self.office["organ"], date_text(self.ctx.text, issue_date(self.ctx)))]
+
+    def provenance(self) -> list:
+        """附注: one line — data month, run id, short data hash (the full record: stage.json)."""
+        return provenance_section(self.ctx)
+
+    def imprint(self) -> list:
+        """版记: 抄送 (when set), 印发机关 and 印发日期."""
+        out = []
+        if self.office.get("copy_to"):
+            out.append(display.Paragraph(self._fill("office.copy_line", copy_to=self.office["copy_to"])))
+        printer = self.office.get("printer") or self.office["organ"]
+        out.append(display.Paragraph(self._fill("office.imprint", printer=printer,
+                                                date=date_text(self.ctx.text, issue_date(self.ctx)))))
+        return out
+
+    # ------------------------------------------------------------------ 附件
+
+    def _annex_head(self, n: int) -> list:
+        texts = self.ctx.text["bulletin"]["annexes"]
+        return [display.AttachmentHeading(self._fill("annexes.label", n=n), texts[ANNEXES[n - 1]])]
+
+    def annex_ranking(self) -> list:
+        """附件1: unit × categories, total, change, rank, rank change, tier rank, 达标; the notes
+        on the method and the project's own rules, each with its source."""
+        t, d, spec = self.ctx.text, self.ctx.decimals, self.ctx.spec
+        cols, c = t["columns"], self.changes
+        scores = self.ctx.table("scores").set_index("unit").reindex(c["unit"])
+        frame = pd.DataFrame({cols["rank"]: c["rank"].astype(int), cols["unit"]: c["name"],
+                              cols["tier"]: [self.ctx.units.tiers[x] for x in c["tier"]]})
+        for cat in spec.categories:
+            header_text = self._fill("annexes.indicator_column", name=cat.name, points=number(cat.points, 0))
+            frame[header_text] = [number(v, d) for v in scores[cat.code]]
+        frame[cols["total"]] = [number(v, d) for v in c["total"]]
+        frame[cols["change"]] = [signed(v, d) for v in c["delta_total"]]
+        frame[cols["rank_change"]] = [arrow(t, v) for v in c["rank_change"]]
+        frame[cols["tier_rank"]] = c["tier_rank"].astype(int)
+        frame[cols["pass"]] = [pass_text(t, p) for p in c["pass"]]
+        return [*self._annex_head(1), display.Table(frame), *self.method()]
+
+    def method(self) -> list:
+        """说明 under 附件1: basis, pass line, zero-tolerance rule, sub-item weights — each project
+        choice with its source as params give it (index.yaml pass_line.reason, rationale)."""
         t, spec = self.ctx.text, self.ctx.spec
-        fractions = (self.ctx.table("categories").pivot(index="unit", columns="code", values="fraction")
-                     .reindex(index=self.ctx.units.codes, columns=[c.code for c in spec.categories]))
-        names = [self.ctx.unit_name(u) for u in fractions.index]
-        fig = charts.heatmap(fractions, names, [spec.label(c) for c in fractions.columns], t["charts"])
-        return [display.Heading(t["sections"]["heatmap"], level=2), display.Figure(fig)]
+        texts = t["bulletin"]["annexes"]
+        indicators = [n for n in spec.nodes() if n.metrics]
+        zero = profiles.zero_tolerance_metrics(spec)
+        lines = [self._fill("annexes.note_basis", document=self.office["guidance"], n_categories=len(spec.categories),
+                            n_indicators=len(indicators), full=number(spec.total, 0), n_units=len(self.ctx.units.units),
+                            organ=self.office["organ"]),
+                 self._fill("annexes.note_pass_line", pass_line=number(spec.pass_line, 0),
+                            reason=spec.pass_line_reason)]
+        if zero:
+            lines.append(self._fill("annexes.note_zero_tolerance", items=t.join([m.short for m in zero]),
+                                    reasons=texts["reason_separator"].join(dict.fromkeys(m.rationale for m in zero))))
+        unequal = [(node, m) for node in indicators for m in node.metrics
+                   if len({x.weight for x in node.metrics}) > 1]
+        weights = t.join([self._fill("annexes.weights_item", indicator=node.name, metric=m.short,
+                                     share=f"{m.points / node.points:.0%}") for node, m in unequal])
+        lines.append(self._fill("annexes.note_weights", items=weights or texts["weights_equal"]))
+        return [display.Note("\n".join([texts["note_title"], *lines]))]
 
     def distribution(self) -> list:
         t, c = self.ctx.text, self.changes
-        fig = charts.distribution(c["total"], list(c["name"]), self.ctx.spec.pass_line, t["charts"])
-        return [display.Heading(t["sections"]["distribution"], level=2), display.Figure(fig)]
+        return [display.Figure(charts.distribution(c["total"], list(c["name"]), self.ctx.spec.pass_line, t["charts"]))]
 
-    def leaders_and_movers(self) -> list:
-        t, d = self.ctx.text, self.ctx.decimals
-        cols = t["columns"]
-
-        def table(frame: pd.DataFrame) -> pd.DataFrame:
-            return pd.DataFrame({cols["unit"]: frame["name"], cols["total"]: [number(v, d) for v in frame["total"]],
-                                 cols["change"]: [signed(v, d) for v in frame["delta_total"]],
-                                 cols["rank_change"]: [arrow(t, v) for v in frame["rank_change"]]})
-
-        out = [display.Heading(t["sections"]["moves"], level=2)]
-        if len(self.up):
-            out.append(display.Table(table(self.up), caption=t["captions"]["movers_up"]))
-        if len(self.down):
-            out.append(display.Table(table(self.down), caption=t["captions"]["movers_down"]))
-        if not len(self.up) and not len(self.down):
-            out.append(display.Paragraph(t.fill("movers_none")))
+    def annex_indicators(self) -> list:
+        """附件2: the indicators' points by unit, one table per category (units by rank)."""
+        d, spec, cols = self.ctx.decimals, self.ctx.spec, self.ctx.text["columns"]
+        points = self.ctx.table("indicators").pivot(index="unit", columns="code", values="points").reindex(
+            self.changes["unit"])
+        out = self._annex_head(2)
+        for cat in spec.categories:
+            frame = pd.DataFrame({cols["rank"]: self.changes["rank"].astype(int), cols["unit"]: self.changes["name"]})
+            for node in cat.children or (cat,):
+                header_text = self._fill("annexes.indicator_column", name=node.name, points=number(node.points, 0))
+                frame[header_text] = [number(v, d) for v in points[node.code]]
+            caption = self._fill("annexes.category_caption", name=cat.name, points=number(cat.points, 0))
+            out.append(display.Table(frame, caption=caption))
         return out
 
-    def progress(self) -> list:
-        return progress_section(self.ctx)
+    def heatmap(self) -> list:
+        """Category score rates, units in rank order (stage table categories)."""
+        t, spec = self.ctx.text, self.ctx.spec
+        fractions = (self.ctx.table("categories").pivot(index="unit", columns="code", values="fraction")
+                     .reindex(index=self.changes["unit"], columns=[c.code for c in spec.categories]))
+        names = [self.ctx.unit_name(u) for u in fractions.index]
+        ranks = self.changes.set_index("unit").loc[fractions.index, "rank"].astype(int).tolist()
+        fig = charts.heatmap(fractions, names, [spec.label(c) for c in fractions.columns], t["charts"], ranks=ranks)
+        return [display.Figure(fig)]
 
-    def method(self) -> list:
-        return [display.Heading(self.ctx.text["sections"]["method"], level=2),
-                display.Paragraph(narrative.method_note(self.ctx))]
+    def annex_robustness(self) -> list:
+        """附件3: the weighting's effect on ranks and 达标 (stage tables sensitivity and
+        sensitivity_factors) in plain words, every term explained."""
+        t, spec = self.ctx.text, self.ctx.spec
+        r, cols = t["bulletin"]["robustness"], t["columns"]
+        settings = self.ctx.stage.meta.get("sensitivity") or {}
+        out = [*self._annex_head(3), display.Paragraph(self._fill(
+            "robustness.intro", draws=settings.get("draws", ""), range=f"{settings.get('weight_range', 0):.0%}",
+            full=number(spec.total, 0)))]
+        sens = self.ctx.table("sensitivity").set_index("unit").reindex(self.changes["unit"])
+        bands = [self._fill("robustness.stable_cell" if rank_label(a) == rank_label(b) else "robustness.band_cell",
+                            low=rank_label(a), high=rank_label(b))
+                 for a, b in zip(sens["rank_p05"], sens["rank_p95"], strict=True)]
+        out.append(display.Table(pd.DataFrame({
+            cols["unit"]: self.changes["name"].to_list(), r["columns_rank"]: sens["nominal_rank"].astype(int).to_list(),
+            r["columns_band"]: bands, r["columns_pass"]: [share_text(t, p) for p in sens["pass_probability"]]}),
+            caption=varied_text(self.ctx)))
+        out.append(display.Paragraph(r["terms"]))
+        factors = self.ctx.table("sensitivity_factors")
+        if len(factors):
+            top = factors.sort_values(["ST", "factor"], ascending=[False, True]).iloc[0]
+            out += [display.Paragraph(r["sobol_term"] + self._fill(
+                        "robustness.sobol", factor=self._factor(top["factor"]), s1=number(top["S1"], 2),
+                        st=number(top["ST"], 2))),
+                    display.Table(pd.DataFrame({r["columns_factor"]: [self._factor(f) for f in factors["factor"]],
+                                                r["columns_s1"]: [number(v, 2) for v in factors["S1"]],
+                                                r["columns_st"]: [number(v, 2) for v in factors["ST"]]}))]
+        out.append(display.Paragraph(self._fill("robustness.more", title=t["titles"]["sensitivity"])))
+        return out
 
-    def provenance(self) -> list:
-        return provenance_section(self.ctx)
+    def _factor(self, code: str) -> str:
+        try:
+            return self.ctx.spec.label(code)
+        except KeyError:
+            return code

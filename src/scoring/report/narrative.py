@@ -1,6 +1,7 @@
-"""Chinese sentences from the engine's numbers. Templates live in `params/report.yaml`.
+"""Chinese sentences from the stage tables' numbers: the unit report's narrative. Templates live
+in `params/report.yaml`; the city bulletin's body is `scoring.report.body`.
 
-Every number in a sentence is passed in from an engine table and formatted here with the
+Every number in a sentence is passed in from a stage table and formatted here with the
 index's `display_decimals`; no sentence carries a number of its own.
 """
 
@@ -31,16 +32,30 @@ def _rank_move(text: ReportText, rank_change: float) -> str:
     return text["narrative"][key].format(n=int(abs(rank_change)))
 
 
-def unit_paragraphs(ctx: MonthContext, unit: str, change_row: pd.Series,
-                    strengths: pd.DataFrame, weaknesses: pd.DataFrame, indicators: pd.DataFrame,
-                    problems: pd.DataFrame, movements: pd.DataFrame) -> list[str]:
-    """The narrative of one unit's report, paragraph by paragraph (rows of the stage tables)."""
+def driver_items(ctx: MonthContext, rows: pd.DataFrame, key: str = "driver") -> str:
+    """"综合失信状况量化测评+3.52分、…" from rows of the stage table drivers."""
+    from scoring.report.common import signed
+
+    return ctx.text.join([ctx.text.fill(key, name=ctx.spec.label(r.code), delta=signed(r.delta, ctx.decimals))
+                          for r in rows.itertuples()])
+
+
+def case_items(ctx: MonthContext, rows: pd.DataFrame, with_unit: bool = False) -> str:
+    """"政府失信被执行人1件" (or "费县政府失信被执行人1件") from rows of the stage table zero_tolerance."""
+    from scoring.report.common import value_with_unit
+
+    return ctx.text.join([ctx.text.fill("item_cases", name=(ctx.unit_name(r.unit) if with_unit else "")
+                                        + ctx.spec.label(r.code), value=value_with_unit(ctx, r.code, r.raw_value))
+                          for r in rows.itertuples()])
+
+
+def _first(ctx: MonthContext, unit: str, change_row: pd.Series) -> str:
+    """Total, rank, change, 达标 or the gap, and a crossing of the line this month."""
     text, spec, d = ctx.text, ctx.spec, ctx.decimals
-    tier_name = ctx.units.tiers[change_row["tier"]]
     first = text.fill("unit_summary", month_label=text.month_label(ctx.month), unit=change_row["name"],
                       total=number(change_row["total"], d), full=number(spec.total, 0),
-                      n_units=len(ctx.units.units), rank=int(change_row["rank"]), tier_name=tier_name,
-                      tier_rank=int(change_row["tier_rank"]))
+                      n_units=len(ctx.units.units), rank=int(change_row["rank"]),
+                      tier_name=ctx.units.tiers[change_row["tier"]], tier_rank=int(change_row["tier_rank"]))
     delta = change_row["delta_total"]
     if isinstance(delta, float) and math.isnan(delta):
         first += text.fill("change_none")
@@ -50,8 +65,21 @@ def unit_paragraphs(ctx: MonthContext, unit: str, change_row: pd.Series,
     if change_row["pass"]:
         first += text.fill("pass_yes", pass_line=number(spec.pass_line, 0))
     else:
-        first += text.fill("pass_no", pass_line=number(spec.pass_line, 0),
-                           gap=number(spec.pass_line - change_row["total"], d))
+        first += text.fill("pass_no", pass_line=number(spec.pass_line, 0), gap=number(change_row["gap"], d))
+    for r in ctx.unit_table("crossings", unit).itertuples():
+        first += text.fill(f"crossed_{r.direction}", before=number(r.prev_total_rounded, d),
+                           now=number(r.total_rounded, d))
+    drivers = ctx.unit_table("drivers", unit)
+    if len(drivers) and not (isinstance(delta, float) and math.isnan(delta)) and delta != 0:
+        first += text.fill("drivers_up" if delta > 0 else "drivers_down", items=driver_items(ctx, drivers))
+    return first
+
+
+def unit_paragraphs(ctx: MonthContext, unit: str, change_row: pd.Series,
+                    strengths: pd.DataFrame, weaknesses: pd.DataFrame, indicators: pd.DataFrame,
+                    problems: pd.DataFrame) -> list[str]:
+    """The narrative of one unit's report, paragraph by paragraph (rows of the stage tables)."""
+    text, spec, d = ctx.text, ctx.spec, ctx.decimals
 
     def names(frame: pd.DataFrame) -> str:
         return text.join([spec.label(code) for code in frame["code"]])
@@ -66,60 +94,34 @@ def unit_paragraphs(ctx: MonthContext, unit: str, change_row: pd.Series,
         second += text.fill("gain", indicator=spec.label(top["code"]), lost=number(top["lost"], d))
 
     third = ""
-    zero = problems[problems["kind"] == "zero_tolerance"]
+    zero = ctx.unit_table("zero_tolerance", unit)
     missing = problems[problems["kind"] == "missing"]
     if len(zero):
-        third += text.fill("zero_tolerance", items=text.join([spec.label(c) for c in zero["code"]]))
+        third += text.fill("zero_tolerance", items=case_items(ctx, zero))
+        vetoed = zero[zero["veto"]]
+        if len(vetoed):
+            reasons = {v["metric"]: v["reason"] for v in _vetoes(ctx)}
+            third += text.fill("veto", items=case_items(ctx, vetoed),
+                               reason=text.join(list(dict.fromkeys(reasons.get(c, "") for c in vetoed["code"]))))
     if len(missing):
         third += text.fill("missing", n=len(missing), items=text.join([spec.label(c) for c in missing["code"]]))
     if not len(problems):
-        third = text.fill("no_problems")
+        from scoring.report.common import weak_line
 
-    paragraphs = [first, second, third]
-    if ctx.stage.meta.get("list_records"):
-        entered = int((movements["movement"] == "entered").sum())
-        exited = int((movements["movement"] == "exited").sum())
-        paragraphs.append(text.fill("movements", entered=entered, exited=exited) if entered or exited
-                          else text.fill("movements_none"))
+        third = text.fill("no_problems", line=weak_line(ctx))
+
+    paragraphs = [_first(ctx, unit, change_row), second, third]
+    counts = ctx.unit_table("list_counts", unit)
+    if ctx.stage.meta.get("list_records") and len(counts):
+        row = counts.iloc[0]
+        key = "movements" if row["entered"] or row["exited"] else "movements_none"
+        paragraphs.append(text.fill(key, entered=int(row["entered"]), exited=int(row["exited"]),
+                                    listed=int(row["listed"])))
     return [p for p in paragraphs if p]
 
 
-def city_paragraphs(ctx: MonthContext, change_table: pd.DataFrame, up: pd.DataFrame, down: pd.DataFrame,
-                    indicator_moves: pd.DataFrame) -> list[str]:
-    """The narrative of the city bulletin, paragraph by paragraph (rows of the stage tables)."""
-    text, spec, d = ctx.text, ctx.spec, ctx.decimals
-    city = ctx.table("city").iloc[0]
-    ranked = change_table.sort_values(["rank", "unit"])
-    top, bottom = ranked.iloc[0], ranked.iloc[-1]
-    first = text.fill("city_summary", month_label=text.month_label(ctx.month), n_units=int(city["n_units"]),
-                      mean=number(city["mean_total"], d), top_unit=top["name"], top=number(top["total"], d),
-                      bottom_unit=bottom["name"], bottom=number(bottom["total"], d),
-                      n_pass=int(city["n_pass"]), pass_line=number(spec.pass_line, 0))
+def _vetoes(ctx: MonthContext) -> tuple[dict, ...]:
+    """The annual acceptance's veto rules (params/review.yaml), for their reasons."""
+    from scoring.analysis.acceptance_rules import load_rules
 
-    def items(frame: pd.DataFrame) -> str:
-        return text.join([text.fill("item_points", name=r["name"], value=number(r["total"], d))
-                          for _, r in frame.iterrows()])
-
-    second = text.fill("leaders", items=items(ranked.head(3))) + text.fill("behind", items=items(ranked.tail(3)))
-
-    def deltas(frame: pd.DataFrame) -> str:
-        return text.join([text.fill("item_delta", name=r["name"], sign="+" if r["delta_total"] > 0 else "−",
-                                    value=number(abs(r["delta_total"]), d)) for _, r in frame.iterrows()])
-
-    if change_table["delta_total"].notna().any():
-        third = text.fill("movers_up", items=deltas(up)) if len(up) else ""
-        third += text.fill("movers_down", items=deltas(down)) if len(down) else ""
-        if len(indicator_moves):
-            third += text.fill("indicator_moves", items=text.join([
-                text.fill("item_delta", name=spec.label(r["code"]), sign="+" if r["delta"] > 0 else "−",
-                          value=number(abs(r["delta"]), d)) for _, r in indicator_moves.head(3).iterrows()]))
-    else:
-        third = text.fill("movers_none")
-    return [first, second, third]
-
-
-def method_note(ctx: MonthContext) -> str:
-    spec = ctx.spec
-    indicators = [n for n in spec.nodes() if n.metrics]
-    return ctx.text.fill("method_note", n_categories=len(spec.categories), n_indicators=len(indicators),
-                         full=number(spec.total, 0), n_units=len(ctx.units.units))
+    return load_rules(ctx.project.params / "review.yaml", ctx.spec).vetoes

@@ -13,7 +13,7 @@ import pandas as pd
 from scoring.analysis.acceptance_rules import ReviewRules, load_rules
 from scoring.project import Project
 from scoring.render import display
-from scoring.report.common import pass_text, percent, provenance_section
+from scoring.report.common import SHORT_HASH, pass_text, percent, provenance_section
 from scoring.report.context import MonthContext
 from scoring.report.narrative import number
 from scoring.report.text import load_report_text
@@ -108,9 +108,8 @@ class ReviewReport:
         return [display.Heading(rc["status"], level=2), display.Table(frame)]
 
     def provenance(self) -> list:
-        """The acceptance month's provenance plus the reviewers' file and the review rules."""
+        """The acceptance month's 附注 line plus the reviewers' file (short hash; the rules' hash: stage.json)."""
         meta, labels = self.ctx.stage.meta, self.text["provenance"]
         extra = [(labels["input"].format(file=meta["reviewers_file"]["file"]),
-                  f"sha256 {meta['reviewers_file']['sha256'][:16]}"),
-                 ("params/review.yaml", f"sha256 {meta['rules_sha256'][:16]}")]
+                  meta["reviewers_file"]["sha256"][:SHORT_HASH])]
         return provenance_section(self.ctx, extra)

@@ -1,5 +1,5 @@
 """The report texts: params/report.yaml as a typed model (titles, sections, columns, values,
-charts, narrative, suggestions, and the review and sensitivity texts).
+charts, narrative, suggestions, the review and sensitivity texts, and the workbook's).
 
 `ReportFile` validates the file (pydantic, `scoring.config.Strict`): the required sections are
 present, every text is a string and every template is well formed — braces in pairs, each
@@ -10,6 +10,7 @@ placeholder a name such as {month_label} (rules `template_braces`, `template_pla
 
 from __future__ import annotations
 
+import datetime as dt
 import string
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,6 +68,107 @@ class Narrative(_Open):
     list_separator: str
 
 
+_SheetName = Annotated[str, Field(pattern=r"^[^\[\]:*?/\\']{1,31}$")]  # what Excel accepts as a sheet name
+
+
+class _Sheets(Strict):
+    """The workbook's sheets (scoring.report.workbook), one key each."""
+
+    ranking: _SheetName
+    categories: _SheetName
+    indicators: _SheetName
+    subitems: _SheetName
+    gains: _SheetName
+    movements: _SheetName
+    notes: _SheetName
+
+
+class _Descriptions(Strict):
+    ranking: Template
+    categories: Template
+    indicators: Template
+    subitems: Template
+    gains: Template
+    movements: Template
+    notes: Template
+
+
+class _Formats(Strict):
+    """Excel number formats; `signed` has {number}, the points format at the display decimals."""
+
+    percent: str
+    signed: Template
+    rank_change: str
+    yes_no: str
+    date: str
+
+
+class WorkbookText(Strict):
+    """The `workbook` section: the month's Excel workbook for the departments."""
+
+    file: Template
+    title: Template  # {month_label}
+    sheets: _Sheets
+    descriptions: _Descriptions
+    columns: Texts
+    values: Texts
+    movements: Texts  # movement code of the stage table → its label
+    flags: Texts  # flag of the stage table points → its label
+    problems: Texts  # kind of the stage table problems → its label
+    notes: Texts
+    formats: _Formats  # which raw values are percentages or 是/否: bulletin.formats, as in the reports
+
+
+_MonthKey = Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]  # a data month, YYYY-MM
+
+
+class Office(Strict):
+    """`bulletin.office`: the issuing organ, each month's 文号 and 成文日期, the 主送 list (公文 parts)."""
+
+    organ: str
+    organ_line: Template  # {organ}
+    guidance: str  # the programme's document, as the bulletin cites it
+    numbers: dict[_MonthKey, str] = Field(default_factory=dict)  # data month → 文号
+    number_placeholder: str
+    issue_dates: dict[_MonthKey, Annotated[dt.date, Field(strict=False)]] = Field(default_factory=dict)
+    issue_day: Annotated[int, Field(ge=1, le=28)] = 10  # day of the month after the data month
+    addressees: str
+    copy_to: str = ""
+    printer: str = ""
+    title: Template  # {organ} {month_label}
+    addressee_line: Template  # {addressees}
+    date: Template  # {year} {month} {day}
+    imprint: Template  # {printer} {date}
+    copy_line: Template  # {copy_to}
+
+
+class _ValueFormats(Strict):
+    """How raw values print: percentages for these metric units, 是/否 for these."""
+
+    percent_units: list[str] = Field(default_factory=list)
+    yes_no_units: list[str] = Field(default_factory=list)
+
+
+class _Limits(Strict):
+    """How many items a list of the bulletin names."""
+
+    weakest: Annotated[int, Field(ge=1)] = 3  # weakest indicators city-wide (总体情况)
+    ranks: Annotated[int, Field(ge=1)] = 3  # units at the top and at the bottom (排名情况)
+    issues: Annotated[int, Field(ge=1)] = 5  # weak-indicator groups (存在问题)
+    near_line: Annotated[int, Field(ge=1)] = 3  # units nearest the pass line (下一步工作)
+
+
+class BulletinText(Strict):
+    """The `bulletin` section: the office, the value formats, list lengths and the section texts
+    (groups of templates)."""
+
+    model_config = ConfigDict(extra="allow")
+    __pydantic_extra__: dict[str, Texts] = Field(init=False)
+    office: Office
+    formats: _ValueFormats = Field(default_factory=_ValueFormats)
+    limits: _Limits = Field(default_factory=_Limits)
+
+
 class ReportFile(Strict):
     """params/report.yaml: the first seven sections are required; unknown sections are refused."""
 
@@ -81,6 +183,8 @@ class ReportFile(Strict):
     provenance: Texts = Field(default_factory=dict)
     review: Groups = Field(default_factory=dict)
     sensitivity: Groups = Field(default_factory=dict)
+    workbook: WorkbookText | None = None
+    bulletin: BulletinText | None = None
 
 
 REQUIRED_SECTIONS = tuple(name for name, f in ReportFile.model_fields.items() if f.is_required())

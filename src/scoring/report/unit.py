@@ -7,8 +7,19 @@ from dataclasses import dataclass
 import pandas as pd
 
 from scoring.render import display
-from scoring.report import charts, narrative
-from scoring.report.common import arrow, header, pass_text, percent, progress_section, provenance_section, signed
+from scoring.report import body, charts, narrative
+from scoring.report.common import (
+    arrow,
+    header,
+    pass_text,
+    percent,
+    progress_section,
+    provenance_section,
+    robustness_sentences,
+    signed,
+    value_with_unit,
+    weak_line,
+)
 from scoring.report.context import MonthContext
 from scoring.report.narrative import number
 
@@ -32,6 +43,7 @@ class UnitReport:
         self.strengths, self.weaknesses = side("strength"), side("weakness")
         self.problems = self.ctx.unit_table("problems", self.unit)
         self.movements = self.ctx.unit_table("movements", self.unit)
+        self.metrics = body.metric_rows(self.ctx, self.unit)
 
     @property
     def name(self) -> str:
@@ -42,16 +54,10 @@ class UnitReport:
 
     def narrative(self) -> list:
         paragraphs = narrative.unit_paragraphs(self.ctx, self.unit, self.row, self.strengths, self.weaknesses,
-                                               self.indicators, self.problems, self.movements)
-        paragraphs.append(self._sensitivity_sentence())
+                                               self.indicators, self.problems)
+        paragraphs.append("".join(robustness_sentences(self.ctx, self.unit, self.ctx.text["narrative"]["unit_self"])))
         return [display.Heading(self.ctx.text["sections"]["summary"], level=2),
                 *[display.Paragraph(p) for p in paragraphs]]
-
-    def _sensitivity_sentence(self) -> str:
-        sens = self.ctx.table("sensitivity").set_index("unit").loc[self.unit]
-        return self.ctx.text.fill("unit_sensitivity", p05=int(sens["rank_p05"]), p95=int(sens["rank_p95"]),
-                                  median=number(sens["median_rank"], 0),
-                                  probability=percent(sens["pass_probability"]))
 
     def key_figures(self) -> list:
         t, d, r = self.ctx.text, self.ctx.decimals, self.row
@@ -64,7 +70,9 @@ class UnitReport:
             cols["tier_rank"]: t.fill("item_tier_rank", rank=int(r["tier_rank"]), tier=self.ctx.units.tiers[r["tier"]]),
             cols["pass"]: pass_text(t, r["pass"]),
         }])
-        return [display.Table(frame)]
+        source = t.fill("pass_line_source", pass_line=number(self.ctx.spec.pass_line, 0),
+                        reason=self.ctx.spec.pass_line_reason)
+        return [display.Table(frame), display.Note(source)]
 
     def categories(self) -> list:
         t, d, spec = self.ctx.text, self.ctx.decimals, self.ctx.spec
@@ -86,7 +94,7 @@ class UnitReport:
         out = [display.Heading(t["sections"]["strengths"], level=2)]
         for frame, key in ((self.strengths, "strengths"), (self.weaknesses, "weaknesses")):
             out.append(display.Table(self._indicator_rows(frame), caption=t["captions"][key]) if len(frame)
-                       else display.Paragraph(t.fill(f"no_{key}")))
+                       else display.Paragraph(t.fill(f"no_{key}", line=weak_line(self.ctx))))
         return out
 
     def _indicator_rows(self, frame: pd.DataFrame, with_lost: bool = False) -> pd.DataFrame:
@@ -105,10 +113,15 @@ class UnitReport:
         return out
 
     def trend(self) -> list:
+        """Total, rank and 达标 by month since the programme began (stage table timeline: from
+        the latest 安排部署 month)."""
         t, d = self.ctx.text, self.ctx.decimals
-        tr = self.ctx.unit_table("history", self.unit).sort_values("month").reset_index(drop=True)
+        timeline = self.ctx.table("timeline")
+        shown = set(timeline.loc[timeline["shown"], "month"])
+        tr = self.ctx.unit_table("history", self.unit)
+        tr = tr[tr["month"].isin(shown)].sort_values("month").reset_index(drop=True)
         labels = [t["titles"]["month_short"].format(month=int(m.split("-")[1])) for m in tr["month"]]
-        fig = charts.trend_chart(tr, self.ctx.spec.pass_line, labels, t["charts"])
+        fig = charts.trend_chart(tr, self.ctx.spec.pass_line, labels, t["charts"], n_units=len(self.ctx.units.codes))
         cols = t["columns"]
         table = pd.DataFrame({
             cols["month"]: [t.month_label(m) for m in tr["month"]],
@@ -123,30 +136,70 @@ class UnitReport:
         return [display.Heading(self.ctx.text["sections"]["indicators"], level=2),
                 display.Table(self._indicator_rows(self.indicators, with_lost=True))]
 
+    def metric_table(self) -> list:
+        """Every metric (sub-item): the unit's raw value, the city median, points, points lost —
+        most points lost first (stage table metric_detail)."""
+        t, d, spec, m = self.ctx.text, self.ctx.decimals, self.ctx.spec, self.metrics
+        cols = t["columns"]
+        frame = pd.DataFrame({
+            cols["indicator"]: [spec.label(p) for p in m["parent"]],
+            cols["metric"]: [spec.label(c) for c in m["code"]],
+            cols["raw_value"]: m["value"], cols["city_median_value"]: m["median"],
+            cols["metric_unit"]: [spec.metric(c).unit for c in m["code"]],
+            cols["points"]: [number(v, d) for v in m["points"]],
+            cols["max_points"]: [number(v, d) for v in m["max_points"]],
+            cols["lost"]: [number(v, d) for v in m["lost"]],
+        })
+        return [display.Heading(t["sections"]["metrics"], level=2), display.Table(frame)]
+
+    def _advice(self, kind: str, code: str) -> tuple[str, str]:
+        """(the main loss, the suggestion) of one problem row: for an indicator its metric that lost
+        most points; the suggestion of that metric if params have one, else of its indicator."""
+        t, d, spec = self.ctx.text, self.ctx.decimals, self.ctx.spec
+        advice = t["suggestions"]
+        mine = self.metrics[self.metrics["parent"] == code]
+        if len(mine):  # an indicator: its metric that lost most points
+            top = mine.iloc[0]
+            metric, indicator = top["code"], code
+        else:
+            metric, indicator = code, spec.metric(code).parent
+        row = self.metrics.set_index("code").loc[metric]
+        loss = t.fill("main_loss", metric=spec.label(metric),
+                      value=value_with_unit(self.ctx, metric, row["raw_value"]),
+                      median=value_with_unit(self.ctx, metric, row["city_median"]), lost=number(row["lost"], d))
+        return loss, advice.get(metric) or advice.get(indicator, "")
+
     def problem_list(self) -> list:
+        """The unit's problems, most points to gain first (stage table problems), each with the
+        sub-item behind it and the suggestion for what that sub-item measures."""
         t, spec = self.ctx.text, self.ctx.spec
         cols = t["columns"]
         heading = display.Heading(t["sections"]["problems"], level=2)
+        line = weak_line(self.ctx)
         if not len(self.problems):
-            return [heading, display.Paragraph(t.fill("no_problems"))]
-        ancestors = spec.ancestors()
-        categories = {x.code for x in spec.categories}
+            return [heading, display.Paragraph(t.fill("no_problems", line=line))]
         kinds = t["values"]["problem_kinds"]
-        category = [next(a for a in [c, *ancestors[c]] if a in categories) for c in self.problems["code"]]
+        advice = [self._advice(k, c) for k, c in zip(self.problems["kind"], self.problems["code"], strict=True)]
         frame = pd.DataFrame({
-            cols["kind"]: [kinds[k] for k in self.problems["kind"]],
+            cols["kind"]: [kinds[k].format(line=line) for k in self.problems["kind"]],
             cols["indicator"]: [spec.label(c) for c in self.problems["code"]],
+            cols["main_loss"]: [a[0] for a in advice],
             cols["lost"]: [number(v, self.ctx.decimals) for v in self.problems["lost"]],
-            cols["suggestion"]: [t["suggestions"].get(c, "") for c in category],
+            cols["suggestion"]: [a[1] for a in advice],
         })
         return [heading, display.Table(frame)]
 
     def movement_list(self) -> list:
+        """The month's list entries and exits: one row per entry and per exit (an entity listed and
+        delisted in the month has both), their counts those of the list metrics (list_counts)."""
         t = self.ctx.text
         cols = t["columns"]
         heading = display.Heading(t["sections"]["movements"], level=2)
+        counts = self.ctx.unit_table("list_counts", self.unit)
+        listed = int(counts["listed"].iloc[0]) if len(counts) else 0
         if not len(self.movements):
-            return [heading, display.Paragraph(t.fill("movements_none"))]
+            return [heading, display.Paragraph(t.fill("movements_none", listed=listed))]
+        row = counts.iloc[0]
         m = self.movements
         frame = pd.DataFrame({
             cols["movement"]: [t["values"][v] for v in m["movement"]],
@@ -154,7 +207,8 @@ class UnitReport:
             cols["list_type"]: m["list_type"], cols["domain"]: m["domain"],
             cols["entry_date"]: m["entry_date"], cols["exit_date"]: m["exit_date"],
         })
-        return [heading, display.Table(frame)]
+        summary = t.fill("movements", entered=int(row["entered"]), exited=int(row["exited"]), listed=listed)
+        return [heading, display.Paragraph(summary + t.fill("movements_note")), display.Table(frame)]
 
     def progress(self) -> list:
         return progress_section(self.ctx, self.unit)

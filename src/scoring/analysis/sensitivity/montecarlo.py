@@ -1,37 +1,37 @@
-"""Monte Carlo over the weights, the normalisation of relative metrics and the aggregation.
+"""Monte Carlo over the uncertain inputs: weights, normalisation, aggregation and the pass line.
 
-Per scenario family, `draws` Latin-hypercube draws over the choices it varies (everything
-else nominal):
+Per scenario family, `draws` draws over the inputs it varies (design.py; everything else
+nominal), Latin hypercube (or independent uniform, `sampling: random`) on the unit hypercube:
 
-- weights:        P_l = P_l° × x_k(l),  x_k ~ U(1 − r, 1 + r) for the node k at `weights.level`
-                  above leaf l, then every P_l × T / Σ P (the total stays T)
-- normalisation:  each swappable metric takes one of `normalisation.methods`, uniformly
+- weights:        every perturbed level's weights × U(1 − r, 1 + r), back to points by
+                  weights.rescale (total: all leaves rescaled to T; parent: within each parent)
+- normalisation:  each metric whose method may change takes one of its alternatives, uniformly
 - aggregation:    arithmetic or geometric, uniformly among `aggregation.methods`
+- pass_line:      U(low, high) of pass_line.range
 
-Every rank, band and pass decision uses the total rounded as printed (`engine.rounded_array`).
+Every rank, band and pass decision uses the total rounded as printed (`engine.rounded_array`);
+the statistics are statistics.py's.
 """
 
 from __future__ import annotations
 
-import math
-import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
-from scipy.stats import qmc
 
-from scoring.analysis.sensitivity.model import build_model, factor_map, nominal_table, perturbed_points, stream
-from scoring.analysis.sensitivity.settings import SensitivitySettings
+from scoring.analysis.sensitivity.design import Design, Draws, input_design
+from scoring.analysis.sensitivity.model import MonthModel, build_model, stream
+from scoring.analysis.sensitivity.reading import inputs_table, reading_table
+from scoring.analysis.sensitivity.settings import Family, SensitivitySettings
+from scoring.analysis.sensitivity.statistics import Outcome, family_row, score_draws, summary_frame
 from scoring.analysis.sensitivity.tables import BY_FAMILY_COLUMNS, FAMILY_COLUMNS, SUMMARY_COLUMNS
 from scoring.errors import DataError
 from scoring.index.spec import IndexSpec, Units
 
-MOVED_PLACES = 2  # share_moved_gt2: units more than this many places from their nominal rank
-PERCENTILES = (5, 95)
 WEIGHT_PREFIX = "weight:"  # scenario columns holding a leaf's points
+SHARE_PREFIX = "share:"  # scenario columns holding a metric's share of its indicator (metric noise only)
 
 
 @dataclass
@@ -40,13 +40,17 @@ class MonteCarloResult:
 
     ranks, totals   draws × units (unit codes as columns)
     scenarios       per draw: family, aggregation, weight:<indicator> (its points, Σ = total),
-                    method:<metric> (the method used, for the metrics that may change)
+                    method:<metric> (the method used, for the metrics that may change; the text
+                    columns are pandas Categoricals),
+                    share:<metric> (when metric weights vary), pass_line (when it varies)
     summary         per unit (summary family): unit, nominal_rank, median_rank, rank_p05,
                     rank_p95, pass_probability
     by_family       the same per family: family, unit, nominal_rank, median_rank, …
     families        per family: family, label, draws, spearman (mean over draws of Spearman's ρ
                     with the nominal totals), mean_abs_shift (mean |rank − nominal rank| over
                     draws and units), share_moved_gt2 (share of draw × unit with |shift| > 2)
+    reading         the plain reading (reading.py): unit × decision × input
+    inputs          what every uncertain input could do (reading.inputs_table)
     nominal         per unit: unit, total, rank, pass (the engine's)
     """
 
@@ -59,99 +63,99 @@ class MonteCarloResult:
     nominal: pd.DataFrame
     seed: int
     settings: SensitivitySettings
+    reading: pd.DataFrame | None = None
+    inputs: pd.DataFrame | None = None
+
+
+@dataclass
+class FamilyRun:
+    family: Family
+    design: Design
+    draws: Draws
+    outcome: Outcome
+
+
+def run_family(model: MonthModel, settings: SensitivitySettings, family: Family, seed: int,
+               name: str | None = None, draws: int | None = None) -> FamilyRun:
+    """The draws of one family (stream `monte_carlo:<code>` unless `name` is given) and their outcome."""
+    des = input_design(model, settings, family.vary)
+    n = settings.draws if draws is None else int(draws)
+    u = des.sample(n, stream(seed, name or f"monte_carlo:{family.code}"))
+    found = des.draws(u)
+    return FamilyRun(family, des, found, score_draws(model, found, settings.epsilon))
 
 
 def monte_carlo(spec: IndexSpec, units: Units, values: pd.DataFrame, settings: SensitivitySettings,
-                seed: int | None = None) -> MonteCarloResult:
+                seed: int | None = None, *, model: MonthModel | None = None) -> MonteCarloResult:
     """Draw `settings.draws` scenarios per family and summarise the ranks (see MonteCarloResult).
 
-    Per family, a Latin hypercube over the varied choices: weight multipliers
-    x ~ U(1 − r, 1 + r) (renormalised to the total), one of `normalisation.methods` per
-    swappable metric, one of `aggregation.methods`; what a family does not vary stays nominal.
-    Ranks and pass_probability (share of draws with rounded total ≥ the pass line) use the
-    totals rounded as printed, as the engine's nominal rank and 达标 do.
+    Per family, a Latin hypercube over the inputs it varies (design.py); what a family does
+    not vary stays nominal. Ranks and pass_probability (share of draws with rounded total ≥
+    the draw's pass line) use the totals rounded as printed, as the engine's nominal rank and
+    达标 do; the quantiles are numpy.quantile's `statistics.quantile_method`. `model`: a month
+    model built with these settings (build_model), to share it between analyses.
     """
     seed = settings.seed if seed is None else int(seed)
-    model = build_model(spec, units, values, settings)
-    nominal = nominal_table(spec, units, values)
+    model = build_model(spec, units, values, settings) if model is None else model
+    nominal = model.nominal
     nominal_rank = nominal["rank"].to_numpy()
-    nominal_shown = model.shown(nominal["total"].to_numpy(dtype=float))
-    factors, leaf_factor = factor_map(spec, settings.weight_level)
-    r, n, n_swap = settings.weight_range, settings.draws, len(model.swap_idx)
+    parts = [run_family(model, settings, fam, seed) for fam in settings.families]
 
-    parts = []
-    for fam in settings.families:
-        n_w = len(factors) if "weights" in fam.vary else 0
-        n_s = n_swap if "normalisation" in fam.vary else 0
-        n_a = 1 if "aggregation" in fam.vary and len(settings.aggregations) > 1 else 0
-        dims = n_w + n_s + n_a
-        u = (qmc.LatinHypercube(d=dims, rng=stream(seed, f"monte_carlo:{fam.code}")).random(n)
-             if dims else np.empty((n, 0)))
-        mult = 1.0 - r + 2.0 * r * u[:, :n_w] if n_w else np.ones((n, len(factors)))
-        points = perturbed_points(model.leaf_points, leaf_factor, mult, spec.total)
-        k = len(model.swap_options)
-        choice = (np.minimum((u[:, n_w:n_w + n_s] * k).astype(np.intp), k - 1) if n_s
-                  else np.broadcast_to(model.nominal_choice, (n, n_swap)))
-        if n_a:
-            agg_idx = np.minimum((u[:, -1] * len(settings.aggregations)).astype(np.intp),
-                                 len(settings.aggregations) - 1)
-            aggregation = np.asarray(settings.aggregations)[agg_idx]
-        else:
-            aggregation = np.full(n, "arithmetic")
-        totals = model.totals(points, choice if n_s else None, aggregation == "geometric", settings.epsilon)
-        parts.append((fam, totals, model.ranks(totals), points, choice, aggregation))
+    single: dict[str, tuple[str, Outcome]] = {}
+    for part in parts:
+        if len(part.family.vary) == 1 and part.design.dims:
+            single.setdefault(part.family.vary[0], (part.family.code, part.outcome))
+    designs = {name: input_design(model, settings, (name,), strict=False) for name in settings.reading_inputs}
+    for name in settings.reading_inputs:
+        if name not in single and designs[name].dims:
+            fam = Family(f"reading_{name}", name, (name,))
+            single[name] = (fam.code, run_family(model, settings, fam, seed, f"monte_carlo:reading:{name}").outcome)
+    varying = {name: [f.code for f in settings.families if name in f.vary] for name in designs}
 
-    unit_cols = model.units
-    ranks = np.concatenate([p[2] for p in parts])
-    totals = np.concatenate([p[1] for p in parts])
-    family_col = np.concatenate([np.full(n, p[0].code) for p in parts])
-    scen = {"draw": np.arange(len(family_col)), "family": family_col,
-            "aggregation": np.concatenate([p[5] for p in parts])}
-    all_points = np.concatenate([p[3] for p in parts])
-    scen.update({f"{WEIGHT_PREFIX}{code}": all_points[:, i] for i, code in enumerate(model.leaf_codes)})
-    all_choice = np.concatenate([p[4] for p in parts]) if n_swap else np.empty((len(family_col), 0), np.intp)
-    options = np.asarray(model.swap_options)
-    scen.update({f"method:{model.metric_codes[i]}": options[all_choice[:, s]] for s, i in enumerate(model.swap_idx)})
-
-    by_family, fam_rows = [], []
-    for fam, fam_totals, fam_ranks, *_ in parts:
-        shown = model.shown(fam_totals)
-        by_family.append(pd.DataFrame({
-            "family": fam.code, "unit": unit_cols, "nominal_rank": nominal_rank,
-            "median_rank": np.median(fam_ranks, axis=0),
-            "rank_p05": np.percentile(fam_ranks, PERCENTILES[0], axis=0, method="inverted_cdf").astype(int),
-            "rank_p95": np.percentile(fam_ranks, PERCENTILES[1], axis=0, method="inverted_cdf").astype(int),
-            "pass_probability": (shown >= spec.pass_line).mean(axis=0),
-        }))
-        shift = np.abs(fam_ranks - nominal_rank[None, :])
-        fam_rows.append({"family": fam.code, "label": fam.label, "draws": n,
-                         "spearman": mean_spearman(shown, nominal_shown),
-                         "mean_abs_shift": float(shift.mean()),
-                         "share_moved_gt2": float((shift > MOVED_PLACES).mean())})
-    by_family_frame = pd.concat(by_family, ignore_index=True)[BY_FAMILY_COLUMNS]
-    summary = (by_family_frame[by_family_frame["family"] == settings.summary_family]
-               [SUMMARY_COLUMNS].reset_index(drop=True))
+    scen = _scenarios(model, parts)
+    by_family = pd.concat([summary_frame(model.units, nominal_rank, p.outcome, settings.quantile_method,
+                                         BY_FAMILY_COLUMNS, family=p.family.code) for p in parts],
+                          ignore_index=True)
+    summary = by_family[by_family["family"] == settings.summary_family][SUMMARY_COLUMNS].reset_index(drop=True)
+    rows = [family_row(p.family.code, p.family.label, p.outcome, nominal_rank) for p in parts]
     return MonteCarloResult(
-        ranks=pd.DataFrame(ranks, columns=unit_cols).rename_axis("draw"),
-        totals=pd.DataFrame(totals, columns=unit_cols).rename_axis("draw"),
-        scenarios=pd.DataFrame(scen), summary=summary, by_family=by_family_frame,
-        families=pd.DataFrame(fam_rows, columns=FAMILY_COLUMNS), nominal=nominal, seed=seed, settings=settings,
+        ranks=pd.DataFrame(_stack([p.outcome.ranks for p in parts]), columns=model.units, copy=False
+                           ).rename_axis("draw"),
+        totals=pd.DataFrame(_stack([p.outcome.totals for p in parts]), columns=model.units, copy=False
+                            ).rename_axis("draw"),
+        scenarios=scen, summary=summary, by_family=by_family, families=pd.DataFrame(rows, columns=FAMILY_COLUMNS),
+        nominal=nominal, seed=seed, settings=settings,
+        reading=reading_table(model.units, nominal, single, settings),
+        inputs=inputs_table({n: d for n, d in designs.items() if d.dims}, settings, varying),
     )
 
 
-def mean_spearman(shown: np.ndarray, nominal_shown: np.ndarray) -> float:
-    """Mean over draws of Spearman's ρ between a draw's totals and the nominal totals
-    (Pearson correlation of average ranks, scipy.stats.pearsonr row by row); draws where
-    either side is constant are left out."""
-    a = stats.rankdata(shown, method="average", axis=1)
-    b = np.broadcast_to(stats.rankdata(nominal_shown, method="average"), a.shape)
-    if np.ptp(b[0]) == 0:
-        return math.nan
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        rho = stats.pearsonr(a, b, axis=1).statistic
-    rho = np.where(np.ptp(a, axis=1) == 0, np.nan, rho)
-    return float(np.nanmean(rho)) if np.isfinite(rho).any() else math.nan
+def _stack(arrays: list[np.ndarray]) -> np.ndarray:
+    """The families' draws one under the other (no copy for a single family: memory at many units)."""
+    return arrays[0] if len(arrays) == 1 else np.concatenate(arrays)
+
+
+def _scenarios(model: MonthModel, parts: list[FamilyRun]) -> pd.DataFrame:
+    """Per draw: family, aggregation, weight:<leaf>, share:<metric>, method:<metric>, pass_line."""
+    n = [len(p.draws) for p in parts]
+    scen: dict[str, object] = {
+        "draw": np.arange(sum(n)),
+        "family": pd.Categorical.from_codes(np.repeat(np.arange(len(parts)), n), [p.family.code for p in parts]),
+        "aggregation": pd.Categorical(np.concatenate([p.draws.aggregation for p in parts]))}
+    points = np.concatenate([p.draws.leaf_points for p in parts])
+    scen.update({f"{WEIGHT_PREFIX}{code}": points[:, i] for i, code in enumerate(model.leaf_codes)})
+    if any(p.draws.share is not None for p in parts):
+        shares = np.concatenate([np.broadcast_to(model.metric_share, (len(p.draws), len(model.metric_codes)))
+                                 if p.draws.share is None else p.draws.share for p in parts])
+        scen.update({f"{SHARE_PREFIX}{code}": shares[:, i] for i, code in enumerate(model.metric_codes)})
+    if len(model.swap_idx):
+        choice = np.concatenate([np.broadcast_to(model.nominal_choice, (len(p.draws), len(model.swap_idx)))
+                                 if p.draws.choice is None else p.draws.choice for p in parts])
+        scen.update({f"method:{model.metric_codes[i]}": pd.Categorical.from_codes(choice[:, s], model.swap_options)
+                     for s, i in enumerate(model.swap_idx)})
+    if any(p.design.varies("pass_line") for p in parts):
+        scen["pass_line"] = np.concatenate([p.draws.pass_line for p in parts])
+    return pd.DataFrame(scen)
 
 
 def scenario_totals(spec: IndexSpec, units: Units, values: pd.DataFrame,
@@ -159,16 +163,20 @@ def scenario_totals(spec: IndexSpec, units: Units, values: pd.DataFrame,
     """Totals (draws × units, full precision) for given indicator points — the Monte Carlo's route
     for a recorded weight set: arithmetic aggregation, every metric on its own method.
 
-    total_du = Σ_m P_l(m),d × q_m / P_l(m)° × f_mu  (a metric keeps its share of its indicator).
+    total_du = Σ_m P_l(m),d × s_m,d × f_mu  (s_m the metric's share of its indicator: the
+    published q_m / P_l(m)°, or the `share:<metric>` columns when a DataFrame has them).
 
     `leaf_points`: (D, L) or (L,) points in the order of the leaves (the `weight:<code>`
     columns of MonteCarloResult.scenarios), or a DataFrame whose columns are the leaf codes
     (bare or `weight:`-prefixed, other columns ignored — so `mc.scenarios` itself works),
     or one weight set as a Series / mapping code → points. The points are used as given
     (not rescaled to the index total). Columns of the result follow `units.codes`.
+    A weights file's numbers (any node or metric, rescaled among siblings) are
+    `weight_sets.set_totals`'s.
     """
     model = build_model(spec, units, values)
     codes = model.leaf_codes
+    share = None
     if isinstance(leaf_points, pd.DataFrame):
         named = {c.removeprefix(WEIGHT_PREFIX): c for c in leaf_points.columns
                  if isinstance(c, str) and c.removeprefix(WEIGHT_PREFIX) in codes}
@@ -176,6 +184,9 @@ def scenario_totals(spec: IndexSpec, units: Units, values: pd.DataFrame,
         if missing:
             raise DataError(f"leaf points: no column for the indicators {missing}")
         points = leaf_points[[named[c] for c in codes]].to_numpy(dtype=float)
+        share_cols = [f"{SHARE_PREFIX}{c}" for c in model.metric_codes]
+        if all(c in leaf_points.columns for c in share_cols):
+            share = leaf_points[share_cols].to_numpy(dtype=float)
     elif isinstance(leaf_points, pd.Series | Mapping):
         given = {str(k).removeprefix(WEIGHT_PREFIX): v for k, v in dict(leaf_points).items()}
         problems = [f"leaf points: indicator {c!r} is missing" for c in codes if c not in given]
@@ -190,4 +201,4 @@ def scenario_totals(spec: IndexSpec, units: Units, values: pd.DataFrame,
                             f"got {np.shape(leaf_points)}")
     if not np.isfinite(points).all() or (points < 0).any():
         raise DataError("leaf points: every indicator's points must be a finite number ≥ 0")
-    return model.totals(points)
+    return model.totals(points, share=share)

@@ -7,9 +7,12 @@ Each object's `_repr_mimebundle_` returns
   fragments of all outputs). Text never becomes typst markup: it is emitted only as typst string
   literals (`#"..."`, `strong("...")`), so `#`, `*`, `_`, `$`, `<`, `@`, `[` in data are inert;
 - Figure adds 'image/png' (base64); its typst fragment names the picture `fig-<sha256[:16]>.png`
-  (`figure_name`) and scoring.render writes the PNG under that name beside the typst source.
+  (`figure_name`) and scoring.render writes the PNG under that name beside the typst source;
+- BLOCK_MIME ('application/vnd.credit-county.block+json'): the object as a structured block
+  (a JSON object with a "type": heading, paragraph, table, figure, organ, …; scoring.render.document
+  lists them), from which scoring.render.docx builds the Word file.
 
-So the HTML and the PDF are built from the same executed outputs. Paragraph, Bullets and
+So the HTML, the PDF and the Word file are built from the same executed outputs. Paragraph, Bullets and
 Note understand one inline markup: **bold** segments; nothing else is interpreted.
 """
 
@@ -27,13 +30,26 @@ from scoring.render.display.blocks import (
 )
 from scoring.render.display.figure import FIGURE_DPI, TEXT_WIDTH_PT, Figure, figure_name, figure_png, image_typst
 from scoring.render.display.markup import (
+    BLOCK_MIME,
     TYPST_MIME,
     DisplayObject,
     bold_segments,
     html_text,
     strip_ansi,
+    text_runs,
     typst_content,
     typst_str,
+)
+from scoring.render.display.official import (
+    OFFICIAL_RED,
+    Annotation,
+    AttachmentHeading,
+    AttachmentList,
+    DocNumber,
+    DocTitle,
+    OrganHeader,
+    Recipients,
+    Signature,
 )
 from scoring.render.display.table import (
     TABLE_FONT_PT,
@@ -44,8 +60,9 @@ from scoring.render.display.table import (
     text_width_em,
 )
 
-__all__ = ["FIGURE_DPI", "NOTE_KINDS", "TABLE_FONT_PT", "TABLE_MIN_FONT_PT", "TEXT_WIDTH_PT", "TYPST_MIME",
-           "Banner", "Bullets", "Callout", "DisplayObject", "ErrorBox", "Figure", "Format", "Heading",
-           "KeyValues", "Markdown", "Note", "Paragraph", "Table", "bold_segments", "figure_name",
-           "figure_png", "format_value", "html_text", "image_typst", "strip_ansi", "text_width_em",
-           "typst_content", "typst_str"]
+__all__ = ["BLOCK_MIME", "FIGURE_DPI", "NOTE_KINDS", "OFFICIAL_RED", "TABLE_FONT_PT", "TABLE_MIN_FONT_PT",
+           "TEXT_WIDTH_PT", "TYPST_MIME", "Annotation", "AttachmentHeading", "AttachmentList", "Banner", "Bullets",
+           "Callout", "DisplayObject", "DocNumber", "DocTitle", "ErrorBox", "Figure", "Format", "Heading",
+           "KeyValues", "Markdown", "Note", "OrganHeader", "Paragraph", "Recipients", "Signature", "Table",
+           "bold_segments", "figure_name", "figure_png", "format_value", "html_text", "image_typst", "strip_ansi",
+           "text_runs", "text_width_em", "typst_content", "typst_str"]

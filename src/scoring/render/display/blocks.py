@@ -6,8 +6,9 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterable, Mapping
+from typing import Any
 
-from scoring.render.display.markup import DisplayObject, html_text, strip_ansi, typst_content, typst_str
+from scoring.render.display.markup import DisplayObject, html_text, strip_ansi, text_runs, typst_content, typst_str
 
 # ----------------------------------------------------------------------------- text
 
@@ -29,6 +30,9 @@ class Heading(DisplayObject):
     def typst(self) -> str:
         return f"#heading(level: {self.level}, {typst_str(self.text)})\n"
 
+    def block(self) -> dict[str, Any]:
+        return {"type": "heading", "level": self.level, "text": self.text}
+
 
 class Paragraph(DisplayObject):
     """Narrative text; **bold** segments are the only markup."""
@@ -44,6 +48,9 @@ class Paragraph(DisplayObject):
 
     def typst(self) -> str:
         return f"#par{typst_content(self.text)}\n"
+
+    def block(self) -> dict[str, Any]:
+        return {"type": "paragraph", "runs": text_runs(self.text)}
 
 
 class Bullets(DisplayObject):
@@ -62,6 +69,9 @@ class Bullets(DisplayObject):
         if not self.items:
             return ""
         return "#list(" + ", ".join(typst_content(i) for i in self.items) + ")\n"
+
+    def block(self) -> dict[str, Any]:
+        return {"type": "bullets", "items": [text_runs(i) for i in self.items]}
 
 
 NOTE_KINDS = {"info": ("#eaf2fb", "#1f5fa8"), "warning": ("#fff3cd", "#b7791f"), "error": ("#fdecea", "#c0392b")}
@@ -85,6 +95,9 @@ class Note(DisplayObject):
         fill, line = NOTE_KINDS[self.kind]
         return (f'#block(width: 100%, fill: rgb("{fill}"), stroke: (left: 2.5pt + rgb("{line}")), inset: 8pt, '
                 f"breakable: true){typst_content(self.text)}\n")
+
+    def block(self) -> dict[str, Any]:
+        return {"type": "note", "kind": self.kind, "runs": text_runs(self.text)}
 
 
 Callout = Note
@@ -110,6 +123,9 @@ class Banner(DisplayObject):
         return ('#block(width: 100%, fill: rgb("#fff3cd"), stroke: 0.8pt + rgb("#b7791f"), inset: 8pt, radius: 2pt)'
                 f"[#align(center, strong({typst_str(self.text)}))]\n")
 
+    def block(self) -> dict[str, Any]:
+        return {"type": "banner", "text": self.text}
+
 
 class ErrorBox(DisplayObject):
     """A red box for a failed cell: title, `message` (e.g. 'ValueError: ...') and a traceback."""
@@ -131,6 +147,9 @@ class ErrorBox(DisplayObject):
         return ('#block(width: 100%, fill: rgb("#fdecea"), stroke: 1pt + rgb("#c0392b"), inset: 8pt, '
                 f'breakable: true, stack(spacing: 6pt, text(fill: rgb("#c0392b"), strong({typst_str(self.title)})), '
                 f"text({typst_str(self.message)}){detail}))\n")
+
+    def block(self) -> dict[str, Any]:
+        return {"type": "error", "title": self.title, "message": self.message, "detail": self.detail}
 
 
 class Markdown(DisplayObject):
@@ -179,6 +198,9 @@ class Markdown(DisplayObject):
     def typst(self) -> str:
         return "".join(b.typst() for b in self.blocks)
 
+    def block(self) -> dict[str, Any]:
+        return {"type": "group", "blocks": [b.block() for b in self.blocks]}
+
 
 # ----------------------------------------------------------------------------- key values
 
@@ -205,5 +227,8 @@ class KeyValues(DisplayObject):
         cells = ", ".join(f"text(fill: luma(70), {typst_str(k)}), {typst_str(v)}" for k, v in self.pairs)
         return (f"{caption}#block(width: 100%, breakable: true, text(size: 9pt, grid(columns: (auto, 1fr), "
                 f"column-gutter: 12pt, row-gutter: 6pt, {cells})))\n")
+
+    def block(self) -> dict[str, Any]:
+        return {"type": "keyvalues", "caption": self.caption, "pairs": [[k, v] for k, v in self.pairs]}
 
 

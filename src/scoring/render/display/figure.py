@@ -13,7 +13,7 @@ from scoring.render.display.markup import DisplayObject, typst_str
 
 FIGURE_DPI = 150
 #: Width of the text on an A4 page with 2 cm margins (portrait, landscape), in points.
-TEXT_WIDTH_PT = {"portrait": (21.0 - 4.0) / 2.54 * 72, "landscape": (29.7 - 4.0) / 2.54 * 72}
+TEXT_WIDTH_PT = {"portrait": 156 / 25.4 * 72, "landscape": (297 - 28 - 26) / 25.4 * 72}  # A4, GB/T 9704 margins
 
 
 # ----------------------------------------------------------------------------- figure
@@ -67,6 +67,11 @@ class Figure(DisplayObject):
 
     def typst(self) -> str:
         return image_typst(self.name, self.width_in * 2.54, self.caption)
+
+    def block(self) -> dict[str, Any]:
+        """The picture is the bundle's 'image/png'; `name` is its file name (figure_name)."""
+        return {"type": "figure", "name": self.name, "caption": self.caption,
+                "width_in": round(self.width_in, 4), "height_in": round(self.height_in, 4)}
 
     def extra(self) -> dict[str, str]:
         return {"image/png": self.b64}

@@ -1,4 +1,4 @@
-"""Escaping for the two renderings (HTML and typst) and the base of every display object.
+"""Escaping for the renderings (HTML and typst), the structured block, and the base of every display object.
 
 Text never becomes typst markup: it is emitted only as typst string literals (`#"..."`,
 `strong("...")`), so `#`, `*`, `_`, `$`, `<`, `@`, `[` in data are inert. One inline markup is
@@ -10,8 +10,12 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterable
+from typing import Any
 
 TYPST_MIME = "text/x-typst"
+#: The structured block of a display object (a JSON object with a "type"), from which
+#: scoring.render.docx rebuilds the document without parsing HTML.
+BLOCK_MIME = "application/vnd.credit-county.block+json"
 _BOLD = re.compile(r"\*\*(.+?)\*\*", re.DOTALL)
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
@@ -75,11 +79,17 @@ def strip_ansi(text: str) -> str:
     return _ANSI.sub("", text)
 
 
+def text_runs(text: object) -> list[dict[str, Any]]:
+    """`text` as block runs: [{"text": segment}, {"text": segment, "bold": True}, …] (the **bold** markup)."""
+    return [{"text": segment, "bold": True} if bold else {"text": segment}
+            for segment, bold in bold_segments(str(text))]
+
+
 # ----------------------------------------------------------------------------- base
 
 
 class DisplayObject:
-    """Base: subclasses implement `plain`, `html` and `typst` (and may add more mime types)."""
+    """Base: subclasses implement `plain`, `html`, `typst` and `block` (and may add more mime types)."""
 
     def plain(self) -> str:
         raise NotImplementedError
@@ -90,15 +100,20 @@ class DisplayObject:
     def typst(self) -> str:
         raise NotImplementedError
 
+    def block(self) -> dict[str, Any]:
+        """The structured block (JSON-serialisable, with a "type"; see scoring.render.document)."""
+        raise NotImplementedError
+
     def extra(self) -> dict[str, str]:
         """More mime types for the bundle (e.g. 'image/png' as base64)."""
         return {}
 
-    def mimebundle(self) -> dict[str, str]:
-        return {"text/plain": self.plain(), "text/html": self.html(), TYPST_MIME: self.typst(), **self.extra()}
+    def mimebundle(self) -> dict[str, Any]:
+        return {"text/plain": self.plain(), "text/html": self.html(), TYPST_MIME: self.typst(),
+                BLOCK_MIME: self.block(), **self.extra()}
 
     def _repr_mimebundle_(self, include: Iterable[str] | None = None,
-                          exclude: Iterable[str] | None = None) -> dict[str, str]:
+                          exclude: Iterable[str] | None = None) -> dict[str, Any]:
         bundle = self.mimebundle()
         if include is not None:
             bundle = {k: v for k, v in bundle.items() if k in set(include)}

@@ -116,18 +116,26 @@ class Table(DisplayObject):
         return max([text_width_em(self.columns[j]), *(text_width_em(r[j]) for r in self.rows)])
 
     def _needed_widths(self) -> list[float]:
-        """Per column, the least width (em) it needs: its widest cell, and room for the header on two
-        lines (more lines when that would make the column wider than max(cells, 2.5 em)). Text columns
-        (left-aligned) wrap beyond TABLE_WRAP_EM instead of shrinking the whole table; other columns
-        get 0.3 em to spare, as the widths are estimates."""
-        widths = []
-        for j, col in enumerate(self.columns):
-            cells = max((text_width_em(r[j]) for r in self.rows), default=0.0)
-            if self.align[j] == "left":
-                cells = min(cells, TABLE_WRAP_EM)
-            need = max(cells, min(text_width_em(col) / 2, max(cells, 2.5)), 1.0)
-            widths.append(need if self.align[j] == "left" else need + 0.3)
-        return widths
+        """Per column, the least width (em) it needs: its widest cell and its header on one line; when
+        even the smallest font cannot fit that, headers may take two lines (more when that would make
+        the column wider than max(cells, 2.5 em)). Text columns (left-aligned) wrap beyond
+        TABLE_WRAP_EM instead of shrinking the whole table; other columns get 0.3 em to spare, as the
+        widths are estimates."""
+
+        def widths(header_lines: int) -> list[float]:
+            out = []
+            for j, col in enumerate(self.columns):
+                cells = max((text_width_em(r[j]) for r in self.rows), default=0.0)
+                if self.align[j] == "left":
+                    cells = min(cells, TABLE_WRAP_EM)
+                head = text_width_em(col) if header_lines == 1 else min(text_width_em(col) / 2, max(cells, 2.5))
+                need = max(cells, head, 1.0)
+                out.append(need if self.align[j] == "left" else need + 0.3)
+            return out
+
+        one_line = widths(1)
+        avail = TEXT_WIDTH_PT["landscape" if self.landscape else "portrait"] * 0.97 - 2 * self.inset * len(self.columns)
+        return one_line if sum(one_line) * TABLE_MIN_FONT_PT <= avail else widths(2)
 
     def _fit(self, font_size: float | None) -> tuple[float, list[str] | None]:
         """(font size, typst column widths or None for auto): the largest size ≤ 9 pt (≥ 6 pt) at which
@@ -204,5 +212,11 @@ class Table(DisplayObject):
                 f"  set text(size: {self.font_size}pt)\n  set par(justify: false)\n"
                 f"  stack(spacing: 4pt,\n{caption}  {table})\n}})\n")
         return f"#page(flipped: true)[\n{body}]\n" if self.landscape else body
+
+    def block(self) -> dict[str, Any]:
+        """Cells as formatted text; `highlight`: shaded row positions (0-based, body rows)."""
+        return {"type": "table", "caption": self.caption, "columns": list(self.columns),
+                "rows": [list(r) for r in self.rows], "align": list(self.align),
+                "highlight": sorted(self.highlight), "landscape": self.landscape}
 
 

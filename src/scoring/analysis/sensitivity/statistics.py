@@ -1,0 +1,138 @@
+"""What the draws give (totals, ranks, 达标) and the statistics read off them.
+
+Per draw d and unit u: the total; the printed total (`engine.rounded_array`); its rank among
+the units, highest first, ties sharing the better rank ('min', as the engine and COINr's
+`rank(-x, ties.method = "min")`); 达标 = printed total ≥ the draw's pass line.
+
+Per unit over the D draws (numpy.quantile with `statistics.quantile_method`; default
+'linear' = R's type 7, x_(⌊h⌋) + (h − ⌊h⌋)(x_(⌊h⌋+1) − x_(⌊h⌋)), h = (D − 1) p + 1):
+median_rank (p = 0.5), rank_p05 (p = 0.05), rank_p95 (p = 0.95); pass_probability = share of
+draws with 达标; moved = share of draws whose rank differs from the published rank.
+Per set of draws: spearman = mean over draws of Spearman's ρ (Pearson correlation of the
+average ranks, `scipy.stats.pearsonr`) between the draw's printed totals and the published
+ones; mean_abs_shift = mean |rank − published rank|; share_moved_gt2 = share of draw × unit
+pairs more than MOVED_PLACES places away.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from scoring.analysis.sensitivity.design import Draws
+from scoring.analysis.sensitivity.model import MonthModel
+
+MOVED_PLACES = 2  # share_moved_gt2: units more than this many places from their nominal rank
+PERCENTILES = (5, 95)
+DISTINCT_UNITS = 64  # up to this many units, Spearman's ρ is computed once per distinct ranking
+
+
+@dataclass
+class Outcome:
+    """Totals, ranks and 达标 of D draws; rho: Spearman's ρ of each draw with the published totals."""
+
+    totals: np.ndarray  # (D, U)
+    ranks: np.ndarray  # (D, U) int32
+    passed: np.ndarray  # (D, U) bool
+    rho: np.ndarray  # (D,)
+
+
+def score_draws(model: MonthModel, draws: Draws, epsilon: float) -> Outcome:
+    """Score every draw (a block of draws at a time: memory grows with the units, not the draws)."""
+    totals = model.totals(draws.leaf_points, draws.choice, draws.geometric, epsilon, draws.share)
+    nominal_shown = model.shown(model.nominal["total"].to_numpy(dtype=float))
+    n = len(draws)
+    ranks = np.empty(totals.shape, dtype=np.int32)  # ranks ≤ units: half the memory of int64
+    passed = np.empty(totals.shape, dtype=bool)
+    rho = np.empty(n)
+    for start in range(0, n, model.chunk):
+        s = slice(start, start + model.chunk)
+        shown = model.shown(totals[s])
+        ranks[s] = stats.rankdata(-shown, method="min", axis=1)
+        passed[s] = shown >= draws.pass_line[s, None]
+        rho[s] = spearman_rows(shown, nominal_shown, ranks[s])
+    return Outcome(totals, ranks, passed, rho)
+
+
+def spearman_rows(shown: np.ndarray, nominal_shown: np.ndarray, ranks: np.ndarray | None = None) -> np.ndarray:
+    """Spearman's ρ of every row of `shown` with `nominal_shown`: `scipy.stats.pearsonr` of the
+    average ranks (`scipy.stats.rankdata`), row by row; NaN where either side is constant.
+    With few units most draws repeat a ranking, so ρ is computed once per distinct ranking
+    (row-wise, so the values are the same either way). `ranks`: the rows' ranks as the draws
+    have them ('min', highest first), from which the average ranks follow without sorting again."""
+    a = stats.rankdata(shown, method="average", axis=1) if ranks is None else average_ranks(ranks)
+    b = stats.rankdata(nominal_shown, method="average")
+    if not a.size or np.ptp(b) == 0:
+        return np.full(shown.shape[0], math.nan)
+    rows, back = _distinct_rows(a) if a.shape[1] <= DISTINCT_UNITS else (a, None)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        rho = stats.pearsonr(rows, np.broadcast_to(b, rows.shape), axis=1).statistic
+    rho = np.where(np.ptp(rows, axis=1) == 0, np.nan, rho)
+    return rho if back is None else rho[back]
+
+
+def average_ranks(ranks: np.ndarray) -> np.ndarray:
+    """Ascending average ranks (rankdata 'average' of the values) from descending 'min' ranks, row by
+    row: a tie of k units whose best rank is r holds places r … r + k − 1 from the top, so its
+    average rank from the bottom is U + 1 − (r + (k − 1)/2) — half-integers, exact."""
+    d, u = ranks.shape
+    flat = (np.arange(d)[:, None] * (u + 1) + ranks).ravel()
+    size = np.bincount(flat, minlength=d * (u + 1)).reshape(d, u + 1)
+    return (u + 1) - (ranks + (np.take_along_axis(size, ranks, axis=1) - 1) / 2)
+
+
+def _distinct_rows(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows of `a` and, for every row, the position of its copy among them."""
+    order = np.lexsort(a.T[::-1])
+    ordered = a[order]
+    first = np.ones(len(a), dtype=bool)
+    first[1:] = (ordered[1:] != ordered[:-1]).any(axis=1)
+    back = np.empty(len(a), dtype=np.intp)
+    back[order] = np.cumsum(first) - 1
+    return ordered[first], back
+
+
+def mean_spearman(shown: np.ndarray, nominal_shown: np.ndarray) -> float:
+    """Mean over draws of Spearman's ρ between a draw's totals and the nominal totals
+    (Pearson correlation of average ranks, scipy.stats.pearsonr row by row); draws where
+    either side is constant are left out."""
+    return mean_rho(spearman_rows(shown, nominal_shown))
+
+
+def mean_rho(rho: np.ndarray) -> float:
+    return float(np.nanmean(rho)) if np.isfinite(rho).any() else math.nan
+
+
+def unit_statistics(outcome: Outcome, nominal_rank: np.ndarray, method: str) -> dict[str, np.ndarray]:
+    """Per unit: median_rank, rank_p05, rank_p95 (numpy.quantile `method`), pass_probability, moved."""
+    p05, median, p95 = np.quantile(outcome.ranks, [PERCENTILES[0] / 100, 0.5, PERCENTILES[1] / 100], axis=0,
+                                   method=method)
+    return {"median_rank": median, "rank_p05": p05.astype(float), "rank_p95": p95.astype(float),
+            "pass_probability": outcome.passed.mean(axis=0), "moved": (outcome.ranks != nominal_rank).mean(axis=0)}
+
+
+def summary_frame(units: list[str], nominal_rank: np.ndarray, outcome: Outcome, method: str,
+                  columns: list[str], **extra: object) -> pd.DataFrame:
+    """The per-unit statistics as a table with `columns` (extra: constant columns such as family)."""
+    found = unit_statistics(outcome, nominal_rank, method)
+    frame = pd.DataFrame({**extra, "unit": units, "nominal_rank": nominal_rank, **found})
+    return frame[columns]
+
+
+def family_row(code: str, label: str, outcome: Outcome, nominal_rank: np.ndarray) -> dict[str, object]:
+    """One row of sensitivity_scenarios: family, label, draws, spearman, mean_abs_shift, share_moved_gt2."""
+    d, step = outcome.ranks.shape[0], max(1, (1 << 22) // max(1, outcome.ranks.shape[1]))
+    total, moved = 0, 0
+    for start in range(0, d, step):  # in blocks of draws: no draws × units temporary
+        shift = np.abs(outcome.ranks[start:start + step].astype(np.int64) - nominal_rank[None, :])
+        total += int(shift.sum())
+        moved += int((shift > MOVED_PLACES).sum())
+    size = outcome.ranks.size
+    return {"family": code, "label": label, "draws": int(d), "spearman": mean_rho(outcome.rho),
+            "mean_abs_shift": total / size, "share_moved_gt2": moved / size}
