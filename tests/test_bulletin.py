@@ -233,3 +233,24 @@ def test_executed_notebooks_read_the_build_folder_and_nothing_is_pickled(built_m
         source = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells)
         assert "tables = " in source and "pickle" not in source and "context_file" not in source
     assert not list(out.rglob("*.pickle")) and not list(built_month.outputs.glob(".context-*"))
+
+
+def test_the_bulletin_pdf_and_word_name_every_crossing_and_zero_tolerance_failure(built_month):
+    """Read back as a recipient would: the facts a leader needs first are in the PDF and the .docx."""
+    from docx import Document
+
+    from scoring.tables import StageFolder
+
+    out = built_month.output_month(DEMO_MONTH)
+    stage = StageFolder(out)
+    names = stage.table("scores").set_index("unit")["name"]
+    crossing = [names[u] for u in stage.table("crossings")["unit"]]
+    failures = sorted({names[u] for u in stage.table("zero_tolerance")["unit"]})
+    assert crossing and failures  # the demo December has both (郯城县 fell below; 费县, 罗庄区, 平邑县)
+    pdf = pdf_text(out / "bulletin.pdf").replace("\n", "")
+    word = "".join(p.text for p in Document(str(out / "bulletin.docx")).paragraphs)
+    for name in [*crossing, *failures]:
+        assert name in pdf and name in word, name
+    order = [word.find(part) for part in ("一、总体情况", "二、排名情况", "三、存在问题", "四、下一步工作")]
+    assert -1 not in order and order == sorted(order)
+    assert word.rfind("附件3") > order[-1]
