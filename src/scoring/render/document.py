@@ -46,18 +46,20 @@ class ReportDocument:
         return [b for b in self.blocks if b.get("type") == kind]
 
 
-def _text(value: Any) -> str:
+def output_text(value: Any) -> str:
+    """A notebook output's text (nbformat stores it as a string or a list of lines)."""
     return "".join(value) if isinstance(value, list) else str(value)
 
 
-def _decode(value: Any) -> bytes | None:
+def decode_image(value: Any) -> bytes | None:
+    """The bytes of a base64 picture in a notebook output, None when it is not valid base64."""
     try:
-        return base64.b64decode("".join(_text(value).split()), validate=True)
+        return base64.b64decode("".join(output_text(value).split()), validate=True)
     except (binascii.Error, ValueError):
         return None
 
 
-def _png_size_in(raw: bytes) -> tuple[float, float] | None:
+def png_size_in(raw: bytes) -> tuple[float, float] | None:
     """A PNG's size in inches at BARE_IMAGE_DPI, from its header; None if not a PNG."""
     if raw[:8] != b"\x89PNG\r\n\x1a\n" or len(raw) < 24:
         return None
@@ -77,7 +79,7 @@ def output_blocks(data: Mapping[str, Any], images: dict[str, bytes]) -> list[Blo
     block = data.get(display.BLOCK_MIME)
     picture = None
     for mime, ext in _IMAGE_TYPES.items():
-        if mime in data and (raw := _decode(data[mime])) is not None:
+        if mime in data and (raw := decode_image(data[mime])) is not None:
             picture = display.figure_name(raw, ext), raw
             break
     if isinstance(block, Mapping):
@@ -89,12 +91,12 @@ def output_blocks(data: Mapping[str, Any], images: dict[str, bytes]) -> list[Blo
         return [b for b in blocks if b["type"] != "figure" or b.get("name") in images]
     if picture is not None:
         images[picture[0]] = picture[1]
-        width, height = _png_size_in(picture[1]) or (None, None)
+        width, height = png_size_in(picture[1]) or (None, None)
         return [{"type": "figure", "name": picture[0], "caption": None, "width_in": width, "height_in": height}]
     if "text/markdown" in data:
-        return _flatten(display.Markdown(_text(data["text/markdown"])).block())
+        return _flatten(display.Markdown(output_text(data["text/markdown"])).block())
     if "text/plain" in data:
-        return [{"type": "pre", "text": _text(data["text/plain"])}]
+        return [{"type": "pre", "text": output_text(data["text/plain"])}]
     return []
 
 
@@ -112,7 +114,7 @@ def notebook_document(notebook: Any, labels: Mapping[str, str] | None = None) ->
             output_type = output.get("output_type")
             if output_type == "error":
                 message = f"{output.get('ename', 'Error')}: {output.get('evalue', '')}"
-                detail = "\n".join(_text(line) for line in output.get("traceback", []))
+                detail = "\n".join(output_text(line) for line in output.get("traceback", []))
                 doc.blocks.append(display.ErrorBox(labels["error_title"], message, detail).block())
             elif output_type in ("display_data", "execute_result"):
                 doc.blocks += output_blocks(output.get("data", {}), doc.images)

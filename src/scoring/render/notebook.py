@@ -19,7 +19,6 @@ Fixed UI labels come from params/labels.yaml (`render:`), see `load_labels`.
 from __future__ import annotations
 
 import base64
-import binascii
 import logging
 import os
 import re
@@ -34,6 +33,7 @@ import nbformat
 
 from scoring.errors import CreditCountyError
 from scoring.render import display, fonts
+from scoring.render.document import decode_image, output_text, png_size_in
 from scoring.render.labels import load_labels
 from scoring.safeio import atomic_write_bytes
 
@@ -56,37 +56,25 @@ def read_notebook(notebook: NotebookLike) -> nbformat.NotebookNode:
     return nbformat.read(os.fspath(notebook), as_version=4)
 
 
-def _text(value: Any) -> str:
-    return "".join(value) if isinstance(value, list) else str(value)
-
-
-def _image_bytes(value: Any) -> bytes | None:
-    try:
-        return base64.b64decode("".join(_text(value).split()), validate=True)
-    except (binascii.Error, ValueError):
-        return None
-
-
-def _png_width_cm(raw: bytes, dpi: float = 100.0) -> float | None:
-    """A PNG's width at `dpi` (matplotlib's inline default), from its header; None if not a PNG."""
-    if raw[:8] != b"\x89PNG\r\n\x1a\n" or len(raw) < 24:
-        return None
-    return int.from_bytes(raw[16:20], "big") / dpi * 2.54
+def _png_width_cm(raw: bytes) -> float | None:
+    """A PNG's width at matplotlib's inline default (100 dpi), from its header; None if not a PNG."""
+    size = png_size_in(raw)
+    return None if size is None else size[0] * 2.54
 
 
 def _error_bundle(output: Mapping, labels: Mapping[str, str]) -> dict[str, str]:
     message = f"{output.get('ename', 'Error')}: {output.get('evalue', '')}"
-    detail = "\n".join(_text(line) for line in output.get("traceback", []))
+    detail = "\n".join(output_text(line) for line in output.get("traceback", []))
     return display.ErrorBox(labels["error_title"], message, detail).mimebundle()
 
 
 def _bundle(data: Mapping[str, Any]) -> dict[str, str] | None:
     """One display output as a bundle with a typst fragment; None when nothing is shown."""
-    data = {k: _text(v) for k, v in data.items()}
+    data = {k: output_text(v) for k, v in data.items()}
     if display.TYPST_MIME in data:
         return data
     for mime, ext in IMAGE_TYPES.items():
-        if mime in data and (raw := _image_bytes(data[mime])) is not None:
+        if mime in data and (raw := decode_image(data[mime])) is not None:
             fragment = display.image_typst(display.figure_name(raw, ext), _png_width_cm(raw))
             return {"text/plain": data.get("text/plain", ""), mime: base64.b64encode(raw).decode("ascii"),
                     display.TYPST_MIME: fragment}
@@ -126,7 +114,7 @@ def _images(bundles: list[dict[str, str]]) -> dict[str, bytes]:
     files = {}
     for bundle in bundles:
         for mime, ext in IMAGE_TYPES.items():
-            if mime in bundle and (raw := _image_bytes(bundle[mime])) is not None:
+            if mime in bundle and (raw := decode_image(bundle[mime])) is not None:
                 files[display.figure_name(raw, ext)] = raw
     return files
 
