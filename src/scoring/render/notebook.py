@@ -33,7 +33,7 @@ import nbformat
 
 from scoring.errors import CreditCountyError
 from scoring.render import display, fonts
-from scoring.render.document import decode_image, output_text, png_size_in
+from scoring.render.document import decode_image, notebook_document, output_text, png_size_in
 from scoring.render.labels import load_labels
 from scoring.safeio import atomic_write_bytes
 
@@ -138,6 +138,12 @@ def _html_exporter() -> Any:
     return exporter
 
 
+def _own_title(notebook: NotebookLike, labels: Mapping[str, str]) -> str:
+    """The title a document shows itself (a 公文's DocTitle), for the page's <title> when it has no title block."""
+    titles = notebook_document(read_notebook(notebook), labels).of_type("title")
+    return str(titles[0].get("text", "")) if titles else ""
+
+
 def html_document(notebook: NotebookLike, *, title: str, subtitle: str = "", synthetic: bool = False,
                   labels: Mapping[str, str] | None = None) -> str:
     """The HTML page as text (see render_html)."""
@@ -148,7 +154,7 @@ def html_document(notebook: NotebookLike, *, title: str, subtitle: str = "", syn
     page = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("", outputs=outputs)])
     page.cells[0]["id"] = "report"
     report = {"title": title, "subtitle": subtitle, "synthetic": synthetic, "css": _template("report.css"),
-              "doc_title": " · ".join(x for x in (title, subtitle) if x),
+              "doc_title": " · ".join(x for x in (title, subtitle) if x) or _own_title(notebook, labels),
               "synthetic_header": labels["synthetic_header"], "watermark": labels["watermark"]}
     body, _ = _html_exporter().from_notebook_node(page, resources={"report": report})
     return body
@@ -182,7 +188,7 @@ def pdf_bytes(notebook: NotebookLike, *, title: str, subtitle: str = "", synthet
     labels = labels or load_labels()
     bundles = report_outputs(notebook, labels)
     inputs = {"title": title, "subtitle": subtitle, "footer": footer, "synthetic": "true" if synthetic else "false",
-              "doc_title": " · ".join(x for x in (title, subtitle) if x),
+              "doc_title": " · ".join(x for x in (title, subtitle) if x) or _own_title(notebook, labels),
               "watermark": labels["watermark"], "synthetic_header": labels["synthetic_header"],
               "page_number": labels.get("docx_page_number") or GBT_PAGE_NUMBER, **fonts.faces()}
     with tempfile.TemporaryDirectory(prefix="credit-county-typst-") as tmp:
