@@ -15,7 +15,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,7 +32,7 @@ from scoring.hashing import sha256_bytes
 from scoring.index.spec import IndexSpec, Units, load_index, load_units
 from scoring.index.weights import alternative_weights
 from scoring.project import Project, check_month
-from scoring.safeio import restore_cell
+from scoring.safeio import restore_cell, staged_dir
 
 TRIALS = "trials"
 SENSITIVITY_CHANGES = ("draws", "weight_range", "seed")
@@ -163,16 +162,6 @@ def trial_stage(project: Project, month: str, trial: Trial) -> Path:
                                    "data": provenance.history_hash(project, month)}, sort_keys=True).encode())
     folder = project.outputs / TRIALS / f"{month}-{key[:12]}"
     if not (folder / tables.STAGE_FILE).is_file():
-        scratch = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent if folder.parent.is_dir()
-                                        else _mkdir(folder.parent)))
-        try:
+        with staged_dir(folder) as scratch:  # built beside it, swapped in whole
             score_stage(project, month, scratch, trial)
-            os.replace(scratch, folder)
-        finally:
-            shutil.rmtree(scratch, ignore_errors=True)
     return folder
-
-
-def _mkdir(path: Path) -> Path:
-    path.mkdir(parents=True, exist_ok=True)
-    return path
