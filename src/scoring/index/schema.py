@@ -121,6 +121,7 @@ class NodeFile(_File):
 
     code: Code
     name: Text
+    short: Text | None = None
     points: Positive
     children: list[NodeFile] | None = None
     metrics: list[MetricFile] | None = None

@@ -54,6 +54,7 @@ class Node:
     level: str
     children: tuple[Node, ...] = ()
     metrics: tuple[Metric, ...] = ()
+    short: str = ""  # the label where a table has no room for the name (the name when not given)
 
     def walk(self) -> Iterator[Node]:
         """This node and every node below it, depth first."""
@@ -182,7 +183,8 @@ def _node(entry: IndexFile | NodeFile, points: float, depth: int, levels: tuple[
     )
     children = tuple(_node(c, c.points, depth + 1, levels) for c in entry.children or [])
     level = levels[depth] if depth < len(levels) else f"level{depth}"
-    return Node(code=entry.code, name=entry.name, points=points, level=level, children=children, metrics=metrics_)
+    return Node(code=entry.code, name=entry.name, points=points, level=level, children=children, metrics=metrics_,
+                short=getattr(entry, "short", None) or entry.name)
 
 
 def load_index(path: str | Path) -> IndexSpec:

@@ -143,7 +143,7 @@ def run_job(job: Job, kernel_name: str | None = None, timeout: int = 600) -> tup
     """Execute and render one job in this process: (name, failure reason or None, seconds)."""
     import papermill
 
-    from scoring.render import docx, labels
+    from scoring.render import docx, labels, reproducible
     from scoring.render import notebook as render
 
     start = time.perf_counter()
@@ -159,6 +159,11 @@ def run_job(job: Job, kernel_name: str | None = None, timeout: int = 600) -> tup
         executed_ok = True
     except Exception as exc:
         reason = _reason(exc)
+    try:  # an executed notebook, failed or not, carries no clock times, random ids or temporary paths
+        if Path(job.executed).is_file():
+            reproducible.normalise_notebook(job.executed)
+    except Exception as exc:
+        reason = reason or f"normalising the executed notebook failed: {_reason(exc)}"
     if Path(job.executed).is_file() and (job.html or job.pdf or job.docx):
         word = {"date": job.date or docx.period_date(job.parameters), "author": job.author}
         renderings = [(job.html, render.render_html, {}), (job.pdf, render.render_pdf, {}),

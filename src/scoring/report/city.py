@@ -9,11 +9,13 @@ distribution · annex_indicators 附件2 with heatmap · annex_robustness 附件
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pandas as pd
 
 from scoring.analysis import profiles
+from scoring.index.spec import Node
 from scoring.render import display
 from scoring.report import body, charts
 from scoring.report.common import (
@@ -133,14 +135,19 @@ class CityReport:
         frame = pd.DataFrame({cols["rank"]: c["rank"].astype(int), cols["unit"]: c["name"],
                               cols["tier"]: [self.ctx.units.tiers[x] for x in c["tier"]]})
         for cat in spec.categories:
-            header_text = self._fill("annexes.indicator_column", name=cat.name, points=number(cat.points, 0))
+            header_text = self._fill("annexes.indicator_column", name=cat.short, points=number(cat.points, 0))
             frame[header_text] = [number(v, d) for v in scores[cat.code]]
         frame[cols["total"]] = [number(v, d) for v in c["total"]]
         frame[cols["change"]] = [signed(v, d) for v in c["delta_total"]]
         frame[cols["rank_change"]] = [arrow(t, v) for v in c["rank_change"]]
         frame[cols["tier_rank"]] = c["tier_rank"].astype(int)
         frame[cols["pass"]] = [pass_text(t, p) for p in c["pass"]]
-        return [*self._annex_head(1), display.Table(frame), *self.method()]
+        return [*self._annex_head(1), display.Table(frame), *self._short_names(spec.categories), *self.method()]
+
+    def _short_names(self, nodes: Sequence[Node]) -> list:
+        """A note giving the full name of every node a table heads by its short label."""
+        items = [self._fill("annexes.short_name_item", short=n.short, name=n.name) for n in nodes if n.short != n.name]
+        return [display.Note(self._fill("annexes.short_names", items=self.ctx.text.join(items)))] if items else []
 
     def method(self) -> list:
         """说明 under 附件1: basis, pass line, zero-tolerance rule, sub-item weights — each project
@@ -176,11 +183,12 @@ class CityReport:
         out = self._annex_head(2)
         for cat in spec.categories:
             frame = pd.DataFrame({cols["rank"]: self.changes["rank"].astype(int), cols["unit"]: self.changes["name"]})
-            for node in cat.children or (cat,):
-                header_text = self._fill("annexes.indicator_column", name=node.name, points=number(node.points, 0))
+            nodes = cat.children or (cat,)
+            for node in nodes:
+                header_text = self._fill("annexes.indicator_column", name=node.short, points=number(node.points, 0))
                 frame[header_text] = [number(v, d) for v in points[node.code]]
             caption = self._fill("annexes.category_caption", name=cat.name, points=number(cat.points, 0))
-            out.append(display.Table(frame, caption=caption))
+            out += [display.Table(frame, caption=caption), *self._short_names(nodes)]
         return out
 
     def heatmap(self) -> list:
