@@ -110,7 +110,8 @@ def test_the_gongwen_parts_come_in_the_standard_order(ctx, city):
     assert city["annex_list"][0].plain().startswith("附件：1. 各县区创建基础评价得分及排名")
     signature = city["signature"][0]
     assert (signature.organ, signature.date) == ("临沂市社会信用体系建设工作领导小组办公室", "2020年1月10日")
-    labels = [city[name][0].label for name in ("annex_ranking", "annex_indicators", "annex_robustness")]
+    firsts = [city[name][0] for name in ("annex_ranking", "annex_indicators", "annex_robustness")]
+    labels = [(o.objects[0] if isinstance(o, display.Landscape) else o).label for o in firsts]
     assert labels == ["附件1", "附件2", "附件3"]
     import importlib.util
 
@@ -320,3 +321,25 @@ def test_trends_start_with_the_programme_and_texts_use_chinese_quotes(ctx):
     for section_name in ("sections", "columns", "values", "narrative", "suggestions", "captions", "bulletin"):
         for text in texts(data[section_name]):
             assert not re.search(r'"[^"]*[\u4e00-\u9fff]', text), (section_name, text)
+
+
+def test_annex_tables_keep_their_headers_unbroken_at_a_readable_size(ctx, city):
+    """附件1 (14 columns) goes on a landscape page with its heading, 附件2's tables stay portrait; headers
+    give the short name with the points under it: every header line and cell fits its column as laid out
+    (typst sizes the columns itself, no wrapping) at ≥ 8 pt, and a note gives the full name of every
+    short label."""
+    ranking = city["annex_ranking"][0]
+    assert isinstance(ranking, display.Landscape)
+    assert isinstance(ranking.objects[0], display.AttachmentHeading) and not ranking.objects[0].page_break
+    tables = [o for o in ranking.objects if isinstance(o, display.Table)]
+    tables += [o for o in city["annex_indicators"] if isinstance(o, display.Table)]
+    assert len(tables) == 1 + len(ctx.spec.categories)
+    for table in tables:
+        assert table.column_widths is None and table.font_size >= 8, (table.columns, table.font_size)
+    assert tables[0].landscape and not any(t.landscape for t in tables[1:])
+    assert all(any("\n（" in c for c in t.columns) for t in tables)
+    notes = [o.plain() for o in [*ranking.objects, *city["annex_indicators"]] if isinstance(o, display.TableNote)]
+    for node in [*ctx.spec.categories, *(n for n in ctx.spec.nodes() if n.metrics)]:
+        if node.short != node.name:
+            assert any(f"{node.short}指{node.name}" in note for note in notes), node.code
+    assert "#page(flipped: true)" in ranking.typst() and ranking.typst().count("<gw-attachment>") == 1

@@ -96,7 +96,7 @@ class BlockWriter:
 
     def _wants_landscape(self, blocks: list[Block], i: int) -> bool:
         block = blocks[i]
-        if block.get("type") == "table":
+        if block.get("landscape") or block.get("type") == "table":
             return bool(block.get("landscape"))
         if block.get("type") in ("heading", "attachment") and i + 1 < len(blocks):
             return self._wants_landscape(blocks, i + 1)
@@ -153,6 +153,11 @@ def _runs(block: Block, key: str = "runs") -> list:
 
 def _paragraph(w: BlockWriter, block: Block) -> None:
     w.paragraph("Normal", runs=_runs(block))
+
+
+def _table_note(w: BlockWriter, block: Block) -> None:
+    """A note under a table (key to short labels, 说明): table-sized text, its lines kept."""
+    w.paragraph("table_text", str(block.get("text", "")))
 
 
 def _bullets(w: BlockWriter, block: Block) -> None:
@@ -290,5 +295,5 @@ WRITERS: dict[str, Callable[[BlockWriter, Block], None]] = {
     "error": _error, "pre": _pre, "keyvalues": _keyvalues, "table": _table, "figure": _figure,
     "organ": _organ, "doc_number": _doc_number, "title": _title, "recipients": _recipients,
     "signature": _signature, "attachment": _attachment, "attachment_list": _attachment_list,
-    "annotation": _annotation,
+    "annotation": _annotation, "table_note": _table_note,
 }

@@ -45,7 +45,7 @@ def fit_columns(columns: list[str], rows: list[list[str]], align: list[str], ava
     do not fit are all columns shrunk in proportion.
     """
     pad = 2 * CELL_MARGIN_PT + 1.5
-    head = [_em(c) for c in columns]
+    head = [max(_em(line) for line in c.split("\n")) for c in columns]  # a "\n" in a header breaks it
     cells = [max((_em(r[j]) for r in rows if j < len(r)), default=0.0) for j in range(len(columns))]
     capped = [min(c, WRAP_EM) if a == "left" else c for c, a in zip(cells, align, strict=True)]
     size = max_pt

@@ -142,12 +142,13 @@ class CityReport:
         frame[cols["rank_change"]] = [arrow(t, v) for v in c["rank_change"]]
         frame[cols["tier_rank"]] = c["tier_rank"].astype(int)
         frame[cols["pass"]] = [pass_text(t, p) for p in c["pass"]]
-        return [*self._annex_head(1), display.Table(frame), *self._short_names(spec.categories), *self.method()]
+        return [display.Landscape(*self._annex_head(1), display.Table(frame, landscape=True),
+                                  *self._short_names(spec.categories)), *self.method()]
 
     def _short_names(self, nodes: Sequence[Node]) -> list:
         """A note giving the full name of every node a table heads by its short label."""
         items = [self._fill("annexes.short_name_item", short=n.short, name=n.name) for n in nodes if n.short != n.name]
-        return [display.Note(self._fill("annexes.short_names", items=self.ctx.text.join(items)))] if items else []
+        return [display.TableNote(self._fill("annexes.short_names", items=self.ctx.text.join(items)))] if items else []
 
     def method(self) -> list:
         """说明 under 附件1: basis, pass line, zero-tolerance rule, sub-item weights — each project
@@ -169,7 +170,7 @@ class CityReport:
         weights = t.join([self._fill("annexes.weights_item", indicator=node.name, metric=m.short,
                                      share=f"{m.points / node.points:.0%}") for node, m in unequal])
         lines.append(self._fill("annexes.note_weights", items=weights or texts["weights_equal"]))
-        return [display.Note("\n".join([texts["note_title"], *lines]))]
+        return [display.TableNote("\n".join([texts["note_title"], *lines]))]
 
     def distribution(self) -> list:
         t, c = self.ctx.text, self.changes
@@ -180,12 +181,13 @@ class CityReport:
         d, spec, cols = self.ctx.decimals, self.ctx.spec, self.ctx.text["columns"]
         points = self.ctx.table("indicators").pivot(index="unit", columns="code", values="points").reindex(
             self.changes["unit"])
-        out = self._annex_head(2)
+        out: list = self._annex_head(2)
         for cat in spec.categories:
             frame = pd.DataFrame({cols["rank"]: self.changes["rank"].astype(int), cols["unit"]: self.changes["name"]})
             nodes = cat.children or (cat,)
             for node in nodes:
-                header_text = self._fill("annexes.indicator_column", name=node.short, points=number(node.points, 0))
+                header_text = self._fill("annexes.indicator_column", name=node.short,
+                                         points=number(node.points, 0))
                 frame[header_text] = [number(v, d) for v in points[node.code]]
             caption = self._fill("annexes.category_caption", name=cat.name, points=number(cat.points, 0))
             out += [display.Table(frame, caption=caption), *self._short_names(nodes)]

@@ -29,6 +29,7 @@ from scoring.render.display.blocks import (
     Paragraph,
 )
 from scoring.render.display.figure import FIGURE_DPI, TEXT_WIDTH_PT, Figure, figure_name, figure_png, image_typst
+from scoring.render.display.layout import Landscape, TableNote
 from scoring.render.display.markup import (
     BLOCK_MIME,
     TYPST_MIME,
@@ -63,6 +64,6 @@ from scoring.render.display.table import (
 __all__ = ["BLOCK_MIME", "FIGURE_DPI", "NOTE_KINDS", "OFFICIAL_RED", "TABLE_FONT_PT", "TABLE_MIN_FONT_PT",
            "TEXT_WIDTH_PT", "TYPST_MIME", "Annotation", "AttachmentHeading", "AttachmentList", "Banner", "Bullets",
            "Callout", "DisplayObject", "DocNumber", "DocTitle", "ErrorBox", "Figure", "Format", "Heading",
-           "KeyValues", "Markdown", "Note", "OrganHeader", "Paragraph", "Recipients", "Signature", "Table",
-           "bold_segments", "figure_name", "figure_png", "format_value", "html_text", "image_typst", "strip_ansi",
-           "text_runs", "text_width_em", "typst_content", "typst_str"]
+           "KeyValues", "Landscape", "Markdown", "Note", "OrganHeader", "Paragraph", "Recipients", "Signature", "Table",
+           "TableNote", "bold_segments", "figure_name", "figure_png", "format_value", "html_text", "image_typst",
+           "strip_ansi", "text_runs", "text_width_em", "typst_content", "typst_str"]

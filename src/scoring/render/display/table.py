@@ -19,6 +19,7 @@ TABLE_FONT_PT = 9.0
 TABLE_MIN_FONT_PT = 6.0
 TABLE_INSET_PT = 4.0
 TABLE_WRAP_EM = 16.0  # a text column wider than this wraps its lines
+TABLE_WHOLE_ROWS = 24  # a table of at most this many rows is kept on one page
 _NUMERIC = re.compile(r"^\s*[+\-−]?[\d,]*\.?\d+\s*%?\s*$")
 
 
@@ -51,6 +52,11 @@ def format_value(value: object, fmt: Format | None = None, na_rep: str = "—", 
 
 
 _NARROW = {".": 0.28, ",": 0.28, ":": 0.28, ";": 0.28, " ": 0.22, "%": 0.92, "|": 0.28, "'": 0.28}
+
+
+def header_width_em(text: str) -> float:
+    """Width (em) of a header: its widest line (a "\\n" in a header is a deliberate line break)."""
+    return max(text_width_em(line) for line in text.split("\n"))
 
 
 def text_width_em(text: str) -> float:
@@ -113,7 +119,7 @@ class Table(DisplayObject):
 
     def _natural_em(self, j: int) -> float:
         """Column j on one line: its widest cell or header (em)."""
-        return max([text_width_em(self.columns[j]), *(text_width_em(r[j]) for r in self.rows)])
+        return max([header_width_em(self.columns[j]), *(text_width_em(r[j]) for r in self.rows)])
 
     def _needed_widths(self) -> list[float]:
         """Per column, the least width (em) it needs: its widest cell and its header on one line; when
@@ -128,7 +134,9 @@ class Table(DisplayObject):
                 cells = max((text_width_em(r[j]) for r in self.rows), default=0.0)
                 if self.align[j] == "left":
                     cells = min(cells, TABLE_WRAP_EM)
-                head = text_width_em(col) if header_lines == 1 else min(text_width_em(col) / 2, max(cells, 2.5))
+                head = header_width_em(col)
+                if header_lines > 1 and "\n" not in col:  # a header broken on purpose keeps its lines
+                    head = min(head / 2, max(cells, 2.5))
                 need = max(cells, head, 1.0)
                 out.append(need if self.align[j] == "left" else need + 0.3)
             return out
@@ -180,7 +188,8 @@ class Table(DisplayObject):
 
     def html(self) -> str:
         caption = f"<caption>{html.escape(self.caption)}</caption>" if self.caption else ""
-        head = "".join(f'<th class="{a}">{html.escape(c)}</th>' for c, a in zip(self.columns, self.align, strict=True))
+        head = "".join(f'<th class="{a}">{html.escape(c).replace(chr(10), "<br>")}</th>'
+                       for c, a in zip(self.columns, self.align, strict=True))
         body = []
         for i, row in enumerate(self.rows):
             cls = ' class="hl"' if i in self.highlight else ""
@@ -190,7 +199,8 @@ class Table(DisplayObject):
         return (f'<div class="table-wrap{wide}"><table class="data">{caption}<thead><tr>{head}</tr></thead>'
                 f"<tbody>{''.join(body)}</tbody></table></div>")
 
-    def typst(self) -> str:
+    def typst_block(self) -> str:
+        """The table as a block in the running text (scoring.render.display.layout.Landscape places it)."""
         n = len(self.columns)
         if n == 0:
             return ""
@@ -208,10 +218,16 @@ class Table(DisplayObject):
             "bottom: if y == 0 { 0.6pt } else { 0.3pt + luma(200) }),\n"
             f"  fill: (x, y) => {fill}if y == 0 {{ luma(238) }} else {{ none }},\n"
             f"  table.header({header}),\n  {cells}\n)")
-        body = (f"#block(width: 100%, breakable: true, above: 1.2em, below: 1.2em, {{\n"
+        breakable = "true" if len(self.rows) > TABLE_WHOLE_ROWS else "false"
+        body = (f"#block(width: 100%, breakable: {breakable}, above: 1.2em, below: 1.2em, {{\n"
                 f"  set text(size: {self.font_size}pt)\n  set par(justify: false)\n"
                 f"  stack(spacing: 4pt,\n{caption}  {table})\n}})\n")
-        return f"#page(flipped: true)[\n{body}]\n" if self.landscape else body
+        return body
+
+    def typst(self) -> str:
+        """The table; with `landscape`, on landscape page(s) of its own."""
+        body = self.typst_block()
+        return f"#page(flipped: true)[\n{body}]\n" if self.landscape and body else body
 
     def block(self) -> dict[str, Any]:
         """Cells as formatted text; `highlight`: shaded row positions (0-based, body rows)."""
