@@ -11,7 +11,9 @@
     credit-county index [--json]          the index tree with points
 
 Errors the user can fix print one line per problem to stderr and exit with status 2;
-notebooks that failed (the others completed) exit with status 1.
+notebooks that failed (the others completed) exit with status 1. A write that fails for
+want of space or permission (ENOSPC, EDQUOT, EACCES, EPERM, EROFS) is one sentence naming
+the folder and what to do, status 2; nothing half-written is left (scoring.safeio).
 """
 
 from __future__ import annotations
@@ -19,15 +21,23 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from scoring import __version__
-from scoring.errors import BatchError, CreditCountyError
+from scoring.errors import (
+    BatchError,
+    CreditCountyError,
+    batch_write_failure,
+    os_error_line,
+)
 from scoring.project import Project
 
 Command = Callable[[argparse.Namespace, Project], int]
 COMMANDS: dict[str, Command] = {}
+READ_ONLY = {"index"}  # verbs that write nothing (no run record, no sweep)
 
 
 def command(name: str) -> Callable[[Command], Command]:
@@ -195,18 +205,40 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def written_folder(args: argparse.Namespace, project: Project) -> Path | None:
+    """The folder a command writes (named when a write fails without naming a path)."""
+    month = getattr(args, "month", None)
+    if args.command in ("score", "bulletin") and month:
+        return project.outputs / ("trials" if getattr(args, "weights_file", None) or getattr(args, "index_file", None)
+                                  else month)
+    folders = {"ingest": project.processed / str(month), "review": project.outputs / str(getattr(args, "year", "")),
+               "demo-data": project.raw, "template": project.outputs / "templates", "bulletin": project.outputs,
+               "sensitivity": project.outputs / "trials",
+               "workbook": Path(args.tables) if getattr(args, "tables", None) else project.outputs / str(month)}
+    chosen = getattr(args, "output", None) or getattr(args, "out", None)
+    if chosen:
+        return Path(chosen) if args.command == "sensitivity" else Path(chosen).parent
+    return folders.get(args.command)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    project = None
     try:
         project = Project.find(args.root)
-        return COMMANDS[args.command](args, project)
+        from scoring.pipeline.runs import recorded  # a writing verb ends and removes what killed runs left
+
+        with recorded(project, writes=args.command not in READ_ONLY):
+            return COMMANDS[args.command](args, project)
     except CreditCountyError as exc:
-        for line in exc.problems:
-            print(f"error: {line}", file=sys.stderr)
-        return 1 if isinstance(exc, BatchError) else 2
+        sentence = (batch_write_failure(exc.problems, written_folder(args, project))
+                    if isinstance(exc, BatchError) and project else None)
+        for line in [sentence] if sentence else exc.problems:  # one line each (a YAML error spans several)
+            print("error: " + re.sub(r"\s*\n\s*", " ", str(line).strip()), file=sys.stderr)
+        return 1 if isinstance(exc, BatchError) and not sentence else 2
     except BrokenPipeError:  # e.g. `credit-county index | head`
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 — silence the flush at exit
         return 0
-    except OSError as exc:
-        print(f"error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
+    except OSError as exc:  # shutil.Error (a failed copy of a folder) is one too
+        print(f"error: {os_error_line(exc, written_folder(args, project) if project else None)}", file=sys.stderr)
         return 2

@@ -9,12 +9,13 @@ cells that a spreadsheet would run as formulas are prefixed with an apostrophe o
 writing and restored on reading (`safeio.neutralise_cell`).
 
 `write_tables` writes a set; `StageFolder` reads it, checking that each table exists,
-has its columns and is the one `stage.json` names.
+has its columns and kinds of value (scoring.state) and is the one `stage.json` names.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -22,9 +23,10 @@ from typing import Any
 
 import pandas as pd
 
-from scoring.errors import DataError
+from scoring.errors import DataError, StateError
 from scoring.hashing import sha256_bytes, sha256_file
-from scoring.safeio import atomic_write_bytes, atomic_write_text, neutralise_frame, restore_cell
+from scoring.safeio import atomic_write_bytes, atomic_write_text, neutralise_frame
+from scoring.state import read_state_csv, read_state_json, short
 
 STAGE_FILE = "stage.json"
 INDEX_FILE = "index.yaml"
@@ -178,29 +180,39 @@ def write_tables(folder: str | Path, tables: dict[str, pd.DataFrame], meta: dict
     return atomic_write_text(folder / STAGE_FILE, json.dumps(record, ensure_ascii=False, indent=2) + "\n")
 
 
+def rerun_hint(folder: Path) -> str:
+    """What rewrites a stage folder: the score stage (YYYY-MM), the review (YYYY), else its command."""
+    name = Path(folder).name
+    if re.fullmatch(r"\d{4}-\d{2}", name):
+        return f"re-run `credit-county score --month {name}` (or the bulletin) to write it again"
+    if re.fullmatch(r"\d{4}-\d{2}-.+", name):
+        return "remove this trial folder and run the trial again to write it again"
+    if re.fullmatch(r"\d{4}", name):
+        return f"re-run `credit-county review --year {name}` to write it again"
+    return "re-run the command that wrote this folder (score, review or sensitivity) to write it again"
+
+
 def read_table(path: Path, name: str) -> pd.DataFrame:
-    """One stage table as written, with its column types; DataError naming the file otherwise."""
-    spec = CATALOGUE[name]
-    text_cols = [c for c, kind in spec.columns.items() if kind is str]
-    try:
-        frame = pd.read_csv(path, dtype=dict.fromkeys(text_cols, str), keep_default_na=False,
-                            na_values={c: [""] for c in spec.columns if c not in text_cols})
-    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
-        raise DataError(f"{path}: cannot be read as the stage table {name} ({exc})") from exc
-    missing = [c for c in spec.columns if c not in frame.columns]
-    if missing:
-        raise DataError(f"{path}: missing column(s) {missing} of the stage table {name}")
-    for col in text_cols:
-        frame[col] = frame[col].map(restore_cell)
-    for col, kind in spec.columns.items():
-        if kind is bool and frame[col].dtype != bool:
-            frame[col] = frame[col].map({"True": True, "False": False, True: True, False: False})
-    return frame
+    """One stage table as written, with its column types; StateError naming the file otherwise."""
+    path = Path(path)
+    return read_state_csv(path, f"the stage table {name}", rerun_hint(path.parent), CATALOGUE[name].columns)
+
+
+#: What stage.json's keys hold, where present (`tables` is required).
+STAGE_FIELDS: dict[str, type | tuple[type, ...]] = {
+    "tables": dict, "month": str, "year": int, "months": list, "synthetic": bool, "list_records": bool,
+    "index": dict, "index_sha256": str, "trial": (dict, type(None)), "sensitivity": dict, "provenance": dict,
+    "reviewers_file": dict, "rules_sha256": str}
+_SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 @dataclass
 class StageFolder:
-    """A folder of stage tables: `meta` is its stage.json; `table(name)` reads one table, once."""
+    """A folder of stage tables: `meta` is its stage.json; `table(name)` reads one table, once.
+
+    Everything read is checked: stage.json (UTF-8 JSON, each table listed with its file and a
+    SHA-256), each table against the hash stage.json records for it, then its columns and
+    value kinds, and index.yaml against `index_sha256`. Damage is a StateError naming the file."""
 
     folder: Path
     _cache: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
@@ -208,37 +220,63 @@ class StageFolder:
     def __post_init__(self) -> None:
         self.folder = Path(self.folder)
         if not (self.folder / STAGE_FILE).is_file():
-            raise DataError(f"{self.folder}: no stage tables ({STAGE_FILE} is missing) — run "
-                            "`credit-county score --month YYYY-MM` (or the bulletin) first")
+            month = self.folder.name if re.fullmatch(r"\d{4}-\d{2}", self.folder.name) else "YYYY-MM"
+            raise StateError(f"{self.folder / STAGE_FILE}: no stage tables here ({STAGE_FILE} is missing) — run "
+                             f"`credit-county score --month {month}` (or the bulletin) first")
+
+    @property
+    def fix(self) -> str:
+        return rerun_hint(self.folder)
 
     @cached_property
     def meta(self) -> dict[str, Any]:
         path = self.folder / STAGE_FILE
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise DataError(f"{path}: not a readable stage record ({exc})") from exc
-        if not isinstance(data, dict) or not isinstance(data.get("tables"), dict):
-            raise DataError(f"{path}: not a stage record (no 'tables' mapping)")
+        data = read_state_json(path, "the stage record", self.fix, STAGE_FIELDS)
+        if "tables" not in data:
+            raise StateError(f"{path}: not a stage record (no 'tables') — {self.fix}")
+        problems = []
+        for name, entry in data["tables"].items():
+            spec = CATALOGUE.get(name)
+            if spec is None:
+                problems.append(f"{path}: tables.{name}: not a stage table (scoring.tables.CATALOGUE)")
+            elif not isinstance(entry, dict) or entry.get("file") != spec.file:
+                problems.append(f"{path}: tables.{name}: value {short(entry)} — must be an object with "
+                                f"file {spec.file!r}")
+            elif not isinstance(entry.get("sha256"), str) or not _SHA256.fullmatch(entry["sha256"]):
+                problems.append(f"{path}: tables.{name}.sha256: value {short(entry.get('sha256'))} — must be a "
+                                "SHA-256 (64 hexadecimal digits)")
+        if problems:
+            raise StateError(f"{path}: the stage record is damaged — {self.fix}",
+                             problems=[*problems, f"{path}: {self.fix}"])
         return data
 
     @property
     def index_file(self) -> Path:
-        return self.folder / INDEX_FILE
+        """index.yaml, checked against the hash stage.json records for it (when it records one)."""
+        path = self.folder / INDEX_FILE
+        recorded = self.meta.get("index_sha256")
+        if recorded is not None:
+            self._check(path, recorded, "the index as scored")
+        return path
 
     def has(self, name: str) -> bool:
         return name in self.meta["tables"]
+
+    def _check(self, path: Path, recorded: str, what: str) -> None:
+        if not path.is_file():
+            raise StateError(f"{path}: {what} is missing (stage.json lists it) — {self.fix}")
+        if sha256_file(path) != recorded:
+            raise StateError(f"{path}: {what} changed since the score stage wrote it (its SHA-256 is not the one "
+                             f"stage.json records) — {self.fix}")
 
     def table(self, name: str) -> pd.DataFrame:
         """The table `name` (a copy), checked against the hash stage.json records for it."""
         if name not in self._cache:
             entry = self.meta["tables"].get(name)
             if entry is None:
-                raise DataError(f"{self.folder / STAGE_FILE}: the stage has no table {name!r} "
-                                f"(it has: {', '.join(self.meta['tables'])})")
+                raise StateError(f"{self.folder / STAGE_FILE}: the stage has no table {name!r} "
+                                 f"(it has: {', '.join(self.meta['tables'])}) — {self.fix}")
             path = self.folder / CATALOGUE[name].file
-            if not path.is_file() or sha256_file(path) != entry.get("sha256"):
-                raise DataError(f"{path}: missing or changed since the score stage wrote it — "
-                                "re-run `credit-county score` for the month")
+            self._check(path, entry["sha256"], f"the stage table {name}")
             self._cache[name] = read_table(path, name)
         return self._cache[name].copy()

@@ -3,6 +3,13 @@
 Every parser takes the cell's text (already stripped; None when empty) and returns the
 value or None when the text cannot be read that way. They never raise: the column types
 (`types.py`) call them inside pandera checks and report what failed.
+
+`INVISIBLE` are the characters no cell may hold: control characters (Unicode Cc, except
+tab, line feed and carriage return), format characters (Cf: the zero-width U+200B–U+200D,
+U+2060, U+FEFF, the bidirectional controls U+200E/U+200F, U+202A–U+202E, U+2066–U+2069,
+U+061C, the soft hyphen U+00AD, …) and the line and paragraph separators U+2028/U+2029
+(Zl, Zp). They are invisible, or turn the rest of a line around, so a name holding one looks
+like another; NUL is refused earlier, as binary data.
 """
 
 from __future__ import annotations
@@ -18,6 +25,12 @@ CODE_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 CODE_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 CODE_LENGTH = 18
 
+# Unicode 14 (Python 3.11); tests/test_reliability_ingest.py checks it against unicodedata
+INVISIBLE = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\xad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e"
+    "\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd"
+    "\U00013430-\U00013438\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f]")
+_SPACES = re.compile(r"\s+")
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 _DATE = re.compile(
@@ -29,6 +42,16 @@ _DATE = re.compile(
 def normalise(text: object) -> str:
     """Full-width digits, letters and signs as ASCII (NFKC), '−' as '-', spaces trimmed."""
     return unicodedata.normalize("NFKC", str(text)).replace("\u2212", "-").strip()
+
+
+def invisible_characters(text: str | None) -> list[str]:
+    """The `INVISIBLE` characters of a cell, each once, in order of appearance."""
+    return list(dict.fromkeys(INVISIBLE.findall(text))) if text else []
+
+
+def character_name(char: str) -> str:
+    """'U+202E (RIGHT-TO-LEFT OVERRIDE)'; control characters, which have no name, as 'U+0007 (control)'."""
+    return f"U+{ord(char):04X} ({unicodedata.name(char, 'control')})"
 
 
 def header_key(text: object) -> str:
@@ -57,6 +80,15 @@ def parse_number(text: str | None) -> float | None:
         return None
     value = float(t)
     return value if math.isfinite(value) else None
+
+
+def overflows(text: str | None) -> bool:
+    """A number written as one ('1e400', four hundred 9s) whose value is beyond a float's range."""
+    if text is None:
+        return False
+    t = normalise(text)
+    t = t.replace(",", "") if _THOUSANDS.match(t) else t.removesuffix("%")
+    return bool(_NUMBER.match(t)) and not math.isfinite(float(t))
 
 
 def parse_whole(text: str | None) -> int | None:
@@ -97,7 +129,10 @@ def normalise_code(text: str | None) -> str | None:
     """A 统一社会信用代码 as written: ASCII, upper case, no spaces."""
     if text is None:
         return None
-    return re.sub(r"\s+", "", normalise(text)).upper()
+    t = str(text)
+    if t.isascii() and t.isalnum():  # the usual case: NFKC, trimming and spaces change nothing
+        return t.upper()
+    return _SPACES.sub("", normalise(t)).upper()
 
 
 def check_character(first17: str) -> str:

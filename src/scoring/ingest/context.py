@@ -2,7 +2,9 @@
 
 `Context` knows the calendar, the units and the index, and keeps every rule the checks
 register: a pandera check's `error` is the id of its `Rule`, by which a failure is found
-again and told to the user ("file: row R, column 'C' (表头): value V — rule").
+again and told to the user ("file: row R, column 'C' (表头): value V — rule"; `messages`
+bounds the lines). Checks see whole columns: `each` computes a cell rule once per distinct
+text (`columns.distinct_test`).
 """
 
 from __future__ import annotations
@@ -11,12 +13,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
+import pandas as pd
 import pandera.pandas as pa
 
 from scoring.index.spec import IndexSpec, Units
 from scoring.ingest import cells
+from scoring.ingest.columns import distinct_test
+from scoring.ingest.messages import DataProblem, show, sorted_lines
 from scoring.ingest.windows import Calendar
+
+__all__ = ["Context", "DataProblem", "Describe", "Rule", "show", "sorted_lines"]
 
 Describe = Callable[[Any, dict[str, Any]], str]  # (value, row as dict) → the rule as told to the user
 
@@ -30,30 +36,6 @@ class Rule:
 
 
 @dataclass
-class DataProblem:
-    """One line of a refusal; `where`, `row` and `order` (column position) sort the lines."""
-
-    where: str
-    row: int  # 0: about the whole file or folder
-    order: int
-    text: str
-
-
-def show(value: Any) -> str:
-    """A cell value as a message shows it."""
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return "(empty)"
-    return repr(value)
-
-
-def sorted_lines(problems: list[DataProblem]) -> list[str]:
-    """File-level problems first in the order found, then by file, row and column; no repeats."""
-    first = [p for p in problems if p.row == 0]
-    rest = sorted((p for p in problems if p.row != 0), key=lambda p: (p.where, p.row, p.order, p.text))
-    return list(dict.fromkeys(p.text for p in [*first, *rest]))
-
-
-@dataclass
 class Context:
     """What the checks need to know (the month or year, the units, the index) and the rules they registered."""
 
@@ -62,14 +44,16 @@ class Context:
     spec: IndexSpec
     rules: dict[str, Rule] = field(default_factory=dict)
     _reviewed: dict[str, str] | None = field(default=None, repr=False)
+    _units: dict[str, str] | None = field(default=None, repr=False)
 
     def unit_code(self, text: Any) -> str | None:
         """The unit code for a unit's Chinese name or code; None when unknown."""
         if text is None:
             return None
-        t = cells.normalise(text)
-        by_name = {cells.normalise(u.name): u.code for u in self.units.units}
-        return by_name.get(t) or (t if t in self.units.codes else None)
+        if self._units is None:  # normalised name or code → code, built once
+            self._units = {code: code for code in self.units.codes}
+            self._units.update({cells.normalise(u.name): u.code for u in self.units.units})
+        return self._units.get(cells.normalise(text))
 
     def review_metrics(self) -> dict[str, str]:
         """Header-like key (code, short or name) → code, for the metrics scored by reviewers."""
@@ -97,11 +81,17 @@ class Context:
 
     def check(self, func: Callable[..., Any], column: str | None, describe: Describe | str,
               element_wise: bool = False) -> pa.Check:
-        """A pandera check whose failures are told as `describe` (text, or a function of value and row)."""
+        """A pandera check whose failures are told as `describe` (text, or a function of value and row).
+        A check of whole columns or frames (not `element_wise`) passes empty cells itself."""
         text = describe
         rule = Rule(column, describe if callable(describe) else (lambda _v, _r: text))
-        return pa.Check(func, element_wise=element_wise, error=self.register(rule), ignore_na=True)
+        return pa.Check(func, element_wise=element_wise, error=self.register(rule), ignore_na=element_wise)
 
     def each(self, column: str, pred: Callable[[Any], bool], describe: Describe | str) -> pa.Check:
-        """An element-wise check of one column's cells (empty cells pass: required cells are checked apart)."""
-        return self.check(lambda v: v is None or bool(pred(v)), column, describe, element_wise=True)
+        """A check of each cell of one column, computed once per distinct text. Empty cells pass (required
+        cells are checked apart), and so do cells holding an invisible character (told by their own check)."""
+        def test(values: pd.Series) -> pd.Series:
+            return distinct_test(values, lambda v: (isinstance(v, str) and cells.INVISIBLE.search(v) is not None)
+                                 or bool(pred(v)))
+
+        return self.check(test, column, describe)

@@ -262,6 +262,7 @@ class FileHandling(Strict):
     data_extensions: TextTuple = (".csv", ".xlsx")
     ignored: TextTuple = ()
     notes_sheets: TextTuple = ()
+    max_megabytes: dict[str, Annotated[float, Field(gt=0)]] = Field(default_factory=dict)  # per extension
 
 
 def _encoding(name: str) -> str:
@@ -305,6 +306,7 @@ class Contract:
     sources: dict[str, SourceSpec]
     path: str = ""
     annual: dict[str, SourceSpec] = field(default_factory=dict)
+    max_megabytes: dict[str, float] = field(default_factory=dict)  # the largest data file read, per extension
 
     def source(self, key: str) -> SourceSpec:
         return self.sources[key]
@@ -343,4 +345,5 @@ def load_contract(path: str | Path, spec: IndexSpec) -> Contract:
         sources=dict(model.sources._sources),
         path=str(path),
         annual=dict(model.annual_sources._sources),
+        max_megabytes={e.lower(): mb for e, mb in model.files.max_megabytes.items()},
     )

@@ -26,6 +26,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from scoring.ingest.columns import distinct_map
+
 MOVEMENTS = ("entered", "exited", "listed")
 
 
@@ -48,14 +50,19 @@ def month_bounds(month: str) -> tuple[dt.date, dt.date]:
     return start, nxt - dt.timedelta(days=1)
 
 
+def _test(dates: pd.Series, pred: Callable[[dt.date], bool], empty: bool) -> pd.Series:
+    """`pred` of each date (`empty` where there is none), once per distinct date."""
+    return pd.Series(distinct_map(dates, lambda d: bool(pred(d)), empty).astype(bool), index=dates.index)
+
+
 def _in(dates: pd.Series, start: dt.date, end: dt.date) -> pd.Series:
-    return dates.map(lambda d: d is not None and not pd.isna(d) and start <= d <= end).astype(bool)
+    return _test(dates, lambda d: start <= d <= end, False)
 
 
 def listed_at_end(entries: pd.DataFrame, end: dt.date) -> pd.Series:
     """True for records listed at the end of the month: entered by `end`, not exited by then."""
-    entered = entries["entry_date"].map(lambda d: d <= end).astype(bool)
-    still = entries["exit_date"].map(lambda d: d is None or pd.isna(d) or d > end).astype(bool)
+    entered = _test(entries["entry_date"], lambda d: d <= end, False)
+    still = _test(entries["exit_date"], lambda d: d > end, True)
     return entered & still
 
 

@@ -11,30 +11,39 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from scoring.ingest.context import Context, DataProblem, show
+from scoring.ingest.context import Context, DataProblem, Rule, show
 from scoring.ingest.contract import SourceSpec
+from scoring.ingest.messages import MAX_ROWS_SHOWN, group_lines
 from scoring.ingest.rules import SET_RULES, row_keys
-from scoring.ingest.tables import RawFrame, column_desc, failures, is_table_level
+from scoring.ingest.tables import RawFrame, column_desc, failures
 from scoring.ingest.types import column_type
 
 
 def _unique(source: SourceSpec, ctx: Context, describe_row: Callable[[int], str]) -> pa.Check:
     cols = source.unique
-    keys: list[Any] = []  # each pooled row's key (filled by the test)
+    same: dict[Any, list[int]] = {}  # a duplicated key → its pooled rows (filled by the test)
+    keys: list[Any] = []
 
     def test(frame: pd.DataFrame) -> pd.Series:
         key = row_keys(frame, cols, ctx, source)
+        repeated = key.notna() & key.duplicated(keep=False)
         keys[:] = list(key)
-        return ~(key.notna() & key.duplicated(keep=False))
+        same.clear()
+        for i, k in zip(np.flatnonzero(repeated.to_numpy()), key[repeated], strict=True):
+            same.setdefault(k, []).append(int(i))
+        return ~repeated
 
     def describe(_v: Any, row: dict[str, Any]) -> str:
         i = row["_row"]
-        others = [describe_row(j) for j, k in enumerate(keys) if j != i and k is not None and k == keys[i]]
+        others = [j for j in same.get(keys[i], []) if j != i]
+        told = ", ".join(describe_row(j) for j in others[:MAX_ROWS_SHOWN])
+        more = len(others) - MAX_ROWS_SHOWN
         labels = ", ".join(source.column(c).label for c in cols)
-        return f"duplicate row: the same {labels} as {', '.join(others)}"
+        return f"duplicate row: the same {labels} as {told}" + (f" and {more:,} more rows" if more > 0 else "")
 
     return ctx.check(test, cols[0], describe)
 
@@ -44,7 +53,7 @@ def _every_unit(source: SourceSpec, ctx: Context) -> pa.Check:
     blanks_ok = any(c.required and c.empty_ok for c in source.columns)
 
     def test(frame: pd.DataFrame) -> bool:
-        present.update(ctx.unit_code(v) for v in frame.get("unit", pd.Series(dtype=object)))
+        present.update(ctx.unit_code(v) for v in pd.unique(frame.get("unit", pd.Series(dtype=object)).to_numpy(object)))
         return set(ctx.units.codes) <= present
 
     def describe(_v: Any, _row: dict[str, Any]) -> str:
@@ -78,38 +87,42 @@ def validate_pool(source: SourceSpec, tables: list[RawFrame], ctx: Context) -> l
     """Problems across all tables of a source (duplicates, missing units, one unit per entity)."""
     if not tables:
         return []
-    locations = [(t, r) for t in tables for r in t.rows]
     pool = _pool(source, tables)
+    file_of = np.repeat(np.arange(len(tables)), [len(t.rows) for t in tables])
+    row_of = np.concatenate([np.asarray(t.rows, dtype=np.int64) for t in tables])
 
     def describe_row(i: int) -> str:
-        t, r = locations[i]
-        return f"row {r} of {t.raw.where}"
+        return f"row {row_of[i]} of {tables[file_of[i]].raw.where}"
 
     fc = failures(pool_schema(source, ctx, describe_row), pool)
     if fc is None:
         return []
     order = {name: i for i, name in enumerate(source.names)}
     out: list[DataProblem] = []
-    seen: set[tuple[str, Any]] = set()
-    for case in fc.itertuples(index=False):
-        check, index = str(case.check), case.index
+    table_level = fc["index"].isna().to_numpy()
+    for check in dict.fromkeys(fc["check"].astype(str)[table_level]):
+        rule = ctx.rules.get(check)
+        if rule is not None:
+            where = " + ".join(dict.fromkeys(t.raw.where for t in tables))
+            out.append(DataProblem(where, 0, 0, f"{where}: {rule.describe(None, {})}"))
+    cell = fc[~table_level]
+    for check, part in cell.groupby(cell["check"].astype(str), sort=False):
         rule = ctx.rules.get(check)
         if rule is None:
             continue
-        if is_table_level(index):
-            where = " + ".join(dict.fromkeys(t.raw.where for t in tables))
-            out.append(DataProblem(where, 0, 0, f"{where}: {rule.describe(None, {})}"))
-            continue
-        i = int(index)
-        if (check, i) in seen:
-            continue
-        seen.add((check, i))
-        t, r = locations[i]
-        row = {**pool.iloc[i].to_dict(), "_row": i}
+        positions = np.unique(part["index"].to_numpy(dtype=np.int64))
         col = rule.column
-        out.append(DataProblem(t.raw.where, r, order.get(col, 0),
-                               f"{t.raw.where}: row {r}, {column_desc(source, col, t.headers)}: "
-                               f"value {show(row.get(col))} — {rule.describe(row.get(col), row)}"))
+        for k in dict.fromkeys(file_of[positions]):  # per file: a few rows told, the others counted
+            t, mine = tables[k], positions[file_of[positions] == k]
+
+            def told(n: int, mine: np.ndarray = mine, t: RawFrame = t, rule: Rule = rule) -> str:
+                i = int(mine[n])
+                row = {**pool.iloc[i].to_dict(), "_row": i}
+                return (f"{t.raw.where}: row {row_of[i]}, {column_desc(source, rule.column, t.headers)}: "
+                        f"value {show(row.get(rule.column))} — {rule.describe(row.get(rule.column), row)}")
+
+            out += group_lines(t.raw.where, order.get(col, 0), f"{t.raw.where}: {column_desc(source, col, t.headers)}",
+                               f"{t.raw.where}\x1f{col}\x1f{check}", row_of[mine], told)
     return out
 
 

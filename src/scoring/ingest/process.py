@@ -21,11 +21,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from scoring import __version__
-from scoring.errors import DataError, SpecError
+from scoring import __version__, provenance
+from scoring.errors import DataError, SpecError, StateError
 from scoring.hashing import sha256_file
 from scoring.index.spec import IndexSpec, Units, load_index, load_units
 from scoring.ingest.cells import header_keys
+from scoring.ingest.columns import distinct_map
 from scoring.ingest.context import Context, DataProblem, sorted_lines
 from scoring.ingest.contract import (
     INDICATOR_SOURCE,
@@ -37,8 +38,9 @@ from scoring.ingest.contract import (
     load_contract,
 )
 from scoring.ingest.derive import DERIVATIONS, list_facts, movements, per_register
+from scoring.ingest.messages import problem_count
 from scoring.ingest.pools import typed_frame, validate_pool
-from scoring.ingest.readers import InputFile, read_month_folder
+from scoring.ingest.readers import InputFile, link_problem, read_month_folder
 from scoring.ingest.tables import RawFrame, to_raw_frame, validate_table
 from scoring.ingest.windows import MonthWindow
 from scoring.project import Project, check_month
@@ -95,9 +97,12 @@ def read_raw_month(project: Project, month: str) -> MonthData:
     spec, units, contract = load_params(project)
     folder = project.raw_month(month)
     label = _label(project, folder)
+    linked = link_problem(folder, project.root, label)
+    if linked:
+        raise DataError(linked)
     if not folder.is_dir():
         raise DataError(f"{label}: no raw data for {month} (a folder of the department files is needed)")
-    inputs, read_problems = read_month_folder(folder, contract, label)
+    inputs, read_problems = read_month_folder(folder, contract, label, project.root)
     ctx = Context(window=MonthWindow.of(month), units=units, spec=spec)
     problems: list[DataProblem] = [DataProblem(label, 0, i, p) for i, p in enumerate(read_problems)]
 
@@ -109,9 +114,10 @@ def read_raw_month(project: Project, month: str) -> MonthData:
     for item in inputs:
         for raw in item.tables:
             tables[raw.source.key].append(to_raw_frame(raw, problems))
+    refused = {s.key for f in inputs if f.refused and (s := contract.source_for_file(Path(f.name).stem))}
     for key, source in contract.sources.items():
         found = tables[key]
-        if not found and needed.get(key, False):
+        if not found and needed.get(key, False) and key not in refused:
             problems.append(DataProblem(label, 0, 90, f"{label}: no {source.title} ({key}) — expected a CSV file named "
                                                       f"{' or '.join(source.files)} (.csv), or a sheet "
                                                       f"{source.sheets[0]!r} in a workbook"))
@@ -124,8 +130,8 @@ def read_raw_month(project: Project, month: str) -> MonthData:
     problems.extend(_unscored_review_metrics(tables[REVIEW_SOURCE], ctx, label))
     problems.extend(_blank_sheet_metrics(tables[INDICATOR_SOURCE]))
     if problems:
-        lines = sorted_lines(problems)
-        raise DataError(f"{label}: {len(lines)} problem(s) — nothing was written", problems=lines)
+        raise DataError(f"{label}: {problem_count(problems)} problem(s) — nothing was written",
+                        problems=sorted_lines(problems))
 
     typed = {key: typed_frame(contract.sources[key], found, ctx) for key, found in tables.items()}
     register = typed[REGISTER_SOURCE].set_index("unit").reindex(units.codes)
@@ -148,8 +154,8 @@ def _unscored_review_metrics(tables: list[RawFrame], ctx: Context, label: str) -
     scored: set[str] = set()
     for t in tables:
         if {"metric", "score"} <= set(t.frame.columns):
-            scored |= {ctx.metric_code(m) for m, s in zip(t.frame["metric"], t.frame["score"], strict=True)
-                       if s is not None}
+            named = t.frame.loc[t.frame["score"].notna(), "metric"]
+            scored |= {ctx.metric_code(m) for m in pd.unique(named.to_numpy(dtype=object))}
     if not tables:
         return []
     return [DataProblem(label, 0, 95, f"{' + '.join(t.raw.where for t in tables)}: no score for {m.code} "
@@ -215,10 +221,9 @@ def _entries(records: pd.DataFrame, units: Units, contract: Contract, month: str
     types = contract.sources[RECORDS_SOURCE].column("list_type").values
     type_order = {t: i for i, t in enumerate(types)}
     out["_u"], out["_t"] = out["unit"].map(unit_order), out["list_type"].map(type_order)
-    out["_d"] = out["entry_date"].map(lambda d: d.isoformat())
-    out = out.sort_values(["_u", "_t", "_d", "credit_code"], kind="stable")
     for col in ("entry_date", "exit_date"):
-        out[col] = out[col].map(lambda d: d.isoformat() if d is not None and not pd.isna(d) else "")
+        out[col] = distinct_map(out[col], lambda d: d.isoformat(), "")
+    out = out.sort_values(["_u", "_t", "entry_date", "credit_code"], kind="stable")
     out["violations"] = out["violations"].astype("Int64")
     return out[ENTRIES_CSV_COLUMNS].reset_index(drop=True)
 
@@ -239,6 +244,8 @@ def _reviews(reviews: pd.DataFrame, units: Units, spec: IndexSpec) -> pd.DataFra
 
 def manifest(data: MonthData, outputs: dict[str, Path]) -> dict[str, Any]:
     """What a reviewer needs to trust the processed month: inputs, parameter hashes, versions."""
+    written = {"metrics.csv": data.metrics, "register.csv": data.register, "list_entries.csv": data.entries,
+               "reviews.csv": data.reviews}  # their rows, as the CSV files hold them
     return {
         "month": data.month,
         "synthetic": data.synthetic,
@@ -249,7 +256,8 @@ def manifest(data: MonthData, outputs: dict[str, Path]) -> dict[str, Any]:
              "tables": [{"source": t.source.key, "sheet": t.sheet, "rows": len(t.rows)} for t in f.tables]}
             for f in data.inputs
         ],
-        "outputs": {name: {"sha256": sha256_file(path), "rows": _count_rows(path)} for name, path in outputs.items()},
+        "outputs": {name: {"sha256": sha256_file(path), "rows": len(written[name]) if name in written else
+                           _count_rows(path)} for name, path in outputs.items()},
         "not_reported": [{"unit": u, "metric": m} for u, m in data.not_reported],
         "list_movements": {k: int(((data.entries["movement"] == k) & (data.entries["counted"] == 1)).sum())
                            for k in ("entered", "exited", "listed")},
@@ -289,11 +297,14 @@ def is_up_to_date(project: Project, month: str) -> bool:
     if not path.is_file() or not project.metrics_file(month).is_file():
         return False
     try:
-        info = json.loads(path.read_text(encoding="utf-8"))
+        info = provenance.read_manifest(project, month)
         spec, units, contract = load_params(project)
-    except (ValueError, OSError, SpecError):
+    except (ValueError, OSError, SpecError, StateError):  # a damaged record: ingest again
         return False
     folder = project.raw_month(month)
+    if link_problem(folder, project.root, "") or any(
+            link_problem(p, project.root, "") for p in folder.glob("*") if not p.name.startswith(".")):
+        return False  # read_raw_month refuses it
     if not folder.is_dir():
         return True
     now = [(p.name, sha256_file(p)) for p in sorted(folder.iterdir()) if p.is_file() and not p.name.startswith(".")]

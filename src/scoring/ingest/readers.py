@@ -1,6 +1,7 @@
 """Reading a month folder: which file holds which source, CSV in any Chinese encoding, xlsx.
 
-`read_file` reads one file the same way; given a source (an annual file, whose name and
+Symbolic links are followed only when they lead to a file or folder inside the project
+(`link_problem`). `read_file` reads one file the same way; given a source (an annual file, whose name and
 folder already say what it holds) it reads the file as that source only.
 
 Nothing is interpreted here beyond text: every cell comes back as the text a user sees
@@ -14,18 +15,23 @@ import codecs
 import csv
 import datetime as dt
 import io
+import os
+import re
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from scoring.hashing import sha256_bytes, sha256_file
 from scoring.ingest.contract import Contract, SourceSpec
+from scoring.ingest.messages import escaped, excerpt
 
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
 
 Cell = str | None
+_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")  # a formula element of a worksheet's XML
 
 
 @dataclass
@@ -49,6 +55,7 @@ class InputFile:
     kind: str  # "csv" | "xlsx" | "ignored"
     encoding: str | None = None
     tables: list[RawTable] = field(default_factory=list)
+    refused: bool = False  # too large: not read (and the month is refused)
 
     @property
     def rows(self) -> int:
@@ -89,13 +96,28 @@ def cell_text(value: object) -> Cell:
     return text or None
 
 
-def _rows(records: list[list[object]]) -> tuple[list[Cell], list[tuple[int, list[Cell]]]]:
+def _rows(records: Iterable[list[object]]) -> tuple[list[Cell], list[tuple[int, list[Cell]]]]:
     """Header and non-blank rows, cells as text, numbered from 1 (the header)."""
-    header = [cell_text(v) for v in records[0]] if records else []
+    header: list[Cell] = []
     body = []
-    for number, record in enumerate(records[1:], start=2):
+    for number, record in enumerate(records, start=1):
         cells = [cell_text(v) for v in record]
-        if any(c is not None for c in cells):
+        if number == 1:
+            header = cells
+        elif any(c is not None for c in cells):
+            body.append((number, cells))
+    return header, body
+
+
+def _text_rows(records: Iterable[list[str]]) -> tuple[list[Cell], list[tuple[int, list[Cell]]]]:
+    """`_rows` of a CSV file, whose cells are all text: stripped, None when empty."""
+    header: list[Cell] = []
+    body = []
+    for number, record in enumerate(records, start=1):
+        cells = [c.strip() or None for c in record]
+        if number == 1:
+            header = cells
+        elif any(cells):
             body.append((number, cells))
     return header, body
 
@@ -103,8 +125,9 @@ def _rows(records: list[list[object]]) -> tuple[list[Cell], list[tuple[int, list
 def read_csv_bytes(data: bytes, encodings: tuple[str, ...]) -> tuple[list[Cell], list[tuple[int, list[Cell]]], str]:
     """Header, rows and detected encoding of a CSV file (comma-separated, any line ends)."""
     text, encoding = detect_encoding(data, encodings)
-    records = [list(r) for r in csv.reader(io.StringIO(text, newline=""))]
-    header, body = _rows(records)
+    del text  # read again as a stream: no second copy of a large file in memory
+    stream = io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline="")
+    header, body = _text_rows(csv.reader(stream))
     return header, body, encoding
 
 
@@ -113,24 +136,68 @@ def sheet_records(ws: Worksheet) -> list[list[object]]:
     return [list(r) for r in ws.iter_rows(min_row=1, max_row=ws.max_row, values_only=True)]
 
 
-def read_month_folder(folder: Path, contract: Contract, label: str) -> tuple[list[InputFile], list[str]]:
+def link_problem(path: Path, root: Path, where: str) -> str | None:
+    """Why `path` is not read when it is, or lies under, a symbolic link leading outside the project
+    `root` or nowhere; None otherwise. The message names the link and its target, never the target's content."""
+    top = root.resolve()
+    try:
+        parts = path.relative_to(root).parts
+    except ValueError:
+        parts = ()
+    links = [root.joinpath(*parts[:i]) for i in range(1, len(parts) + 1) if root.joinpath(*parts[:i]).is_symlink()]
+    if not links:
+        return None
+    link = links[0]
+    target = excerpt(escaped(os.readlink(link)), 120)
+    shown = where if link == path else f"{where} (through the symbolic link {link.relative_to(root).as_posix()})"
+    if not path.resolve().is_relative_to(top):
+        return (f"{shown}: a symbolic link to {target}, outside the project — not read: department files are read "
+                "only from inside the project; copy the file (or folder) here instead of linking it")
+    if not path.exists():
+        return f"{shown}: a symbolic link to {target}, which does not exist — not read"
+    return None
+
+
+def read_month_folder(folder: Path, contract: Contract, label: str,
+                      root: Path | None = None) -> tuple[list[InputFile], list[str]]:
     """Every file of a month folder: hashed, sorted by name, data files read into tables.
 
     `label` names the folder in messages (e.g. 'data/raw/2019-07'). Returns the files and
-    the problems found (unreadable files, unknown files, wrong or missing sheets).
+    the problems found (unreadable files, unknown files, wrong or missing sheets, symbolic
+    links leading outside the project `root` (the folder itself when not given), or nowhere).
     """
     files: list[InputFile] = []
-    problems: list[str] = [f"{label}/{p.name}: a folder — files in sub-folders are not read; move them into {label}"
-                           for p in sorted(folder.iterdir()) if p.is_dir() and not p.name.startswith(".")]
-    for path in sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")):
+    visible = sorted(p for p in folder.iterdir() if not p.name.startswith("."))
+    links = {p: link_problem(p, root or folder, f"{label}/{p.name}") for p in visible if p.is_symlink()}
+    problems: list[str] = [why for why in links.values() if why is not None]
+    visible = [p for p in visible if links.get(p) is None]
+    problems += [f"{label}/{p.name}: a folder — files in sub-folders are not read; move them into {label}"
+                 for p in visible if p.is_dir()]
+    for path in (p for p in visible if p.is_file()):
         if contract.is_ignored(path.name):
             files.append(InputFile(name=path.name, sha256=sha256_file(path),
                                    kind="ignored"))
+            continue
+        too_big = too_large(path.name, path.stat().st_size, contract, f"{label}/{path.name}")
+        if too_big:  # refused unread
+            files.append(InputFile(name=path.name, sha256="", kind="ignored", refused=True))
+            problems.append(too_big)
             continue
         item, found = read_file(path, path.read_bytes(), contract, f"{label}/{path.name}")
         files.append(item)
         problems.extend(found)
     return files, problems
+
+
+def too_large(name: str, size: int, contract: Contract, where: str) -> str | None:
+    """Why a data file of `size` bytes is not read: larger than the contract's `files.max_megabytes`
+    for its kind (what ingestion holds in memory grows with the file); None when it is not."""
+    limit = contract.max_megabytes.get(Path(name).suffix.lower())
+    if limit is None or size <= limit * 1e6:
+        return None
+    return (f"{where}: {size / 1e6:,.1f} MB, larger than the {limit:g} MB a {Path(name).suffix.lower()} file may "
+            "have (params/sources.yaml, files.max_megabytes) — not read; split it into several files of the "
+            "same source (名单记录-1.csv, 名单记录-2.csv …) or save a workbook as CSV")
 
 
 def read_file(path: Path, data: bytes, contract: Contract, where: str,
@@ -147,7 +214,10 @@ def read_file(path: Path, data: bytes, contract: Contract, where: str,
     suffix = path.suffix.lower()
     if source is not None:
         contract = replace(contract, sources={source.key: source})
-    if suffix not in contract.data_extensions:
+    too_big = too_large(path.name, len(data), contract, where)
+    if too_big:
+        problems.append(too_big)
+    elif suffix not in contract.data_extensions:
         hint = " (old Excel format: save it as .xlsx)" if suffix in (".xls", ".et") else ""
         problems.append(f"{where}: not a data file of the contract{hint} — expected "
                         f"{' or '.join(contract.data_extensions)}"
@@ -174,11 +244,13 @@ def _read_csv(item: InputFile, path: Path, data: bytes, contract: Contract, wher
         problems.append(f"{where}: unreadable — not text in {', '.join(contract.encodings)} "
                         f"(byte {exc.start}: {data[exc.start:exc.start + 4]!r}); save it as CSV UTF-8 or GBK")
         return
-    except csv.FieldProblem as exc:
-        problems.append(f"{where}: unreadable as CSV — {exc}")
+    except csv.Error as exc:
+        hint = (f" — a cell of more than {csv.field_size_limit():,} characters: most often a quote (\") that is "
+                "never closed, so the rest of the file reads as one cell" if "field limit" in str(exc) else "")
+        problems.append(f"{where}: unreadable as CSV — {exc}{hint}")
         return
     item.encoding = encoding
-    if "\x00" in "".join(c or "" for c in header) or any("\x00" in (c or "") for _, r in body for c in r):
+    if b"\x00" in data and any("\x00" in (c or "") for c in [*header, *(c for _, r in body for c in r)]):
         problems.append(f"{where}: unreadable — binary data (NUL bytes), not a CSV text file")
         return
     if not any(h is not None for h in header):
@@ -193,7 +265,7 @@ def _read_xlsx(item: InputFile, path: Path, data: bytes, contract: Contract, whe
 
     try:
         wb = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
-        formulas = openpyxl.load_workbook(io.BytesIO(data), data_only=False)
+        formulas = openpyxl.load_workbook(io.BytesIO(data), data_only=False) if _has_formulas(data) else None
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
         problems.append(f"{where}: unreadable — not an Excel .xlsx workbook ({type(exc).__name__}: {exc})")
         return
@@ -214,7 +286,7 @@ def _read_xlsx(item: InputFile, path: Path, data: bytes, contract: Contract, whe
         found[source.key] = ws.title
         header, body = _rows(records)
         sheet_where = f"{where}, sheet {ws.title}"
-        uncomputed = _uncomputed_formulas(ws, formulas[ws.title])
+        uncomputed = _uncomputed_formulas(ws, formulas[ws.title]) if formulas is not None else []
         if uncomputed:
             problems.append(f"{sheet_where}: cells {', '.join(uncomputed[:10])}{' …' if len(uncomputed) > 10 else ''}"
                             " hold formulas without a computed value (the file was not saved by a spreadsheet "
@@ -230,6 +302,22 @@ def _read_xlsx(item: InputFile, path: Path, data: bytes, contract: Contract, whe
     elif not found and named is None:
         problems.append(f"{where}: no sheet of the contract — expected {_sheet_names(contract)}; sheets found: "
                         f"{sheets}")
+
+
+def _has_formulas(data: bytes) -> bool:
+    """Whether a worksheet of the workbook holds a formula (an <f> element): read from the zip,
+    without loading the workbook a second time (a large sheet of data has none)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for name in archive.namelist():
+            if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
+                continue
+            with archive.open(name) as sheet:
+                tail = b""
+                while chunk := sheet.read(1 << 20):
+                    if _FORMULA.search(tail + chunk):
+                        return True
+                    tail = chunk[-16:]
+    return False
 
 
 def _uncomputed_formulas(values: Worksheet, formulas: Worksheet) -> list[str]:

@@ -23,7 +23,7 @@ from scoring.ingest.context import Context, DataProblem, sorted_lines
 from scoring.ingest.contract import ANNUAL_REVIEW_SOURCE
 from scoring.ingest.pools import typed_frame, validate_pool
 from scoring.ingest.process import load_params
-from scoring.ingest.readers import read_file
+from scoring.ingest.readers import link_problem, read_file
 from scoring.ingest.tables import to_raw_frame, validate_table
 from scoring.ingest.windows import YearWindow
 from scoring.project import Project, is_project
@@ -62,6 +62,8 @@ def read_reviews(path: Path, units: Units, year: int, *, project: Project | None
     spec, _units, contract = load_params(project)
     where = _label(project, path)
     source = contract.annual_source(ANNUAL_REVIEW_SOURCE)
+    if refused := link_problem(path, project.root, where):  # never read a link leading outside the project
+        raise DataError(refused)
     try:
         data = path.read_bytes()
     except OSError as exc:

@@ -15,7 +15,9 @@ import pandas as pd
 import pandera.pandas as pa
 
 from scoring.ingest import cells
+from scoring.ingest.columns import distinct_map, objects
 from scoring.ingest.context import Context
+from scoring.ingest.messages import excerpt
 from scoring.ingest.types import column_type
 
 if TYPE_CHECKING:
@@ -51,17 +53,28 @@ def parsed(frame: pd.DataFrame, column: str, parse: Callable[[Any], Any]) -> pd.
     """A column's cells parsed (None for empty cells, and for every row when the column is absent)."""
     if column not in frame.columns:
         return pd.Series([None] * len(frame), index=frame.index, dtype=object)
-    return frame[column].map(lambda v: None if is_empty(v) else parse(v))
+    return objects(frame[column], parse)
 
 
 def row_keys(frame: pd.DataFrame, columns: tuple[str, ...], ctx: Context, source: SourceSpec) -> pd.Series:
-    """Each row's key over `columns`, as its column types compare cells; None when a cell is empty."""
-    types = {c: column_type(source.column(c)) for c in columns}
-    keys = []
-    for _, row in frame.iterrows():
-        parts = tuple(None if is_empty(row.get(c)) else types[c].key(row.get(c), ctx) for c in columns)
-        keys.append(None if any(p is None for p in parts) else parts)
+    """Each row's key over `columns` (a tuple), as its column types compare cells; None when a cell is empty."""
+    parts = []
+    for c in columns:
+        key = column_type(source.column(c)).key
+        parts.append(distinct_map(frame[c], lambda v, key=key: key(v, ctx)) if c in frame.columns
+                     else np.full(len(frame), None, dtype=object))
+    keys = np.empty(len(frame), dtype=object)
+    keys[:] = list(zip(*parts, strict=True)) if parts else [()] * len(frame)
+    missing = np.zeros(len(frame), dtype=bool)
+    for part in parts:
+        missing |= pd.isna(part)
+    keys[missing] = None
     return pd.Series(keys, index=frame.index, dtype=object)
+
+
+def _cell(row: dict[str, Any], column: str) -> str:
+    """Another cell of the row, as a rule's text names it (at most a few characters of it)."""
+    return excerpt(str(row.get(column)))
 
 
 def _pairwise(frame: pd.DataFrame, a: pd.Series, b: pd.Series, ok: Callable[[Any, Any], bool]) -> pd.Series:
@@ -75,8 +88,8 @@ def exit_not_before_entry(ctx: Context) -> pa.Check:
         return _pairwise(frame, parsed(frame, "entry_date", cells.parse_date),
                          parsed(frame, "exit_date", cells.parse_date), lambda entry, leave: leave >= entry)
 
-    return ctx.check(test, "exit_date", lambda _v, row: f"before the entry date {row.get('entry_date')!s} of the same "
-                                                        "row: an exit cannot precede its entry")
+    return ctx.check(test, "exit_date", lambda _v, row: f"before the entry date {_cell(row, 'entry_date')} of the "
+                                                        "same row: an exit cannot precede its entry")
 
 
 @row_rule("market_entities_not_below_legal_persons")
@@ -86,7 +99,7 @@ def market_entities_not_below_legal_persons(ctx: Context) -> pa.Check:
                          parsed(frame, "market_entities", cells.parse_whole), lambda legal, market: market >= legal)
 
     return ctx.check(test, "market_entities", lambda _v, row: f"below the legal-person enterprises "
-                                                              f"({row.get('legal_persons')}) of the same row: "
+                                                              f"({_cell(row, 'legal_persons')}) of the same row: "
                                                               "market entities include them")
 
 
@@ -116,10 +129,11 @@ def one_unit_per_credit_code(source: SourceSpec, ctx: Context) -> pa.Check:
 
     def test(frame: pd.DataFrame) -> pd.Series:
         code, unit = row_keys(frame, ("credit_code",), ctx, source), row_keys(frame, ("unit",), ctx, source)
-        for c, u in zip(code, unit, strict=True):
-            if c is not None and u is not None:
-                units_of.setdefault(c[0], set()).add(names.get(u[0], str(u[0])))
-        return pd.Series([c is None or len(units_of.get(c[0], ())) <= 1 for c in code], index=frame.index)
+        pairs = pd.DataFrame({"code": code, "unit": unit}).dropna()
+        pairs = pairs[pairs["code"].isin(pairs.drop_duplicates().loc[lambda f: f["code"].duplicated(), "code"])]
+        for c, u in zip(pairs["code"], pairs["unit"], strict=True):  # only the codes under more than one unit
+            units_of.setdefault(c[0], set()).add(names.get(u[0], str(u[0])))
+        return pd.Series([c is None or c[0] not in units_of for c in code], index=frame.index)
 
     def describe(_v: Any, row: dict[str, Any]) -> str:
         units = units_of.get(code_type.key(row.get("credit_code"), ctx), set())

@@ -2,13 +2,16 @@
 
 The table schema of a source checks the columns present (strict: unknown ones refused),
 the required cells, every cell's text by its column type (`types.py`) and the source's
-row rules (`rules.py`). It runs with `lazy=True`, so every failure is collected; each
-becomes one line: "file: row R, column 'C' (表头): value V — rule".
+row rules (`rules.py`), and that no cell holds an invisible character. It runs with `lazy=True`,
+so every failure is collected; each becomes one line: "file: row R, column 'C' (表头): value V —
+rule", for the first few rows of a column and rule, the others counted (`messages`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
+from itertools import zip_longest
 from typing import Any
 
 import numpy as np
@@ -16,9 +19,11 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
-from scoring.ingest.cells import header_keys
-from scoring.ingest.context import Context, DataProblem, show
+from scoring.ingest.cells import character_name, header_keys, invisible_characters
+from scoring.ingest.columns import visible
+from scoring.ingest.context import Context, DataProblem, Rule, show
 from scoring.ingest.contract import SourceSpec
+from scoring.ingest.messages import group_lines
 from scoring.ingest.readers import RawTable
 from scoring.ingest.rules import ROW_RULES
 from scoring.ingest.types import column_type
@@ -49,25 +54,26 @@ def to_raw_frame(raw: RawTable, problems: list[DataProblem]) -> RawFrame:
     source = raw.source
     aliases = source.aliases()
     width = max([len(raw.headers), *(len(cells_) for _, cells_ in raw.rows)])
+    columns = list(zip_longest(*(c for _, c in raw.rows), fillvalue=None)) if raw.rows else [()] * width
     names: list[str | None] = []
     headers: dict[str, str] = {}
     for i in range(width):
         header = raw.headers[i] if i < len(raw.headers) else None
-        has_data = any(i < len(c) and c[i] is not None for _, c in raw.rows)
+        has_data = any(v is not None for v in columns[i])
         if header is None:
             names.append(f"(column {_column_letter(i)}, no header)" if has_data else None)
             continue
         name = next((aliases[k] for k in header_keys(header) if k in aliases), header)
         if name in headers:
-            problems.append(DataProblem(raw.where, 1, i, f"{raw.where}: row 1, columns {headers[name]!r} and "
-                                                         f"{header!r} both mean {name!r} — keep one"))
+            problems.append(DataProblem(raw.where, 1, i, f"{raw.where}: row 1, columns {show(headers[name])} and "
+                                                         f"{show(header)} both mean {name!r} — keep one"))
             names.append(None)
             continue
         headers[name] = header
         names.append(name)
     kept = [(i, n) for i, n in enumerate(names) if n is not None]
-    data = {n: [c[i] if i < len(c) else None for _, c in raw.rows] for i, n in kept}
-    frame = pd.DataFrame(data, columns=[n for _, n in kept], dtype=object)
+    data = {n: np.array(columns[i], dtype=object) for i, n in kept}
+    frame = pd.DataFrame(data, columns=[n for _, n in kept], dtype=object, index=pd.RangeIndex(len(raw.rows)))
     rows = [r for r, _ in raw.rows]
     if source.skip_blank and len(frame):
         present = [c for c in source.skip_blank if c in frame.columns]
@@ -82,12 +88,23 @@ def to_raw_frame(raw: RawTable, problems: list[DataProblem]) -> RawFrame:
 def table_schema(source: SourceSpec, ctx: Context) -> pa.DataFrameSchema:
     """Columns present (unknown ones refused), required cells, each cell's type and range, row rules."""
     columns = {
-        col.name: pa.Column(None, checks=column_type(col).checks(col, source, ctx), nullable=col.empty_ok,
-                            required=col.required)
+        col.name: pa.Column(None, checks=[_visible(col.name, ctx), *column_type(col).checks(col, source, ctx)],
+                            nullable=col.empty_ok, required=col.required)
         for col in source.columns
     }
     row_checks = [ROW_RULES[name](ctx) for name in source.row_rules]
     return pa.DataFrameSchema(columns, checks=row_checks, strict=True)
+
+
+def _visible(column: str, ctx: Context) -> pa.Check:
+    """No cell holds an invisible character (zero-width, bidirectional or control: `cells.INVISIBLE`)."""
+    def describe(value: Any, _row: dict[str, Any]) -> str:
+        found = invisible_characters(value if isinstance(value, str) else None)
+        return (f"contains {', '.join(character_name(c) for c in found[:3])}{' …' if len(found) > 3 else ''}: an "
+                "invisible character (zero-width, bidirectional or control) that makes a name look like another "
+                "or turns the text around — delete it (retype the cell)")
+
+    return ctx.check(visible, column, describe)
 
 
 def column_desc(source: SourceSpec, name: str | None, headers: dict[str, str]) -> str:
@@ -114,38 +131,51 @@ def is_table_level(index: Any) -> bool:
 
 
 def validate_table(table: RawFrame, ctx: Context) -> list[DataProblem]:
-    """Every problem of one table, one line each."""
+    """Every problem of one table: one line each, a few rows per column and rule (the others counted)."""
     source, where = table.raw.source, table.raw.where
     fc = failures(table_schema(source, ctx), table.frame)
     if fc is None:
         return []
     order = {name: i for i, name in enumerate(source.names)}
     out: list[DataProblem] = []
-    seen: set[tuple[str, Any]] = set()
-    for case in fc.itertuples(index=False):
-        check, column, value, index = str(case.check), case.column, case.failure_case, case.index
-        if check == "column_in_dataframe":
-            out.append(_missing_column(source, where, str(value), order))
-            continue
-        if check == "column_in_schema":
-            out.append(_unknown_column(source, where, table.headers.get(str(value), str(value)), len(order)))
-            continue
-        if is_table_level(index):
-            out.append(DataProblem(where, 0, 0, f"{where}: {check}"))
-            continue
-        i = int(index)
+    checks = fc["check"].astype(str).to_numpy(dtype=object)
+    structural = np.isin(checks, ["column_in_dataframe", "column_in_schema"])
+    table_level = fc["index"].isna().to_numpy() & ~structural
+    for case, check in zip(fc[structural].itertuples(index=False), checks[structural], strict=True):
+        value = str(case.failure_case)
+        out.append(_missing_column(source, where, value, order) if check == "column_in_dataframe"
+                   else _unknown_column(source, where, table.headers.get(value, value), len(order)))
+    out += [DataProblem(where, 0, 0, f"{where}: {check}") for check in dict.fromkeys(checks[table_level])]
+    cell = fc[~structural & ~table_level]
+    rows = np.asarray(table.rows, dtype=np.int64)
+    for (check, column), part in cell.groupby([cell["check"].astype(str), _column_of(cell, ctx)], sort=False):
         rule = ctx.rules.get(check)
-        col = (rule.column if rule else None) or column
-        if rule is not None and rule.column is not None and (check, i) in seen:
-            continue
-        seen.add((check, i))
-        row = table.frame.iloc[i].to_dict()
-        shown = row.get(col) if rule is not None and rule.column is not None and col in row else value
-        text = rule.describe(shown, row) if rule else ("a value is required" if check == "not_nullable" else check)
-        out.append(DataProblem(where, table.rows[i], order.get(col, len(order)),
-                               f"{where}: row {table.rows[i]}, {column_desc(source, col, table.headers)}: "
-                               f"value {show(shown)} — {text}"))
+        col = str(column)
+        positions, first = np.unique(part["index"].to_numpy(dtype=np.int64), return_index=True)
+        values = part["failure_case"].to_numpy(dtype=object)[first]
+
+        told = partial(_cell_line, table, rule, check, col, positions, values)
+        out += group_lines(where, order.get(col, len(order)), f"{where}: {column_desc(source, col, table.headers)}",
+                           f"{where}\x1f{col}\x1f{check}", rows[positions], told)
     return out
+
+
+def _cell_line(table: RawFrame, rule: Rule | None, check: str, col: str, positions: np.ndarray, values: np.ndarray,
+               k: int) -> str:
+    """The line of the k-th failing row of a column and rule (`positions`: frame positions; `values`: pandera's)."""
+    source, where = table.raw.source, table.raw.where
+    row = table.frame.iloc[int(positions[k])].to_dict()
+    shown = row.get(col) if rule is not None and rule.column is not None and col in row else values[k]
+    text = rule.describe(shown, row) if rule else ("a value is required" if check == "not_nullable" else check)
+    return (f"{where}: row {table.rows[int(positions[k])]}, {column_desc(source, col, table.headers)}: "
+            f"value {show(shown)} — {text}")
+
+
+def _column_of(cases: pd.DataFrame, ctx: Context) -> pd.Series:
+    """The column each failure is told under: its rule's (a row rule names one), else pandera's."""
+    told = {check: rule.column for check, rule in ctx.rules.items() if rule.column is not None}
+    named = cases["check"].astype(str).map(told)
+    return named.where(named.notna(), cases["column"].astype(str)).astype(str)
 
 
 def _missing_column(source: SourceSpec, where: str, name: str, order: dict[str, int]) -> DataProblem:
@@ -161,4 +191,7 @@ def _unknown_column(source: SourceSpec, where: str, header: str, order: int) -> 
     expected = ("、".join(c.header for c in source.columns) if len(source.columns) <= 12
                 else "see the template's notes sheet or docs/data.md")
     why = foreign or f"not a column of {source.title}; expected: {expected}"
-    return DataProblem(where, 1, order, f"{where}: row 1: column {header!r}: {why}")
+    found = invisible_characters(header)
+    if found:
+        why = f"holds {', '.join(character_name(c) for c in found[:3])}, an invisible character — delete it; {why}"
+    return DataProblem(where, 1, order, f"{where}: row 1: column {show(header)}: {why}")

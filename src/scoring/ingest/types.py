@@ -9,6 +9,9 @@ Each type owns everything that depends on it:
   range_text   the allowed values in words, for the template's notes sheet
   demo_cell    what the demo data writes for a drawn value (是/否 for a yes/no item)
 Adding a type is one entry here (and its name in the template's `type_labels`).
+The base `ColumnType` (free text) is in `typebase`. Checks and conversions see a whole column
+(`columns`: once per distinct text). `NUMBER_LIMIT` is the largest magnitude a count or number
+may have, whatever the contract's max.
 """
 
 from __future__ import annotations
@@ -24,82 +27,44 @@ import pandas as pd
 import pandera.pandas as pa
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from scoring.errors import CreditCountyError
 from scoring.ingest import cells
+from scoring.ingest.columns import Found, code_checks, floats, objects, read_once, shared, visible
 from scoring.ingest.context import Context
+from scoring.ingest.typebase import TEMPLATE_EARLIEST, ColumnType, SpecRule, excel_date, excel_list
 from scoring.ingest.windows import DATE_WINDOWS, MonthWindow
 
 if TYPE_CHECKING:
     from scoring.ingest.contract import ColumnSpec, SourceSpec
 
-SpecRule = tuple[str, str, str, dict[str, Any]]  # (field, rule id, English fallback, its placeholders)
-TEMPLATE_EARLIEST = dt.date(2010, 1, 1)  # the template's first allowed date when the contract gives none
-
-
-def excel_list(values: list[str]) -> str:
-    """An Excel drop-down list formula; refused when longer than Excel's 255 characters."""
-    text = ",".join(values)
-    if len(text) > 255:
-        raise CreditCountyError(f"a drop-down list longer than Excel's 255 characters: {text[:60]}…")
-    return f'"{text}"'
+# The largest magnitude of a count or number: 10^15 < 2^53, so every accepted figure is exact as a float
+# (the metrics' values) and as a 64-bit integer (the register's counts); no county's count comes near it.
+NUMBER_LIMIT = 10**15
 
 
 def _fmt(x: float | None) -> str:
     return "" if x is None else f"{x:g}"
 
 
-def _excel_date(d: dt.date) -> str:
-    return f"DATE({d.year},{d.month},{d.day})"
+def _limit(x: float) -> str:
+    """10^15 as '1,000,000,000,000,000 (10^15)'."""
+    return f"{int(x):,}" + (f" (10^{round(math.log10(x))})" if x >= 1e6 and 10 ** round(math.log10(x)) == x else "")
 
 
-def _objects(values: pd.Series, func: Callable[[Any], Any]) -> pd.Series:
-    return pd.Series([None if v is None else func(v) for v in values], index=values.index, dtype=object)
+Test = Callable[[np.ndarray, np.ndarray], np.ndarray]  # (values as numbers, NaN: none; empty cells) → passes
 
 
-def _floats(values: pd.Series, parse: Callable[[Any], float | None]) -> pd.Series:
-    return pd.Series([np.nan if v is None else parse(v) for v in values], index=values.index, dtype=float)
+def _check(ctx: Context, column: str, found: Found, ok: Test, describe: Any) -> pa.Check:
+    """A check of a column read by `columns.read_once`: `ok` of its numbers (cells with an invisible character pass)."""
+    def test(values: pd.Series) -> pd.Series:
+        cells_ = found(values)
+        return pd.Series(ok(cells_["value"], cells_["empty"]) | cells_["skip"], index=values.index)
+
+    return ctx.check(test, column, describe)
 
 
 def _flag_words(source: SourceSpec) -> list[str]:
     """The yes/no words of a source (the digits are accepted too, but not offered)."""
     return [k for k in source.flag_values if not k.isdigit()]
-
-
-@dataclass(frozen=True)
-class ColumnType:
-    """A column type; the defaults are those of free text."""
-
-    name: str = "text"
-    shows_unit: bool = True  # the template's header carries the column's unit
-    number_format: str | None = None  # of the template's cells
-    demo_range: tuple[float, float] = (0.0, 10.0)  # [worst, best] the demo draws from without a setting
-    divisor: bool = False  # a register column of this type can divide a sheet metric's count (`per`)
-
-    def spec_rules(self, col: ColumnSpec) -> list[SpecRule]:
-        """What the contract must say for this column (field, rule id, English text, placeholders)."""
-        return []
-
-    def source_rules(self, col: ColumnSpec, source: SourceSpec) -> list[SpecRule]:
-        """What the column's source must say for this column (e.g. the yes/no words)."""
-        return []
-
-    def checks(self, col: ColumnSpec, source: SourceSpec, ctx: Context) -> list[pa.Check]:
-        return []
-
-    def convert(self, col: ColumnSpec, source: SourceSpec, ctx: Context, values: pd.Series) -> Any:
-        return _objects(values, lambda v: str(v).strip())
-
-    def key(self, text: Any, ctx: Context) -> Any:
-        return cells.normalise(text)
-
-    def validation(self, col: ColumnSpec, source: SourceSpec, ctx: Context) -> DataValidation | None:
-        return None
-
-    def range_text(self, col: ColumnSpec, source: SourceSpec, words: dict[str, Any], window: MonthWindow) -> str:
-        return ""
-
-    def demo_cell(self, value: Any, col: ColumnSpec, source: SourceSpec) -> Any:
-        return value
 
 
 @dataclass(frozen=True)
@@ -114,7 +79,7 @@ class UnitType(ColumnType):
                          f"not a unit of params/units.yaml; use one of: {names} (or its code)")]
 
     def convert(self, col: ColumnSpec, source: SourceSpec, ctx: Context, values: pd.Series) -> Any:
-        return _objects(values, ctx.unit_code)
+        return objects(values, ctx.unit_code)
 
     def key(self, text: Any, ctx: Context) -> Any:
         return ctx.unit_code(text) or cells.normalise(text)
@@ -138,21 +103,29 @@ class CreditCodeType(ColumnType):
         def code(v: Any) -> str:
             return cells.normalise_code(v) or ""
 
+        found = shared(lambda values: {**code_checks(values), "visible": visible(values)})
+
+        def rule(name: str) -> Callable[[pd.Series], pd.Series]:  # a cell with an invisible character is told apart
+            return lambda values: pd.Series(found(values)[name] | ~found(values)["visible"], index=values.index)
+
+        def forbidden(v: Any) -> str:
+            found = cells.forbidden_characters(v)
+            return ", ".join(found[:10]) + (" …" if len(found) > 10 else "")
+
         return [
-            ctx.each(col.name, cells.code_length_ok,
-                     lambda v, _r: f"has {len(code(v))} characters; a {what} has {cells.CODE_LENGTH}"),
-            ctx.each(col.name, cells.code_alphabet_ok,
-                     lambda v, _r: f"contains {', '.join(cells.forbidden_characters(v))}, not used in a {what} "
-                                   "(only 0–9 and A–H J–N P–R T U W–Y; never I O Z S V)"),
-            ctx.each(col.name, cells.code_region_ok,
-                     "characters 3–8 (the administrative division code) must be digits"),
-            ctx.each(col.name, cells.code_check_ok,
-                     lambda v, _r: f"wrong check character: by GB 32100-2015 the 18th character of {code(v)[:17]} is "
-                                   f"{cells.check_character(code(v)[:17])!r}, not {(code(v) or ' ')[-1]!r}"),
+            ctx.check(rule("length"), col.name,
+                      lambda v, _r: f"has {len(code(v))} characters; a {what} has {cells.CODE_LENGTH}"),
+            ctx.check(rule("alphabet"), col.name,
+                      lambda v, _r: f"contains {forbidden(v)}, not used in a {what} "
+                                    "(only 0–9 and A–H J–N P–R T U W–Y; never I O Z S V)"),
+            ctx.check(rule("region"), col.name, "characters 3–8 (the administrative division code) must be digits"),
+            ctx.check(rule("check"), col.name,
+                      lambda v, _r: f"wrong check character: by GB 32100-2015 the 18th character of {code(v)[:17]} is "
+                                    f"{cells.check_character(code(v)[:17])!r}, not {(code(v) or ' ')[-1]!r}"),
         ]
 
     def convert(self, col: ColumnSpec, source: SourceSpec, ctx: Context, values: pd.Series) -> Any:
-        return _objects(values, cells.normalise_code)
+        return objects(values, cells.normalise_code)
 
     def key(self, text: Any, ctx: Context) -> Any:
         return cells.normalise_code(text)
@@ -178,7 +151,7 @@ class ChoiceType(ColumnType):
         return [ctx.each(col.name, lambda v: cells.normalise(v) in allowed, f"must be one of: {'、'.join(col.values)}")]
 
     def convert(self, col: ColumnSpec, source: SourceSpec, ctx: Context, values: pd.Series) -> Any:
-        return _objects(values, cells.normalise)
+        return objects(values, cells.normalise)
 
     def validation(self, col: ColumnSpec, source: SourceSpec, ctx: Context) -> DataValidation | None:
         return DataValidation(type="list", formula1=excel_list(list(col.values)))
@@ -195,24 +168,24 @@ class DateType(ColumnType):
     number_format: str | None = "yyyy-mm-dd"
 
     def checks(self, col: ColumnSpec, source: SourceSpec, ctx: Context) -> list[pa.Check]:
-        def within(low: dt.date | None, high: dt.date | None) -> Callable[[Any], bool]:
-            def ok(v: Any) -> bool:
-                d = cells.parse_date(v)
-                return d is None or ((low is None or d >= low) and (high is None or d <= high))
+        found = read_once(cells.parse_date, dt.date.toordinal)  # days, once per distinct text
 
-            return ok
+        def within(low: dt.date | None, high: dt.date | None) -> Test:
+            first, last = (-np.inf if low is None else low.toordinal()), (np.inf if high is None else high.toordinal())
+            return lambda x, _empty: ~(x < first) & ~(x > last)
 
-        out = [ctx.each(col.name, lambda v: cells.parse_date(v) is not None,
-                        "not a date: write YYYY-MM-DD, e.g. 2019-07-15")]
+        out = [_check(ctx, col.name, found, lambda x, empty: empty | ~np.isnan(x),
+                      "not a date: write YYYY-MM-DD, e.g. 2019-07-15")]
         if col.earliest is not None:
-            out.append(ctx.each(col.name, within(col.earliest, None), f"before {col.earliest}: check the year"))
+            out.append(_check(ctx, col.name, found, within(col.earliest, None),
+                              f"before {col.earliest}: check the year"))
         if col.window is not None:
             window = DATE_WINDOWS[col.window]
-            out.append(ctx.each(col.name, within(*window.allowed(ctx.window)), window.rule(ctx.window)))
+            out.append(_check(ctx, col.name, found, within(*window.allowed(ctx.window)), window.rule(ctx.window)))
         return out
 
     def convert(self, col: ColumnSpec, source: SourceSpec, ctx: Context, values: pd.Series) -> Any:
-        return _objects(values, cells.parse_date)
+        return objects(values, cells.parse_date)
 
     def key(self, text: Any, ctx: Context) -> Any:
         return cells.parse_date(text) or cells.normalise(text)
@@ -224,7 +197,7 @@ class DateType(ColumnType):
         if high is None:
             return None
         first = low or col.earliest or TEMPLATE_EARLIEST
-        return DataValidation(type="date", operator="between", formula1=_excel_date(first), formula2=_excel_date(high))
+        return DataValidation(type="date", operator="between", formula1=excel_date(first), formula2=excel_date(high))
 
     def range_text(self, col: ColumnSpec, source: SourceSpec, words: dict[str, Any], window: MonthWindow) -> str:
         return str(words.get(col.window or "", "")).format(start=window.start, end=window.end,
@@ -242,28 +215,44 @@ class NumberType(ColumnType):
     high: float | None = None
     excel: str = "decimal"  # the template's validation: whole | decimal
     negative: str | None = None  # the rule told for a value below 0 (else "below the minimum")
+    limit: float | None = None  # the largest magnitude accepted, whatever the column's range (NUMBER_LIMIT)
 
     def bounds(self, col: ColumnSpec) -> tuple[float | None, float | None]:
         return (self.low if col.min is None else col.min), (self.high if col.max is None else col.max)
 
+    def not_a_number(self, v: Any, _row: dict[str, Any]) -> str:
+        """The rule told for a cell that is not {what}: a number too large for a float is told as such."""
+        if cells.overflows(v):
+            return f"too large: beyond the largest figure accepted, {_limit(self.limit or NUMBER_LIMIT)}"
+        return f"not {self.what}"
+
     def checks(self, col: ColumnSpec, source: SourceSpec, ctx: Context) -> list[pa.Check]:
-        parse = self.parse
+        parse, limit = self.parse, self.limit
+        found = read_once(parse, float)  # once per distinct text, for every check of the column
+
+        def huge(x: np.ndarray) -> np.ndarray:  # beyond the limit: told by its own check, not as out of range
+            return np.abs(x) > (np.inf if limit is None else limit)
+
         low, high = self.bounds(col)
-        out = [ctx.each(col.name, lambda v: parse(v) is not None, f"not {self.what}")]
+        out = [_check(ctx, col.name, found, lambda x, empty: empty | ~np.isnan(x), self.not_a_number)]
+        if limit is not None:
+            out.append(_check(ctx, col.name, found, lambda x, _e: ~huge(x),
+                              f"beyond {_limit(limit)}, the largest figure accepted: no count or figure of a "
+                              "county is that large (a typing error?)"))
         if low is not None:
             def below(v: Any, _row: dict[str, Any]) -> str:
                 value = parse(v)
                 negative = self.negative is not None and value is not None and value < 0
                 return self.negative if negative else f"below the minimum {_fmt(low)}"
 
-            out.append(ctx.each(col.name, lambda v: parse(v) is None or parse(v) >= low, below))
+            out.append(_check(ctx, col.name, found, lambda x, _e: ~(x < low) | huge(x), below))
         if high is not None:
-            out.append(ctx.each(col.name, lambda v: parse(v) is None or parse(v) <= high,
-                                f"above the maximum {_fmt(high)}"))
+            out.append(_check(ctx, col.name, found, lambda x, _e: ~(x > high) | huge(x),
+                              f"above the maximum {_fmt(high)}"))
         return out
 
     def convert(self, col: ColumnSpec, source: SourceSpec, ctx: Context, values: pd.Series) -> Any:
-        return _floats(values, self.parse)
+        return floats(values, self.parse)
 
     def validation(self, col: ColumnSpec, source: SourceSpec, ctx: Context) -> DataValidation | None:
         low, high = self.bounds(col)
@@ -294,8 +283,8 @@ class CountType(NumberType):
 
     def convert(self, col: ColumnSpec, source: SourceSpec, ctx: Context, values: pd.Series) -> Any:
         if col.metric is not None:  # a sheet metric: floats (NaN = not reported), maybe divided by the register
-            return _floats(values, cells.parse_number)
-        return pd.array([cells.parse_whole(v) if v is not None else None for v in values], dtype="Int64")
+            return floats(values, cells.parse_number)
+        return pd.array(list(objects(values, cells.parse_whole)), dtype="Int64")
 
     def demo_cell(self, value: Any, col: ColumnSpec, source: SourceSpec) -> Any:
         return int(np.clip(round(value), 0, math.inf if col.max is None else col.max))
@@ -306,11 +295,11 @@ class RatioType(NumberType):
     """A decimal between 0 and 1, or a percentage."""
 
     def checks(self, col: ColumnSpec, source: SourceSpec, ctx: Context) -> list[pa.Check]:
-        parse = self.parse
         low, high = self.bounds(col)
-        return [ctx.each(col.name, lambda v: parse(v) is not None, f"not {self.what}"),
-                ctx.each(col.name, lambda v: parse(v) is None or low <= parse(v) <= high,
-                         f"outside [{_fmt(low)}, {_fmt(high)}]: a ratio is a decimal between 0 and 1 (98.5% → 0.985)")]
+        found = read_once(self.parse, float)
+        return [_check(ctx, col.name, found, lambda x, empty: empty | ~np.isnan(x), self.not_a_number),
+                _check(ctx, col.name, found, lambda x, _e: ~(x < low) & ~(x > high),
+                       f"outside [{_fmt(low)}, {_fmt(high)}]: a ratio is a decimal between 0 and 1 (98.5% → 0.985)")]
 
     def demo_cell(self, value: Any, col: ColumnSpec, source: SourceSpec) -> Any:
         return round(float(np.clip(value, 0, 1)), 4)
@@ -338,7 +327,7 @@ class FlagType(ColumnType):
 
     def convert(self, col: ColumnSpec, source: SourceSpec, ctx: Context, values: pd.Series) -> Any:
         flags = {cells.normalise(k): float(v) for k, v in source.flag_values.items()}
-        return _floats(values, lambda v: flags.get(cells.normalise(v)))
+        return floats(values, lambda v: flags.get(cells.normalise(v)))
 
     def validation(self, col: ColumnSpec, source: SourceSpec, ctx: Context) -> DataValidation | None:
         return DataValidation(type="list", formula1=excel_list(_flag_words(source)))
@@ -364,7 +353,7 @@ class MetricType(ColumnType):
                          f"not an item scored by reviewers; use one of: {codes}")]
 
     def convert(self, col: ColumnSpec, source: SourceSpec, ctx: Context, values: pd.Series) -> Any:
-        return _objects(values, ctx.metric_code)
+        return objects(values, ctx.metric_code)
 
     def key(self, text: Any, ctx: Context) -> Any:
         return ctx.metric_code(text) or cells.normalise(text)
@@ -384,8 +373,8 @@ COLUMN_TYPES: dict[str, ColumnType] = {t.name: t for t in (
     ChoiceType(),
     DateType(),
     CountType(name="count", parse=cells.parse_whole, what="a whole number", low=0, excel="whole",
-              negative="negative: a count cannot be below 0"),
-    NumberType(name="number", parse=cells.parse_number, what="a number"),
+              negative="negative: a count cannot be below 0", limit=NUMBER_LIMIT),
+    NumberType(name="number", parse=cells.parse_number, what="a number", limit=NUMBER_LIMIT),
     RatioType(name="ratio", parse=cells.parse_ratio, what="a number (0.985) or a percentage (98.5%)", low=0.0,
               high=1.0, shows_unit=False, demo_range=(0.3, 1.0)),
     FlagType(),

@@ -1,6 +1,7 @@
 """Run report notebooks with papermill in parallel worker processes; a failure does not stop the others.
 
-Each job runs in its own worker process (a 'spawn' pool, so no kernel or cwd state is shared):
+Each job runs in a worker process (scoring.pipeline.runs.worker_pool: 'spawn', so no kernel or cwd state
+is shared; workers die with this process and are ended at once on an interrupt):
 papermill executes the notebook with the job's parameters into `Job.executed`, then the same
 worker renders it to HTML, PDF and Word (scoring.render, in-process). A notebook that raises is still
 written (papermill records the error in it) and rendered (the HTML, PDF and Word file show a red error box),
@@ -14,19 +15,19 @@ venv's Python) whatever kernel.json files exist elsewhere, and talks over IPC so
 from __future__ import annotations
 
 import datetime as dt
-import multiprocessing
 import os
 import sys
 import tempfile
 import time
 import uuid
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures import Future, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from scoring.errors import BatchError, CreditCountyError
+from scoring.pipeline import runs
 
 REASON_MAX = 300  # characters of a failure reason
 
@@ -110,6 +111,10 @@ def _kernel_manager_class() -> type:
             # (a busy one is still killed after the shutdown wait).
             if not self.shutting_down:
                 await super()._async_interrupt_kernel()
+
+        async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
+            await super()._async_launch_kernel(kernel_cmd, **kw)
+            runs.record_kernel(getattr(self.provisioner, "pid", None))  # ended if it outlives its worker
 
         @default("kernel_spec_manager")
         def _default_spec_manager(self) -> KernelSpecManager:
@@ -219,28 +224,22 @@ def run_batch(jobs: list[Job], *, workers: int = 2, progress: bool = True, kerne
     if not jobs:
         return result
     outcomes: dict[str, tuple[str | None, float]] = {}
-    context = multiprocessing.get_context("spawn")
     with (tqdm(total=len(jobs), file=sys.stderr, disable=not progress, unit="nb", desc="notebooks") as bar,
-          ProcessPoolExecutor(max_workers=max(1, min(workers, len(jobs))), mp_context=context) as pool):
+          runs.worker_pool(max(1, min(workers, len(jobs)))) as pool):  # an exception ends the workers now
         futures: dict[Future, Job] = {pool.submit(run_job, job, kernel_name, timeout): job for job in jobs}
-        try:
-            for future in as_completed(futures):
-                job = futures[future]
-                try:
-                    _, reason, seconds = future.result()
-                except BrokenProcessPool as exc:
-                    reason, seconds = _one_line(f"worker process died: {exc}"), 0.0
-                except Exception as exc:  # e.g. a job that cannot be pickled
-                    reason, seconds = _reason(exc), 0.0
-                outcomes[job.name] = (reason, seconds)
-                bar.update(1)
-                failed = sum(1 for r, _ in outcomes.values() if r)
-                if failed:
-                    bar.set_postfix(failed=failed)
-        except BaseException:
-            for future in futures:
-                future.cancel()
-            raise
+        for future in as_completed(futures):
+            job = futures[future]
+            try:
+                _, reason, seconds = future.result()
+            except BrokenProcessPool as exc:
+                reason, seconds = _one_line(f"worker process died: {exc}"), 0.0
+            except Exception as exc:  # e.g. a job that cannot be pickled
+                reason, seconds = _reason(exc), 0.0
+            outcomes[job.name] = (reason, seconds)
+            bar.update(1)
+            failed = sum(1 for r, _ in outcomes.values() if r)
+            if failed:
+                bar.set_postfix(failed=failed)
     for job in jobs:
         reason, seconds = outcomes[job.name]
         result.durations[job.name] = seconds

@@ -1,5 +1,10 @@
 """The monthly job: ingest if needed, the score stage, every notebook on its tables, render, publish.
 
+Reproducible: the same inputs, params and package version give the same bytes in every file
+of the month but provenance.json, which alone records when the build ran and how long each
+notebook took (scoring.provenance.RUN_FIELDS); run.json (who succeeded, failed, was carried
+over) holds no time.
+
 outputs/YYYY-MM/ is replaced only as a whole: the month is built in a temporary folder
 beside it and swapped in when every notebook succeeded. When any notebook fails, the
 build is kept as outputs/YYYY-MM.failed/ for inspection (each failed notebook with its
@@ -8,9 +13,11 @@ error), the published month is left as it was, and BatchError lists the failures
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import json
 import shutil
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
@@ -24,6 +31,7 @@ from scoring.pipeline.score import load_spec, score_stage
 from scoring.project import Project, check_month
 from scoring.report.text import load_report_text
 from scoring.safeio import atomic_write_text, staged_dir, write_csv
+from scoring.state import read_state_json
 from scoring.tables import StageFolder
 
 CITY_NOTEBOOK = "city_bulletin.ipynb"
@@ -148,10 +156,10 @@ def build(project: Project, month: str | None = None, *, workers: int = 2, progr
     names = {u.code: u.name for u in all_units.units}
     failed_dir = final.parent / f"{month}.failed"
     result = BulletinResult(month=month, folder=final)
+    started, clock = dt.datetime.now(dt.UTC), time.perf_counter()
     with staged_dir(final) as stage:
         score_stage(project, month, stage)
         synthetic = bool(StageFolder(stage).meta["synthetic"])
-        provenance.write_record(stage / "provenance.json", provenance.run_record(project, month))
         jobs = _jobs(project, month, stage, wanted, names, synthetic, text["titles"], month_label,
                      {"tables": str(stage)})
         outcome = batch.run_batch(jobs, workers=workers, progress=progress, kernel_name=kernel_name)
@@ -170,6 +178,8 @@ def build(project: Project, month: str | None = None, *, workers: int = 2, progr
             {"month": month, "succeeded": result.succeeded, "failed": result.failed,
              "carried_over_from_earlier_build": carried},
             ensure_ascii=False, indent=2) + "\n")
+        provenance.write_record(stage / "provenance.json", provenance.run_record(  # the build's only times
+            project, month, now=started, seconds=time.perf_counter() - clock, notebooks=outcome.durations))
         if result.failed:
             _keep_failed(stage, failed_dir, result)
     if failed_dir.exists():
@@ -190,7 +200,8 @@ def _check_carry_over_is_current(project: Project, month: str, published: Path) 
     """With --units, the other units' published reports are carried over; refuse when they were
     built from other params or data (they would disagree with the new scores and bulletin)."""
     path = published / "provenance.json"
-    before = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    before = read_state_json(path, "the published month's run record", "run the bulletin for all units (omit --units)",
+                             {"params_sha256": str, "history_sha256": str}) if path.exists() else {}
     now = provenance.data_record(project, month)
     if any(before.get(k) != now[k] for k in ("params_sha256", "history_sha256")):
         raise CreditCountyError(f"{published} was built from other params or data than now: the other "

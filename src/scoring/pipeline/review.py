@@ -7,6 +7,8 @@ once; the acceptance report reads only the tables this stage writes.
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -14,12 +16,13 @@ import pandas as pd
 from scoring import provenance, tables
 from scoring.analysis.acceptance import STATUSES, TITLES_COLUMNS, ReviewOutcome, evaluate
 from scoring.analysis.acceptance_rules import load_rules
-from scoring.errors import DataError
+from scoring.errors import DataError, StateError
 from scoring.hashing import sha256_file
 from scoring.ingest.reviews import read_reviews
 from scoring.pipeline.score import load_spec, score_history
 from scoring.project import Project
 from scoring.report.text import load_report_text
+from scoring.state import SHOWN, read_state_csv
 
 
 def reviews_file(project: Project, year: int) -> Path:
@@ -37,26 +40,57 @@ def register_file(project: Project) -> Path:
     return project.root / "data" / "titles.csv"
 
 
+REGISTER_FIX = ("correct it (UTF-8 CSV with the columns " + ",".join(TITLES_COLUMNS) + ") or restore it from a "
+                "backup; running `credit-county review` for every earlier year, in order, writes it again")
+_YEAR = re.compile(r"\d{4}")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _is_date(text: str) -> bool:
+    try:
+        return bool(_DATE.fullmatch(text)) and dt.date.fromisoformat(text) is not None
+    except ValueError:
+        return False
+
+
 def read_register(path: Path) -> pd.DataFrame:
-    if not path.is_file():
+    """data/titles.csv, the decisions of the earlier years (empty when the file does not exist).
+
+    Read as department input is: a register that cannot be read, is not UTF-8, is empty, cut
+    short or lacks a column, or a row with an unknown status, a year that is not YYYY, a date
+    that is not YYYY-MM-DD, a combined score that is not a number, or a unit and year twice, is
+    a StateError listing each problem (row, column, value, rule; a few per column, then a count)."""
+    if not path.exists():
         return pd.DataFrame(columns=TITLES_COLUMNS)
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    missing = set(TITLES_COLUMNS) - set(frame.columns)
-    if missing:
-        raise DataError(f"{path}: missing columns {sorted(missing)}")
-    problems = []
+    kinds = {c: str for c in TITLES_COLUMNS} | {"combined": float}
+    frame = read_state_csv(path, "the titles register", REGISTER_FIX, kinds)
+    found: dict[str, list[str]] = {}
+    seen: dict[tuple[str, str], int] = {}
+
+    def problem(column: str, row: int, value: object, rule: str) -> None:
+        found.setdefault(column, []).append(f"{path}: row {row}, column {column!r}: value {value!r} — {rule}")
+
     for row, r in enumerate(frame.itertuples(index=False), start=2):
+        if not r.unit.strip():
+            problem("unit", row, r.unit, "must be a unit code (params/units.yaml)")
         if r.status not in STATUSES:
-            problems.append(f"{path}: row {row}, column 'status': value {r.status!r} — must be one of {STATUSES}")
-        if not r.year.isdigit():
-            problems.append(f"{path}: row {row}, column 'year': value {r.year!r} — must be a year such as 2019")
-        if pd.to_datetime(r.valid_until, format="%Y-%m-%d", errors="coerce") is pd.NaT:
-            problems.append(f"{path}: row {row}, column 'valid_until': value {r.valid_until!r} — must be YYYY-MM-DD")
+            problem("status", row, r.status, f"must be one of {', '.join(STATUSES)}")
+        if not _YEAR.fullmatch(r.year):
+            problem("year", row, r.year, "must be a year such as 2019")
+        elif (r.unit, r.year) in seen:
+            problem("year", row, r.year, f"unit {r.unit!r} already has a decision for {r.year} in row "
+                                         f"{seen[(r.unit, r.year)]}")
+        seen.setdefault((r.unit, r.year), row)
+        if not _is_date(r.valid_until):
+            problem("valid_until", row, r.valid_until, "must be a date YYYY-MM-DD")
+    problems = [line for lines in found.values() for line in lines[:SHOWN]]
+    problems += [f"{path}: column {column!r}: and {len(lines) - SHOWN} more row(s) like these"
+                 for column, lines in found.items() if len(lines) > SHOWN]
     if problems:
-        raise DataError(f"{path}: the titles register is not valid", problems=problems)
-    frame = frame.assign(year=frame["year"].astype(int),
-                         combined=pd.to_numeric(frame["combined"], errors="coerce"))
-    return frame[TITLES_COLUMNS]
+        raise StateError(f"{path}: the titles register is not valid", problems=[*problems, f"{path}: {REGISTER_FIX}"])
+    return frame.assign(year=frame["year"].astype(int))[TITLES_COLUMNS]
+
+
 def review_stage(project: Project, year: int, out: str | Path) -> tuple[ReviewOutcome, Path]:
     """Evaluate `year` and write its acceptance tables into `out`; returns the outcome and stage.json."""
     spec, units = load_spec(project)
@@ -69,7 +103,8 @@ def review_stage(project: Project, year: int, out: str | Path) -> tuple[ReviewOu
     outcome = evaluate(scored, year, reviews, read_register(register_file(project)), rules, texts)
     meta = {
         "month": month, "year": year, "synthetic": provenance.is_synthetic(project, month),
-        "index": {"source": spec.path, "version": spec.version, "sha256": spec.sha256},
+        "index": {"source": provenance.project_path(project, spec.path), "version": spec.version,
+                  "sha256": spec.sha256},
         "reviewers_file": {"file": f"{year}/{source.name}", "sha256": sha256_file(source)},
         "rules_sha256": rules.sha256,
         "provenance": provenance.data_record(project, month),

@@ -32,7 +32,8 @@ from scoring.hashing import sha256_bytes
 from scoring.index.spec import IndexSpec, Units, load_index, load_units
 from scoring.index.weights import alternative_weights
 from scoring.project import Project, check_month
-from scoring.safeio import restore_cell, staged_dir
+from scoring.safeio import scratch_prefix, staged_dir
+from scoring.state import read_state_csv
 
 TRIALS = "trials"
 SENSITIVITY_CHANGES = ("draws", "weight_range", "seed")
@@ -48,7 +49,8 @@ def read_metrics(project: Project, month: str, params: tuple[IndexSpec, Units]) 
     path = project.metrics_file(check_month(month))
     if not path.is_file():
         raise DataError(f"{path}: not found — run `credit-county ingest --month {month}` first")
-    frame = pd.read_csv(path, dtype={"month": str, "unit": str, "metric": str})
+    frame = read_state_csv(path, "the processed metrics", _reingest(month),
+                           {"month": str, "unit": str, "metric": str, "value": float})
     engine.check_metric_table(*params, frame, source=str(path))
     return frame
 
@@ -65,7 +67,11 @@ def read_list_entries(project: Project, month: str) -> pd.DataFrame | None:
     path = project.processed_month(month) / "list_entries.csv"
     if not path.is_file():
         return None
-    return pd.read_csv(path, dtype=str, keep_default_na=False).map(restore_cell)
+    return read_state_csv(path, "the processed list records", _reingest(month), None)
+
+
+def _reingest(month: str) -> str:
+    return f"run `credit-county ingest --month {month}` to write it again from data/raw"
 
 
 def score_history(project: Project, month: str, spec: IndexSpec, units: Units) -> Scored:
@@ -127,7 +133,8 @@ def score_stage(project: Project, month: str, out: str | Path, trial: Trial = Tr
     meta = {
         "month": month, "months": scored.months, "synthetic": provenance.is_synthetic(project, month),
         "list_records": list_entries is not None,
-        "index": {"source": spec.path, "version": spec.version, "sha256": spec.sha256},
+        "index": {"source": provenance.project_path(project, spec.path), "version": spec.version,
+                  "sha256": spec.sha256},
         "trial": trial.record(),
         "sensitivity": {k: getattr(settings, k) for k in SENSITIVITY_CHANGES},
         "provenance": provenance.data_record(project, month),
@@ -147,7 +154,7 @@ def score_month(project: Project, month: str) -> Path:
     failure leaves the month's earlier tables as they were."""
     final = project.output_month(month)
     final.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=f".{month}.score.", dir=project.outputs) as scratch:
+    with tempfile.TemporaryDirectory(prefix=scratch_prefix(month), dir=project.outputs) as scratch:
         score_stage(project, month, scratch)
         names = sorted(p.name for p in Path(scratch).iterdir())
         for name in [n for n in names if n != tables.STAGE_FILE] + [tables.STAGE_FILE]:

@@ -50,7 +50,8 @@ def sensitivity_run(project: Project, month: str, *, settings_file: str | Path |
     else:
         found = monthly.sensitivity_tables(spec, units, values, settings)
     run = {
-        "settings_file": {"file": str(settings_path), "sha256": provenance.file_hash(settings_path)},
+        "settings_file": {"file": provenance.project_path(project, settings_path),
+                          "sha256": provenance.file_hash(settings_path)},
         "weight_sets": {"file": str(weight_sets), "sha256": provenance.file_hash(weight_sets)} if weight_sets else None,
         "settings": settings.to_data(),
     }
@@ -60,7 +61,8 @@ def sensitivity_run(project: Project, month: str, *, settings_file: str | Path |
     folder = Path(out) if out else project.outputs / TRIALS / f"{month}-{SENSITIVITY_RUN}-{key[:12]}"
     meta: dict[str, Any] = {
         "month": month, "run": SENSITIVITY_RUN, "synthetic": provenance.is_synthetic(project, month),
-        "index": {"source": spec.path, "version": spec.version, "sha256": spec.sha256},
+        "index": {"source": provenance.project_path(project, spec.path), "version": spec.version,
+                  "sha256": spec.sha256},
         "trial": {k: v for k, v in run.items() if k != "settings"},
         "sensitivity": {k: getattr(settings, k) for k in ("draws", "weight_range", "seed")},
         "sensitivity_settings": run["settings"],

@@ -9,12 +9,14 @@ A4 with GB/T 9704's margins and faces as close as open-licensed fonts allow (sco
 Reproducible: the same notebook, title, date and author give the same bytes. The core properties
 are fixed (created = modified = `date`, author = `author` or empty, revision 1, no template
 leftovers); python-docx stamps zip members with the clock, so the zip is rewritten with every
-member dated `date` (scoring.render.wordxml.reproducible_zip); the template's thumbnail is dropped.
+member dated `date` (scoring.render.reproducible.normalise_zip); the template's thumbnail is dropped.
+$SOURCE_DATE_EPOCH, when set, is the time instead (scoring.render.reproducible.fixed_time).
+`period_date` (the date of a report's period from its parameters) and FALLBACK_DATE are
+scoring.render.reproducible's, importable from here too.
 """
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import io
 import os
@@ -30,26 +32,9 @@ from scoring.render.document import notebook_document
 from scoring.render.docx_blocks import BlockWriter
 from scoring.render.docx_style import DOCX_SIZES_PT, MARGINS_MM, PAGE_MM, STYLE_NAMES, setup_styles
 from scoring.render.labels import load_labels
-from scoring.render.wordxml import add_field, no_justify_before_breaks, reproducible_zip
+from scoring.render.reproducible import FALLBACK_DATE, fixed_time, normalise_zip, period_date  # noqa: F401
+from scoring.render.wordxml import add_field, no_justify_before_breaks
 from scoring.safeio import atomic_write_bytes
-
-#: The date a document carries when none is given and the parameters name no period.
-FALLBACK_DATE = dt.date(2000, 1, 1)
-
-
-def period_date(parameters: Mapping[str, Any]) -> dt.date:
-    """The date of a report's period from its notebook parameters: the last day of `month`
-    ('YYYY-MM'), else 31 December of `year`, else FALLBACK_DATE (never the clock)."""
-    month = str(parameters.get("month") or "")
-    try:
-        if month:
-            year, number = (int(x) for x in month.split("-")[:2])
-            return dt.date(year, number, calendar.monthrange(year, number)[1])
-        if parameters.get("year") is not None:
-            return dt.date(int(parameters["year"]), 12, 31)
-    except ValueError:
-        pass
-    return FALLBACK_DATE
 
 
 def _header_footer(doc: Any, labels: Mapping[str, str], synthetic: bool) -> None:
@@ -120,11 +105,11 @@ def docx_bytes(notebook: Any, *, title: str, subtitle: str = "", synthetic: bool
     if subtitle:
         writer.paragraph("Subtitle", subtitle)
     writer.write(report.blocks)
-    when = dt.datetime.combine(date or FALLBACK_DATE, dt.time(0, 0))
+    when = fixed_time(date)
     _core_properties(doc, " · ".join(x for x in (title, subtitle) if x), author, when)
     buffer = io.BytesIO()
     doc.save(buffer)
-    return reproducible_zip(buffer.getvalue(), when)
+    return normalise_zip(buffer.getvalue(), when)
 
 
 def render_docx(notebook: Any, out: str | os.PathLike, *, title: str, subtitle: str = "", synthetic: bool = False,
@@ -133,7 +118,7 @@ def render_docx(notebook: Any, out: str | os.PathLike, *, title: str, subtitle: 
 
     Title block from `title`/`subtitle`; `synthetic` puts the mark (label `synthetic_header`) in the
     header of every page. `date`: the document's date (core properties and zip members; default
-    FALLBACK_DATE), `author`: its author (default empty).
+    FALLBACK_DATE; $SOURCE_DATE_EPOCH overrides it), `author`: its author (default empty).
     """
     data = docx_bytes(notebook, title=title, subtitle=subtitle, synthetic=synthetic, labels=labels, date=date,
                       author=author)

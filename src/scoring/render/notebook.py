@@ -12,13 +12,15 @@ The HTML embeds its CSS (templates/report.css) and pictures (base64); it links n
 The PDF: templates/report.typ (GB/T 9704 page, faces and sizes, title block or 公文 letterhead,
 page numbers, watermark) includes body.typ,
 the outputs' typst fragments; titles and labels reach typst as `sys.inputs` strings, never as
-markup. typst runs in-process with the open fonts only (scoring.render.fonts). Same input → same bytes.
+markup. typst runs in-process with the open fonts only (scoring.render.fonts), its clock fixed
+(`pdf_time`, scoring.render.reproducible). Same input → same bytes.
 Fixed UI labels come from params/labels.yaml (`render:`), see `load_labels`.
 """
 
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import logging
 import os
 import re
@@ -32,7 +34,7 @@ from typing import Any
 import nbformat
 
 from scoring.errors import CreditCountyError
-from scoring.render import display, fonts
+from scoring.render import display, fonts, reproducible
 from scoring.render.document import decode_image, notebook_document, output_text, png_size_in
 from scoring.render.labels import load_labels
 from scoring.safeio import atomic_write_bytes
@@ -180,12 +182,20 @@ def typst_body(bundles: list[dict[str, str]]) -> str:
     return "\n".join(b[display.TYPST_MIME] for b in bundles if b.get(display.TYPST_MIME))
 
 
+def pdf_time(notebook: NotebookLike, date: dt.date | None = None) -> int:
+    """typst's "today" for the PDF, in seconds since 1970 (UTC): $SOURCE_DATE_EPOCH when set, else
+    `date`, else the end of the period the notebook's papermill parameters name — never the clock."""
+    parameters = read_notebook(notebook).metadata.get("papermill", {}).get("parameters") or {}
+    return reproducible.epoch_seconds(reproducible.fixed_time(date or reproducible.period_date(parameters)))
+
+
 def pdf_bytes(notebook: NotebookLike, *, title: str, subtitle: str = "", synthetic: bool = False, footer: str = "",
-              labels: Mapping[str, str] | None = None) -> bytes:
+              labels: Mapping[str, str] | None = None, date: dt.date | None = None) -> bytes:
     """The PDF (see render_pdf) as bytes; raises CreditCountyError when typst fails."""
     import typst
 
     labels = labels or load_labels()
+    notebook = read_notebook(notebook)
     bundles = report_outputs(notebook, labels)
     inputs = {"title": title, "subtitle": subtitle, "footer": footer, "synthetic": "true" if synthetic else "false",
               "doc_title": " · ".join(x for x in (title, subtitle) if x) or _own_title(notebook, labels),
@@ -200,7 +210,7 @@ def pdf_bytes(notebook: NotebookLike, *, title: str, subtitle: str = "", synthet
         try:
             pdf, warnings = typst.compile_with_warnings(
                 str(folder / "main.typ"), root=str(folder), font_paths=[str(p) for p in fonts.typst_font_paths()],
-                ignore_system_fonts=True, sys_inputs=inputs)
+                ignore_system_fonts=True, sys_inputs=inputs, timestamp=pdf_time(notebook, date))
         except Exception as exc:  # typst.TypstError: a broken fragment
             where = re.search(r"┌─ (\S+)", getattr(exc, "diagnostic", "") or "")
             at = f" (at {where.group(1)})" if where else ""
@@ -211,14 +221,18 @@ def pdf_bytes(notebook: NotebookLike, *, title: str, subtitle: str = "", synthet
 
 
 def render_pdf(notebook: NotebookLike, out: str | os.PathLike, *, title: str, subtitle: str = "",
-               synthetic: bool = False, footer: str = "", labels: Mapping[str, str] | None = None) -> Path:
+               synthetic: bool = False, footer: str = "", labels: Mapping[str, str] | None = None,
+               date: dt.date | None = None) -> Path:
     """Write the executed `notebook` as an A4 PDF (GB/T 9704 page and faces, templates/report.typ), atomically.
 
     Title block from `title`/`subtitle` (none when both are empty: a 公文 shows its own organ line,
     number and title, display.OrganHeader …); page numbers "— N —" (odd pages right, even left),
     `footer` text opposite them; `synthetic` adds the header line and a diagonal watermark on every page.
+    `date`: typst's "today" (`pdf_time`); the template writes no date into the PDF's metadata, and
+    its /ID is a hash of the content: the same notebook gives the same bytes.
     """
-    data = pdf_bytes(notebook, title=title, subtitle=subtitle, synthetic=synthetic, footer=footer, labels=labels)
+    data = pdf_bytes(notebook, title=title, subtitle=subtitle, synthetic=synthetic, footer=footer, labels=labels,
+                     date=date)
     return atomic_write_bytes(out, data)
 
 

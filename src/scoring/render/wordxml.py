@@ -1,24 +1,24 @@
 """Low-level WordprocessingML helpers for scoring.render.docx (what python-docx has no API for):
-East Asian fonts, shading, borders, fields, compatibility settings, XML-safe text, a reproducible zip."""
+East Asian fonts, shading, borders, fields, compatibility settings and XML-safe text."""
 
 from __future__ import annotations
 
-import datetime as dt
-import io
 import re
-import zipfile
 from typing import Any
 
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
+
+from scoring.render.display.markup import isolate_bidi
 
 _THEME_FONT_ATTRS = ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme")
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def xml_safe(text: object) -> str:
-    """`text` with the characters XML 1.0 cannot hold (control characters, lone surrogates) as U+FFFD."""
-    return _NOT_XML.sub("\ufffd", str(text))
+    """`text` with the characters XML 1.0 cannot hold (control characters, lone surrogates) as U+FFFD,
+    bidirectional controls isolated (display.markup.isolate_bidi: the rest of the line keeps its order)."""
+    return _NOT_XML.sub("\ufffd", isolate_bidi(str(text)))
 
 
 #: Child order of the elements these helpers edit (ECMA-376): Word refuses a file whose order is wrong.
@@ -146,18 +146,3 @@ def no_justify_before_breaks(settings: Any) -> None:
         settings.append(compat)
     if compat.find(qn("w:doNotExpandShiftReturn")) is None:
         compat.insert(0, OxmlElement("w:doNotExpandShiftReturn"))
-
-
-def reproducible_zip(data: bytes, when: dt.datetime) -> bytes:
-    """The zip `data` rewritten with every member dated `when` (not the clock), the same attributes
-    and compression, in the same order: the same document gives the same bytes."""
-    stamp = (max(when.year, 1980), when.month, when.day, when.hour, when.minute, when.second)
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
-        for info in src.infolist():
-            member = zipfile.ZipInfo(info.filename, date_time=stamp)
-            member.compress_type = zipfile.ZIP_DEFLATED
-            member.create_system = 0
-            member.external_attr = 0
-            dst.writestr(member, src.read(info.filename), compresslevel=6)
-    return out.getvalue()

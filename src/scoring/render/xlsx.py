@@ -11,7 +11,8 @@ with an Excel number format each. `xlsx_bytes` writes them:
 - a bold grey header row, frozen, on every printed page; column widths fitted to the content
   (a CJK character counts two); an autofilter on data sheets; A4 landscape, one page wide;
 - the same sheets give the same bytes: the document's created/modified dates and the zip
-  entries' times are the `when` given (openpyxl stamps the clock otherwise).
+  entries' times are the `when` given (openpyxl stamps the clock otherwise; the zip is
+  rewritten by scoring.render.reproducible.normalise_zip).
 
 `write_excel_csv` writes a table as CSV meant for Excel: UTF-8 with a BOM, booleans as the
 words given (是/否), formula-like text neutralised.
@@ -39,6 +40,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
+from scoring.render.reproducible import normalise_zip
 from scoring.safeio import FORMULA_PREFIXES, atomic_write_text, neutralise_frame
 
 MAX_WIDTH, NOTE_WIDTH = 48, 90  # column widths (characters): data columns, a notes sheet's text column
@@ -148,13 +150,7 @@ def xlsx_bytes(sheets: list[DataSheet], when: dt.datetime, *, title: str = "", d
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive, _exact_numbers():
         ExcelWriter(wb, archive).save()  # not wb.save(): that sets modified to now
-    out = io.BytesIO()
-    with zipfile.ZipFile(buf) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            entry = zipfile.ZipInfo(info.filename, date_time=when.timetuple()[:6])
-            entry.compress_type, entry.external_attr = zipfile.ZIP_DEFLATED, info.external_attr
-            dst.writestr(entry, src.read(info.filename))
-    return out.getvalue()
+    return normalise_zip(buf.getvalue(), when)
 
 
 def write_excel_csv(frame: pd.DataFrame, path: str | Path, yes: str, no: str) -> Path:

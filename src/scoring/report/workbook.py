@@ -13,7 +13,7 @@ with: it selects, orders and labels rows, it computes no number. Names, never co
 tiers, categories, indicators, sub-items by their Chinese names; 是/否; movements and flags by
 their labels). Numbers stay numbers at full precision; Excel number formats show them with the
 index's display decimals. Writing (formula-safe text, fitted widths, same bytes for the same
-tables: dates from the data month) is `scoring.render.xlsx`; `export_csv` writes the same sheets
+tables: dated the data month's last day) is `scoring.render.xlsx`; `export_csv` writes the same sheets
 as CSV for Excel (UTF-8 with BOM).
 """
 
@@ -29,6 +29,7 @@ import pandas as pd
 
 from scoring import engine
 from scoring.errors import SpecError
+from scoring.render.reproducible import fixed_time, period_date
 from scoring.render.xlsx import INTEGER, DataSheet, write_excel_csv, xlsx_bytes
 from scoring.render.xlsx import SheetColumn as Col
 from scoring.report.common import run_id
@@ -253,9 +254,10 @@ def workbook_sheets(ctx: MonthContext) -> list[DataSheet]:
 
 
 def workbook_bytes_of(ctx: MonthContext) -> bytes:
-    """The month's workbook as .xlsx bytes (the same bytes for the same tables and params)."""
-    lab, year, month = _Labels(ctx), *(int(x) for x in ctx.month.split("-"))
-    return xlsx_bytes(workbook_sheets(ctx), dt.datetime(year, month, 1), decimals=ctx.decimals,
+    """The month's workbook as .xlsx bytes (the same bytes for the same tables and params): dated the
+    month's last day, or $SOURCE_DATE_EPOCH when set (scoring.render.reproducible.fixed_time)."""
+    lab = _Labels(ctx)
+    return xlsx_bytes(workbook_sheets(ctx), fixed_time(period_date({"month": ctx.month})), decimals=ctx.decimals,
                       title=ctx.text.fill("workbook.title", month_label=ctx.text.month_label(ctx.month)),
                       mark=lab("values", "synthetic_mark") if ctx.synthetic else None,
                       footer=lab("values", "page_footer"))

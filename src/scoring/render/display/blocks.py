@@ -3,12 +3,19 @@ Markdown, key–value lists."""
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from scoring.render.display.markup import DisplayObject, html_text, strip_ansi, text_runs, typst_content, typst_str
+from scoring.render.display.markup import (
+    DisplayObject,
+    html_escape,
+    html_text,
+    strip_ansi,
+    text_runs,
+    typst_content,
+    typst_str,
+)
 
 # ----------------------------------------------------------------------------- text
 
@@ -25,7 +32,7 @@ class Heading(DisplayObject):
         return self.text
 
     def html(self) -> str:
-        return f"<h{self.level}>{html.escape(self.text)}</h{self.level}>"
+        return f"<h{self.level}>{html_escape(self.text)}</h{self.level}>"
 
     def typst(self) -> str:
         return f"#heading(level: {self.level}, {typst_str(self.text)})\n"
@@ -117,7 +124,7 @@ class Banner(DisplayObject):
         return f"【{self.text}】"
 
     def html(self) -> str:
-        return f'<div class="banner">{html.escape(self.text)}</div>'
+        return f'<div class="banner">{html_escape(self.text)}</div>'
 
     def typst(self) -> str:
         return ('#block(width: 100%, fill: rgb("#fff3cd"), stroke: 0.8pt + rgb("#b7791f"), inset: 8pt, radius: 2pt)'
@@ -137,9 +144,9 @@ class ErrorBox(DisplayObject):
         return "\n".join(x for x in (self.title, self.message, self.detail) if x)
 
     def html(self) -> str:
-        detail = f"<pre>{html.escape(self.detail)}</pre>" if self.detail else ""
-        return (f'<div class="error-box"><p class="error-title">{html.escape(self.title)}</p>'
-                f'<p class="error-message">{html.escape(self.message)}</p>{detail}</div>')
+        detail = f"<pre>{html_escape(self.detail)}</pre>" if self.detail else ""
+        return (f'<div class="error-box"><p class="error-title">{html_escape(self.title)}</p>'
+                f'<p class="error-message">{html_escape(self.message)}</p>{detail}</div>')
 
     def typst(self) -> str:
         detail = (f", block(width: 100%, text(size: 7pt, raw({typst_str(self.detail)}, block: true)))"
@@ -218,8 +225,8 @@ class KeyValues(DisplayObject):
         return "\n".join([self.caption, *lines] if self.caption else lines)
 
     def html(self) -> str:
-        caption = f"<caption>{html.escape(self.caption)}</caption>" if self.caption else ""
-        rows = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in self.pairs)
+        caption = f"<caption>{html_escape(self.caption)}</caption>" if self.caption else ""
+        rows = "".join(f"<tr><th>{html_escape(k)}</th><td>{html_escape(v)}</td></tr>" for k, v in self.pairs)
         return f'<table class="kv">{caption}<tbody>{rows}</tbody></table>'
 
     def typst(self) -> str:

@@ -9,7 +9,7 @@ import io
 from typing import Any
 
 from scoring.hashing import sha256_bytes
-from scoring.render.display.markup import DisplayObject, typst_str
+from scoring.render.display.markup import DisplayObject, html_escape, strip_bidi, typst_str
 
 FIGURE_DPI = 150
 #: Width of the text on an A4 page with 2 cm margins (portrait, landscape), in points.
@@ -60,8 +60,8 @@ class Figure(DisplayObject):
         return f"[figure {self.width_in:.1f}×{self.height_in:.1f} in{': ' + self.caption if self.caption else ''}]"
 
     def html(self) -> str:
-        alt = html.escape(self.caption or "", quote=True)
-        caption = f"<figcaption>{html.escape(self.caption)}</figcaption>" if self.caption else ""
+        alt = html.escape(strip_bidi(self.caption or ""), quote=True)
+        caption = f"<figcaption>{html_escape(self.caption)}</figcaption>" if self.caption else ""
         return (f'<figure><img src="data:image/png;base64,{self.b64}" alt="{alt}" '
                 f'style="width:{round(self.width_in * 96)}px"/>{caption}</figure>')
 

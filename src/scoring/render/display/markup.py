@@ -3,6 +3,11 @@
 Text never becomes typst markup: it is emitted only as typst string literals (`#"..."`,
 `strong("...")`), so `#`, `*`, `_`, `$`, `<`, `@`, `[` in data are inert. One inline markup is
 understood: **bold** segments.
+
+Bidirectional controls in data (a unit name, an entity name from the list records) cannot reorder
+the text around them: `isolate_bidi` removes them and isolates what carried them (`<bdi>` in HTML,
+FSI … PDI in typst and Word), in the functions through which text enters a document: `html_text`,
+`html_escape`, `typst_str`, `typst_content`, `text_runs`.
 """
 
 from __future__ import annotations
@@ -20,13 +25,50 @@ _BOLD = re.compile(r"\*\*(.+?)\*\*", re.DOTALL)
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 
+# ----------------------------------------------------------------------------- bidirectional text
+
+#: The bidirectional controls of Unicode (UAX #9): embeddings and overrides (LRE, RLE, PDF, LRO, RLO:
+#: U+202A–U+202E), isolates (LRI, RLI, FSI, PDI: U+2066–U+2069) and marks (LRM, RLM, ALM).
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
+FSI, PDI = "\u2068", "\u2069"  # first strong isolate … pop directional isolate
+_BIDI = re.compile("[" + "".join(sorted(BIDI_CONTROLS)) + "]")
+
+
+def has_bidi_controls(text: str) -> bool:
+    return _BIDI.search(text) is not None
+
+
+def strip_bidi(text: str) -> str:
+    """`text` without its bidirectional controls."""
+    return _BIDI.sub("", text)
+
+
+def isolate_bidi(text: str) -> str:
+    """`text` unchanged when it holds no bidirectional control; else without its controls, between
+    FSI (U+2068) and PDI (U+2069).
+
+    A control in data would reorder what follows it up to the end of the paragraph (an RLO in a name
+    shows the rest of the sentence backwards; an unpaired isolate or PDF breaks the surrounding ones),
+    so none is kept: once removed, no override, embedding or mark of the data is left to act. The
+    isolate around the rest keeps what the data still holds (e.g. Arabic-script letters of a name)
+    one run, laid out in its own direction, that does not pull neighbouring numbers or punctuation into
+    it. Renderers: Chromium lays out `<bdi>` (used for HTML content) and FSI/PDI by ICU's UAX #9;
+    typst by the unicode-bidi crate, which implements isolates; LibreOffice by ICU. A renderer that
+    does not know isolates (an older Word) still sees no control of the data, and draws nothing for
+    FSI and PDI (default-ignorable characters)."""
+    if not has_bidi_controls(text):
+        return text
+    return FSI + strip_bidi(text) + PDI
+
+
 # ----------------------------------------------------------------------------- escaping
 
 
 def typst_str(text: object) -> str:
-    """`text` as a typst string literal, quoted: backslash, quote and control characters escaped."""
+    """`text` as a typst string literal, quoted: backslash, quote and control characters escaped,
+    bidirectional controls isolated (`isolate_bidi`)."""
     out = []
-    for ch in str(text):
+    for ch in isolate_bidi(str(text)):
         if ch == "\\":
             out.append("\\\\")
         elif ch == '"':
@@ -52,11 +94,21 @@ def typst_content(text: object) -> str:
     return "[" + "".join(parts) + "]"
 
 
+def html_escape(text: object) -> str:
+    """`text` escaped for HTML element content; a text with bidirectional controls is isolated as
+    `<bdi>` (its direction from its first strong character, as FSI), the controls removed (`isolate_bidi`).
+    Not for attribute values (there: `html.escape(strip_bidi(text))`)."""
+    text = str(text)
+    if not has_bidi_controls(text):
+        return html.escape(text)
+    return f"<bdi>{html.escape(strip_bidi(text))}</bdi>"
+
+
 def html_text(text: object) -> str:
-    """`text` escaped for HTML, **bold** segments in <strong>, line breaks as <br>."""
+    """`text` escaped for HTML (`html_escape`), **bold** segments in <strong>, line breaks as <br>."""
     parts = []
     for segment, bold in bold_segments(str(text)):
-        escaped = html.escape(segment).replace("\n", "<br>")
+        escaped = html_escape(segment).replace("\n", "<br>")
         parts.append(f"<strong>{escaped}</strong>" if bold else escaped)
     return "".join(parts)
 
@@ -80,8 +132,9 @@ def strip_ansi(text: str) -> str:
 
 
 def text_runs(text: object) -> list[dict[str, Any]]:
-    """`text` as block runs: [{"text": segment}, {"text": segment, "bold": True}, …] (the **bold** markup)."""
-    return [{"text": segment, "bold": True} if bold else {"text": segment}
+    """`text` as block runs: [{"text": segment}, {"text": segment, "bold": True}, …] (the **bold** markup),
+    bidirectional controls isolated (`isolate_bidi`: FSI … PDI, for Word)."""
+    return [{"text": isolate_bidi(segment), "bold": True} if bold else {"text": isolate_bidi(segment)}
             for segment, bold in bold_segments(str(text))]
 
 

@@ -8,11 +8,10 @@ and a typst string literal in typst. Each object's block has its own "type" (see
 
 from __future__ import annotations
 
-import html
 from collections.abc import Iterable
 from typing import Any
 
-from scoring.render.display.markup import DisplayObject, typst_str
+from scoring.render.display.markup import DisplayObject, html_escape, typst_str
 
 #: The red of the issuing-organ line and of the rule under the document number.
 OFFICIAL_RED = "#c00000"
@@ -36,7 +35,7 @@ class OrganHeader(DisplayObject):
 
     def html(self) -> str:
         return (f'<p class="gw-organ" style="color:{OFFICIAL_RED};text-align:center;font-size:1.9em">'
-                f"{html.escape(self.text)}</p>")
+                f"{html_escape(self.text)}</p>")
 
     def typst(self) -> str:
         return f"#metadata((text: {typst_str(self.text)},)) <gw-organ>\n"
@@ -57,7 +56,7 @@ class DocNumber(DisplayObject):
     def html(self) -> str:
         rule = (f'<hr class="gw-rule" style="border:0;border-top:2px solid {OFFICIAL_RED};margin:0.4em 0 1.2em">'
                 if self.rule else "")
-        return f'<p class="gw-number" style="text-align:center">{html.escape(self.text)}</p>{rule}'
+        return f'<p class="gw-number" style="text-align:center">{html_escape(self.text)}</p>{rule}'
 
     def typst(self) -> str:
         return f"#metadata((text: {typst_str(self.text)}, rule: {str(self.rule).lower()})) <gw-number>\n"
@@ -80,9 +79,9 @@ class DocTitle(DisplayObject):
         return "\n".join(x for x in (self.text, self.subtitle) if x)
 
     def html(self) -> str:
-        sub = f'<p class="gw-subtitle" style="text-align:center">{html.escape(self.subtitle)}</p>' \
+        sub = f'<p class="gw-subtitle" style="text-align:center">{html_escape(self.subtitle)}</p>' \
             if self.subtitle else ""
-        return f'<h1 class="gw-title" style="text-align:center">{html.escape(self.text)}</h1>{sub}'
+        return f'<h1 class="gw-title" style="text-align:center">{html_escape(self.text)}</h1>{sub}'
 
     def typst(self) -> str:
         return f"#metadata((text: {typst_str(self.text)}, subtitle: {typst_str(self.subtitle)})) <gw-title>\n"
@@ -101,7 +100,7 @@ class Recipients(DisplayObject):
         return self.text
 
     def html(self) -> str:
-        return f'<p class="gw-recipients">{html.escape(self.text)}</p>'
+        return f'<p class="gw-recipients">{html_escape(self.text)}</p>'
 
     def typst(self) -> str:
         return f"#metadata((text: {typst_str(self.text)},)) <gw-recipients>\n"
@@ -121,7 +120,7 @@ class Signature(DisplayObject):
 
     def html(self) -> str:
         return (f'<div class="gw-signature" style="text-align:right;margin-top:2em">'
-                f"<p>{html.escape(self.organ)}</p><p>{html.escape(self.date)}</p></div>")
+                f"<p>{html_escape(self.organ)}</p><p>{html_escape(self.date)}</p></div>")
 
     def typst(self) -> str:
         return f"#metadata((organ: {typst_str(self.organ)}, date: {typst_str(self.date)})) <gw-signature>\n"
@@ -141,10 +140,10 @@ class AttachmentHeading(DisplayObject):
         return "\n".join(x for x in (self.label, self.title) if x)
 
     def html(self) -> str:
-        title = f'<h2 class="gw-attachment-title" style="text-align:center">{html.escape(self.title)}</h2>' \
+        title = f'<h2 class="gw-attachment-title" style="text-align:center">{html_escape(self.title)}</h2>' \
             if self.title else ""
         brk = " page-break" if self.page_break else ""
-        return (f'<div class="gw-attachment{brk}"><p class="gw-attachment-label">{html.escape(self.label)}</p>'
+        return (f'<div class="gw-attachment{brk}"><p class="gw-attachment-label">{html_escape(self.label)}</p>'
                 f"{title}</div>")
 
     def typst(self) -> str:
@@ -168,8 +167,8 @@ class AttachmentList(DisplayObject):
         return self.label + "\n".join(self.items)
 
     def html(self) -> str:
-        lines = "<br>".join(html.escape(i) for i in self.items)
-        return f'<p class="gw-attachment-list">{html.escape(self.label)}{lines}</p>'
+        lines = "<br>".join(html_escape(i) for i in self.items)
+        return f'<p class="gw-attachment-list">{html_escape(self.label)}{lines}</p>'
 
     def typst(self) -> str:
         items = "".join(f"{typst_str(item)}, " for item in self.items)
@@ -189,7 +188,7 @@ class Annotation(DisplayObject):
         return self.text
 
     def html(self) -> str:
-        return f'<p class="gw-annotation" style="font-size:0.85em;color:#555">{html.escape(self.text)}</p>'
+        return f'<p class="gw-annotation" style="font-size:0.85em;color:#555">{html_escape(self.text)}</p>'
 
     def typst(self) -> str:
         return f"#metadata((text: {typst_str(self.text)},)) <gw-annotation>\n"

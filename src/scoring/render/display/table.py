@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import math
 import numbers
 import re
@@ -13,7 +12,7 @@ from typing import Any
 import pandas as pd
 
 from scoring.render.display.figure import TEXT_WIDTH_PT
-from scoring.render.display.markup import DisplayObject, typst_str
+from scoring.render.display.markup import DisplayObject, html_escape, typst_str
 
 TABLE_FONT_PT = 9.0
 TABLE_MIN_FONT_PT = 6.0
@@ -187,13 +186,13 @@ class Table(DisplayObject):
         return f"{self.caption}\n{text}" if self.caption else text
 
     def html(self) -> str:
-        caption = f"<caption>{html.escape(self.caption)}</caption>" if self.caption else ""
-        head = "".join(f'<th class="{a}">{html.escape(c).replace(chr(10), "<br>")}</th>'
+        caption = f"<caption>{html_escape(self.caption)}</caption>" if self.caption else ""
+        head = "".join(f'<th class="{a}">{html_escape(c).replace(chr(10), "<br>")}</th>'
                        for c, a in zip(self.columns, self.align, strict=True))
         body = []
         for i, row in enumerate(self.rows):
             cls = ' class="hl"' if i in self.highlight else ""
-            cells = "".join(f'<td class="{a}">{html.escape(v)}</td>' for v, a in zip(row, self.align, strict=True))
+            cells = "".join(f'<td class="{a}">{html_escape(v)}</td>' for v, a in zip(row, self.align, strict=True))
             body.append(f"<tr{cls}>{cells}</tr>")
         wide = " wide" if len(self.columns) > 10 else ""
         return (f'<div class="table-wrap{wide}"><table class="data">{caption}<thead><tr>{head}</tr></thead>'

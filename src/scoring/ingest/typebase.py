@@ -1,0 +1,77 @@
+"""The base of the column types (`types.py`): a column of free text, and the template's helpers.
+
+`types.py` holds every other type and the registry `COLUMN_TYPES`; its docstring tells what
+each method of a type is for.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+import pandera.pandas as pa
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from scoring.errors import CreditCountyError
+from scoring.ingest import cells
+from scoring.ingest.columns import objects
+from scoring.ingest.context import Context
+from scoring.ingest.windows import MonthWindow
+
+if TYPE_CHECKING:
+    from scoring.ingest.contract import ColumnSpec, SourceSpec
+
+SpecRule = tuple[str, str, str, dict[str, Any]]  # (field, rule id, English fallback, its placeholders)
+TEMPLATE_EARLIEST = dt.date(2010, 1, 1)  # the template's first allowed date when the contract gives none
+
+
+def excel_list(values: list[str]) -> str:
+    """An Excel drop-down list formula; refused when longer than Excel's 255 characters."""
+    text = ",".join(values)
+    if len(text) > 255:
+        raise CreditCountyError(f"a drop-down list longer than Excel's 255 characters: {text[:60]}…")
+    return f'"{text}"'
+
+
+def excel_date(d: dt.date) -> str:
+    """A date as an Excel formula: DATE(2019,7,15)."""
+    return f"DATE({d.year},{d.month},{d.day})"
+
+
+@dataclass(frozen=True)
+class ColumnType:
+    """A column type; the defaults are those of free text."""
+
+    name: str = "text"
+    shows_unit: bool = True  # the template's header carries the column's unit
+    number_format: str | None = None  # of the template's cells
+    demo_range: tuple[float, float] = (0.0, 10.0)  # [worst, best] the demo draws from without a setting
+    divisor: bool = False  # a register column of this type can divide a sheet metric's count (`per`)
+
+    def spec_rules(self, col: ColumnSpec) -> list[SpecRule]:
+        """What the contract must say for this column (field, rule id, English text, placeholders)."""
+        return []
+
+    def source_rules(self, col: ColumnSpec, source: SourceSpec) -> list[SpecRule]:
+        """What the column's source must say for this column (e.g. the yes/no words)."""
+        return []
+
+    def checks(self, col: ColumnSpec, source: SourceSpec, ctx: Context) -> list[pa.Check]:
+        return []
+
+    def convert(self, col: ColumnSpec, source: SourceSpec, ctx: Context, values: pd.Series) -> Any:
+        return objects(values, lambda v: str(v).strip())
+
+    def key(self, text: Any, ctx: Context) -> Any:
+        return cells.normalise(text)
+
+    def validation(self, col: ColumnSpec, source: SourceSpec, ctx: Context) -> DataValidation | None:
+        return None
+
+    def range_text(self, col: ColumnSpec, source: SourceSpec, words: dict[str, Any], window: MonthWindow) -> str:
+        return ""
+
+    def demo_cell(self, value: Any, col: ColumnSpec, source: SourceSpec) -> Any:
+        return value

@@ -1,0 +1,168 @@
+"""Reading back the files this program wrote: with the discipline of department input.
+
+The titles register (data/titles.csv), a processed month (data/processed/M: metrics.csv,
+list_entries.csv, manifest.json), a stage folder (stage.json, the stage tables, index.yaml)
+and a build's provenance.json are read through `read_state_text`, `read_state_json` and
+`read_state_csv`: a file that is missing, unreadable, not UTF-8, empty, not valid JSON, cut
+short, without its columns or with values of the wrong kind is a StateError naming the file
+(and the row, column, value and rule where they exist) and what to run to write it again.
+Reading writes nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from scoring.errors import StateError
+from scoring.safeio import restore_cell
+
+#: How a message names the kind a value should have.
+KIND_NAMES = {str: "text", float: "a number", int: "a whole number", bool: "True or False", dict: "an object",
+              list: "a list"}
+SHOWN = 3  # cell problems shown per column (then a count of the rest)
+
+
+def short(value: object) -> str:
+    """A value as a message shows it (its repr, at most 60 characters)."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:59] + "…"
+
+
+def read_state_text(path: Path, what: str, fix: str) -> str:
+    """A text file this program wrote (UTF-8, a BOM tolerated); StateError naming the file when it
+    is missing, unreadable, not UTF-8 or empty. `what` names the file for a user, `fix` says what to do."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError as exc:
+        raise StateError(f"{path}: {what} is missing — {fix}") from exc
+    except OSError as exc:
+        raise StateError(f"{path}: cannot read {what} ({exc.strerror or exc}) — {fix}") from exc
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        raise StateError(f"{path}: {what} is not UTF-8 text (byte 0x{data[exc.start]:02x} on line {line}) — "
+                         f"{fix}") from exc
+    if not text.strip():
+        raise StateError(f"{path}: {what} is empty — {fix}")
+    return text
+
+
+def read_state_json(path: Path, what: str, fix: str, fields: dict[str, type | tuple[type, ...]] | None = None,
+                    ) -> dict[str, Any]:
+    """A JSON object this program wrote (stage.json, manifest.json, provenance.json), as read_state_text
+    checks it, then: valid JSON, an object, and each key of `fields` that is present of its type(s)."""
+    text = read_state_text(path, what, fix)
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise StateError(f"{path}: {what} is not valid JSON — damaged or cut short at line {exc.lineno}, column "
+                         f"{exc.colno} ({exc.msg}); {fix}") from exc
+    if not isinstance(data, dict):
+        raise StateError(f"{path}: {what} is not a JSON object — {fix}")
+    problems = [f"{path}: key {key!r}: value {short(data[key])} — must be "
+                + " or ".join(KIND_NAMES.get(k, "null") for k in (kinds if isinstance(kinds, tuple) else (kinds,)))
+                for key, kinds in (fields or {}).items()
+                if key in data and not _is_kind(data[key], kinds if isinstance(kinds, tuple) else (kinds,))]
+    if problems:
+        raise StateError(f"{path}: {what} is damaged — {fix}", problems=[*problems, f"{path}: {fix}"])
+    return data
+
+
+def _is_kind(value: object, kinds: tuple[type, ...]) -> bool:
+    if isinstance(value, bool):
+        return bool in kinds
+    if value is None:
+        return type(None) in kinds
+    return isinstance(value, tuple(k for k in kinds if k is not bool)) or (float in kinds and isinstance(value, int))
+
+
+def _csv_shape(path: Path, text: str, what: str) -> tuple[list[str], list[str]]:
+    """The header and the problems of the CSV's structure: a row with another number of fields than
+    the header (damaged or cut short), an unclosed quote."""
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    header: list[str] = []
+    problems: list[str] = []
+    bad = 0
+    row = 0
+    try:
+        for fields in reader:
+            if not fields:
+                continue
+            row += 1
+            if row == 1:
+                header = fields
+            elif len(fields) != len(header):
+                bad += 1
+                if bad <= SHOWN:
+                    problems.append(f"{path}: row {row}: {len(fields)} field(s), the header has {len(header)} — "
+                                    f"{what} is damaged or cut short")
+    except csv.Error as exc:
+        problems.append(f"{path}: row {row + 1} (line {reader.line_num}): {exc} — {what} is damaged or cut short")
+    if bad > SHOWN:
+        problems.append(f"{path}: and {bad - SHOWN} more row(s) with another number of fields than the header")
+    return header, problems
+
+
+def _cell_problems(path: Path, frame: pd.DataFrame, col: str, kind: type) -> list[str]:
+    """Cells of `col` that are not of `kind` (empty cells are allowed: a missing number)."""
+    values = frame[col]
+    if kind is str or len(values) == 0:
+        return []
+    if kind is bool:
+        wrong = ~values.isin([True, False, "True", "False"]) & values.notna()
+    elif pd.api.types.is_bool_dtype(values):
+        wrong = pd.Series(True, index=values.index)
+    elif kind is float:
+        wrong = pd.to_numeric(values, errors="coerce").isna() & values.notna()
+    else:
+        number = pd.to_numeric(values, errors="coerce")
+        wrong = (number.isna() & values.notna()) | (number.notna() & (number % 1 != 0))
+    rows = list(values.index[wrong.to_numpy()])
+    lines = [f"{path}: row {i + 2}, column {col!r}: value {short(values[i])} — must be {KIND_NAMES[kind]}"
+             for i in rows[:SHOWN]]
+    if len(rows) > SHOWN:
+        lines.append(f"{path}: column {col!r}: and {len(rows) - SHOWN} more value(s) that are not {KIND_NAMES[kind]}")
+    return lines
+
+
+def read_state_csv(path: Path, what: str, fix: str, columns: dict[str, type] | None) -> pd.DataFrame:
+    """A CSV this program wrote (stage tables, the titles register, a processed month's tables) with
+    `columns` (name → str, float, int or bool; more columns may follow; None: every column of the
+    header, as text) as read_state_text checks
+    it, then: every row with the header's number of fields, every column present, every value of
+    its column's kind. Text columns keep their text exactly (no NA guessing; spreadsheet-safe
+    prefixes undone), empty cells of the other columns are NaN, booleans are True/False.
+    StateError listing the problems (file, row, column, value, rule), `fix` last."""
+    path = Path(path)
+    text = read_state_text(path, what, fix)
+    header, problems = _csv_shape(path, text, what)
+    columns = dict.fromkeys(header, str) if columns is None else columns
+    missing = [c for c in columns if c not in header]
+    if missing:
+        problems.append(f"{path}: missing column(s) {', '.join(missing)} of {what} (it has: {', '.join(header)})")
+    if problems:
+        raise StateError(f"{path}: {what} is damaged — {fix}", problems=[*problems, f"{path}: {fix}"])
+    text_cols = [c for c, kind in columns.items() if kind is str]
+    try:
+        frame = pd.read_csv(io.StringIO(text), dtype=dict.fromkeys(text_cols, str), keep_default_na=False,
+                            na_values={c: [""] for c in columns if c not in text_cols})
+    except (pd.errors.ParserError, ValueError) as exc:
+        raise StateError(f"{path}: {what} cannot be read ({' '.join(str(exc).split())}) — {fix}") from exc
+    problems = [line for col, kind in columns.items() for line in _cell_problems(path, frame, col, kind)]
+    if problems:
+        raise StateError(f"{path}: {what} holds values of the wrong kind — {fix}",
+                         problems=[*problems, f"{path}: {fix}"])
+    for col in text_cols:
+        frame[col] = frame[col].map(restore_cell)
+    for col, kind in columns.items():
+        if kind is bool and frame[col].dtype != bool:
+            frame[col] = frame[col].map({"True": True, "False": False, True: True, False: False})
+    return frame
