@@ -22,6 +22,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 
 from scoring.render import fonts
 
@@ -37,6 +39,11 @@ LABEL_PT = 9.0
 MAX_HEIGHT_IN = 8.2
 #: The heat map's colour map: one hue, light (0%) to dark (100%); reads in grey as well.
 HEATMAP_CMAP = "Blues"
+#: The most units a chart names row by row (8 pt labels within MAX_HEIGHT_IN). Beyond it the heat map
+#: shows the first and last ROWS_MAX // 2 by rank and the distribution becomes a histogram.
+ROWS_MAX = 28
+#: Width (points of the total) of a histogram bar.
+HISTOGRAM_BIN = 5.0
 
 
 def _figure(height: float, width: float = WIDTH_IN) -> tuple[Figure, plt.Axes]:
@@ -124,6 +131,11 @@ def heatmap(fractions: pd.DataFrame, unit_names: list[str], category_names: list
         order = np.argsort(np.asarray(ranks, dtype=float), kind="stable")
         data = data[order]
         names = [f"{int(ranks[i])} {unit_names[i]}" for i in order]
+    if len(names) > ROWS_MAX:  # the first and the last units, a marked gap between them
+        keep = ROWS_MAX // 2
+        gap = np.full((1, data.shape[1]), np.nan)
+        data = np.vstack([data[:keep], gap, data[-keep:]])
+        names = [*names[:keep], labels["heatmap_gap"].format(n=len(names) - 2 * keep), *names[-keep:]]
     fig, ax = _figure(_rows_height(len(names), 0.27, 1.5))
     image = ax.imshow(data, cmap=HEATMAP_CMAP, vmin=0, vmax=1, aspect="auto")
     ax.xaxis.tick_top()
@@ -148,6 +160,8 @@ def distribution(totals: pd.Series, names: list[str], pass_line: float, labels: 
     """Each unit's total as a dot on its own row (highest at the top), the total printed beside
     it, the pass line dashed; units at or above the line filled, those below hollow."""
     values = totals.to_numpy(dtype=float)
+    if len(values) > ROWS_MAX:
+        return histogram(values, pass_line, labels)
     order = np.argsort(-values, kind="stable")
     fig, ax = _figure(_rows_height(len(values), 0.24, 1.2))
     y = np.arange(len(order))[::-1]
@@ -169,6 +183,39 @@ def distribution(totals: pd.Series, names: list[str], pass_line: float, labels: 
     ax.legend(loc="lower right", fontsize=MIN_PT, frameon=True, framealpha=1, edgecolor="white")
     ax.spines[["left"]].set_visible(False)
     ax.tick_params(axis="y", length=0)
+    return fig
+
+
+def histogram(values: np.ndarray, pass_line: float, labels: dict[str, str]) -> Figure:
+    """The totals of many units as bars of HISTOGRAM_BIN points (bins aligned on the pass line), the
+    count printed on each bar; bars at or above the line filled, those below hatched; the line dashed."""
+    values = np.asarray(values, dtype=float)
+    values = values[~np.isnan(values)] if np.isnan(values).any() else values
+    lowest, highest = min(values.min(initial=pass_line), pass_line), max(values.max(initial=pass_line), pass_line)
+    low = pass_line - HISTOGRAM_BIN * np.ceil((pass_line - lowest) / HISTOGRAM_BIN)
+    high = highest + HISTOGRAM_BIN
+    edges = np.arange(low, high + HISTOGRAM_BIN / 2, HISTOGRAM_BIN)
+    counts, edges = np.histogram(values, bins=edges)
+    fig, ax = _figure(3.6)
+    for left, count in zip(edges[:-1], counts, strict=True):
+        above = left >= pass_line
+        ax.bar(left, count, width=HISTOGRAM_BIN, align="edge", edgecolor=PALETTE["mine"], linewidth=0.8,
+               color=PALETTE["mine"] if above else "white", hatch=None if above else "///")
+        if count:
+            ax.annotate(f"{count:d}", (left + HISTOGRAM_BIN / 2, count), textcoords="offset points", xytext=(0, 2),
+                        ha="center", va="bottom", fontsize=MIN_PT)
+    ax.axvline(pass_line, color=PALETTE["pass"], linestyle="--", linewidth=1)
+    handles = [Patch(facecolor=PALETTE["mine"], edgecolor=PALETTE["mine"],
+                                        label=labels["distribution_pass"]),
+               Patch(facecolor="white", edgecolor=PALETTE["mine"], hatch="///",
+                                        label=labels["distribution_fail"]),
+               Line2D([], [], color=PALETTE["pass"], linestyle="--", label=labels["trend_pass_line"])]
+    ax.legend(handles=handles, loc="upper left", fontsize=MIN_PT, frameon=False)
+    ax.set_xlabel(labels["distribution_x"], fontsize=LABEL_PT)
+    ax.set_ylabel(labels["distribution_y"], fontsize=LABEL_PT)
+    ax.set_ylim(0, max(counts.max(initial=0), 1) * 1.15)
+    ax.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+    ax.set_title(labels["distribution_title"], fontsize=TITLE_PT)
     return fig
 
 
