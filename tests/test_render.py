@@ -439,7 +439,7 @@ CHART_LABELS = {k: f"标签{k}" for k in (
     "categories_title", "categories_mine", "categories_median", "categories_full", "trend_title", "trend_total",
     "trend_rank", "trend_pass_line", "heatmap_title", "distribution_title", "distribution_x", "distribution_pass",
     "distribution_fail", "points_unit", "band", "median", "nominal", "rank_axis", "intervals_title", "s1", "st",
-    "sobol_title")}
+    "sobol_title", "heatmap_gap", "distribution_y")}
 
 
 def _charts(n: int) -> dict[str, object]:

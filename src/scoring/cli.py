@@ -112,7 +112,8 @@ def _bulletin(args: argparse.Namespace, project: Project) -> int:
         write_demo(project)
     month = args.month or latest_month(project)
     result = build(project, month, workers=args.workers, progress=not args.quiet,
-                   units=args.units.split(",") if args.units else None)
+                   units=args.units.split(",") if args.units else None, force=args.force)
+    print(f"{month}: {result.summary()}")
     print(f"{month}: {len(result.succeeded)} reports in {result.folder} — open {result.folder / 'index.html'}")
     return 0
 
@@ -182,6 +183,8 @@ def build_parser() -> argparse.ArgumentParser:
     month.add_argument("--latest", action="store_true", help="the latest month with data (the default)")
     p.add_argument("--workers", type=int, default=2, help="parallel notebook processes (default 2)")
     p.add_argument("--units", help="comma-separated unit codes (default: all)")
+    p.add_argument("--force", action="store_true",
+                   help="run every report, even those whose inputs are unchanged since the published month")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
     p = sub.add_parser("workbook", help="the month's data for the departments as an Excel workbook (通报数据.xlsx)")

@@ -13,6 +13,7 @@ engine.summarise). Tables (plain DataFrames):
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -33,7 +34,15 @@ class Scored:
     summary: pd.DataFrame
 
     def month_points(self, month: str | None = None) -> pd.DataFrame:
-        return self.points[self.points["month"] == (month or self.month)]
+        """The points rows of one month (default: this month), grouped once: the per-unit tables ask
+        for a month's points once per unit (pandas copy-on-write: a caller cannot alter the cache)."""
+        month = month or self.month
+        found = self._points_by_month.get(month)
+        return self.points[self.points["month"] == month] if found is None else found
+
+    @cached_property
+    def _points_by_month(self) -> dict[str, pd.DataFrame]:
+        return {str(m): frame for m, frame in self.points.groupby("month", sort=False)}
 
     def month_summary(self, month: str | None = None) -> pd.DataFrame:
         return self.summary[self.summary["month"] == (month or self.month)].reset_index(drop=True)

@@ -8,7 +8,10 @@ send it, in every format the ingestion reads:
   名单记录-市发展改革委.csv     GBK, as Chinese Excel saves it
   名单记录-市市场监管局.csv     GB18030 in even months (a name outside GBK), UTF-8 with BOM in odd months
   评审打分.csv                  UTF-8
-December instead holds one filled template workbook (信用县数据填报-YYYY-12.xlsx).
+December instead holds one filled template workbook (信用县数据填报-YYYY-12.xlsx); beyond
+`files.TEMPLATE_RECORDS_MAX` list records (a province's or the nation's units) the records
+come as the departments' CSV files, as in the other months, and the workbook has no 名单记录 sheet.
+Any number of units (params/units.yaml) is generated in time linear in units and records.
 The year folder data/raw/YYYY/ holds the acceptance reviewers' scores (the annual source
 `annual_reviews`, read by `scoring.ingest.reviews.read_reviews`):
   示例数据.txt                  the mark, as in a month folder

@@ -3,7 +3,8 @@
 A month (January–November) holds the mark file, the register as CSV (UTF-8, with a BOM in
 even months), the indicator sheet as .xlsx with a notes sheet, one records file per
 department (GBK; GB18030 in even months or UTF-8 with BOM in odd months) and the reviewer
-scores (UTF-8); December holds one filled template workbook instead. The year folder holds
+scores (UTF-8); December holds one filled template workbook instead (and, beyond
+TEMPLATE_RECORDS_MAX records, the records files: a workbook that large is refused by ingestion). The year folder holds
 the mark file and the acceptance reviewers' reviews.csv (UTF-8 with BOM).
 """
 
@@ -32,6 +33,7 @@ from scoring.ingest.derive import month_bounds
 from scoring.ingest.template import build_template, workbook_bytes
 
 REVIEWS_FILE = "reviews.csv"  # the year folder's file (data/raw/YYYY/reviews.csv)
+TEMPLATE_RECORDS_MAX = 20_000  # list records the filled December template holds at most (else: the CSV files)
 
 
 def generate(spec: IndexSpec, units: Units, contract: Contract, settings: DemoSettings, year: int,
@@ -116,11 +118,15 @@ def _month_files(g: Generator, month: str, m: int, sheet: dict[str, dict[str, An
     tables = _month_tables(g, month, m, sheet, reviews)
     c = g.contract
     files = {c.marker_file: _marker(g, month)}
-    if m == 12:
-        files[str(c.template.get("file", "template-{month}.xlsx")).format(month=month)] = _filled_template(
-            g, month, tables)
-        return files
     src = {k: c.source(k) for k in tables}
+    if m == 12:
+        records = tables[RECORDS_SOURCE]
+        split = len(records) > TEMPLATE_RECORDS_MAX  # a province's or the nation's: beyond a workbook's size
+        files[str(c.template.get("file", "template-{month}.xlsx")).format(month=month)] = _filled_template(
+            g, month, {k: v for k, v in tables.items() if not (split and k == RECORDS_SOURCE)})
+        if split:
+            files.update(_records_files(g, src[RECORDS_SOURCE], records, m))
+        return files
 
     def headers(key: str) -> list[str]:
         return [col.header for col in src[key].columns]
@@ -140,20 +146,31 @@ def _month_files(g: Generator, month: str, m: int, sheet: dict[str, dict[str, An
         ws.append(row)
     wb.create_sheet(g.s.notes_sheet).append([g.s.note])
     files[names.of(INDICATOR_SOURCE)] = workbook_bytes(wb)
-    departments = list(g.s.departments)
-    for k, department in enumerate(departments):
-        rows = [r for r in tables[RECORDS_SOURCE] if r["_department"] == department]
-        encoding = "gbk" if k == 0 else ("gb18030" if m % 2 == 0 else "utf-8-sig")
-        files[names.of(RECORDS_SOURCE).format(department=department)] = _csv(
-            headers(RECORDS_SOURCE), text_rows(RECORDS_SOURCE, rows), encoding)
+    files.update(_records_files(g, src[RECORDS_SOURCE], tables[RECORDS_SOURCE], m))
     files[names.of(REVIEW_SOURCE)] = _csv(headers(REVIEW_SOURCE), text_rows(REVIEW_SOURCE, tables[REVIEW_SOURCE]),
                                           "utf-8")
+    return files
+
+
+def _records_files(g: Generator, source: SourceSpec, records: list[dict[str, Any]], m: int) -> dict[str, bytes]:
+    """One records file per department: GBK for the first, GB18030 (even months) or UTF-8 with BOM."""
+    files = {}
+    by_department: dict[str, list[dict[str, Any]]] = {d: [] for d in g.s.departments}
+    for r in records:
+        by_department[r["_department"]].append(r)
+    header = [col.header for col in source.columns]
+    for k, (department, rows) in enumerate(by_department.items()):
+        encoding = "gbk" if k == 0 else ("gb18030" if m % 2 == 0 else "utf-8-sig")
+        files[g.s.files.of(RECORDS_SOURCE).format(department=department)] = _csv(
+            header, [[_text(v) for v in r] for r in _rows(source, rows)], encoding)
     return files
 
 
 def _filled_template(g: Generator, month: str, tables: dict[str, list[dict[str, Any]]]) -> bytes:
     """The month's template with every sheet filled in, as a department would return it."""
     wb = build_template(g.spec, g.units, g.contract, month)
+    for key in set(g.contract.sources) - set(tables):  # sent as files of their own
+        del wb[g.contract.source(key).sheets[0]]
     for key, rows in tables.items():
         source = g.contract.source(key)
         ws = wb[source.sheets[0]]

@@ -150,12 +150,14 @@ class Generator:
                                                   department=list(self.s.departments)[-1]))
         base_entries = [self._uniform(li.entries_per_1000_per_month) for _ in self.plans]
         base_exit = [self._uniform(li.exit_probability_per_month) for _ in self.plans]
+        position = {p.unit.code: k for k, p in enumerate(self.plans)}  # one look-up per entity, not a scan
         for m in range(1, 13):
             start, end = month_bounds(f"{self.year}-{m:02d}")
             for e in self.entities:
                 if e.exit is None and e.entry < start and not e.keep:
-                    p = self.plans[self.units.codes.index(e.unit)]
-                    chance = (0.2 if e.list_type == types.red else 1.0) * base_exit[self.units.codes.index(e.unit)]
+                    k = position[e.unit]
+                    p = self.plans[k]
+                    chance = (0.2 if e.list_type == types.red else 1.0) * base_exit[k]
                     if self.rng.random() < chance * (0.5 + p.quality[m - 1]):
                         e.exit = self._day(start, end)
             for k, p in enumerate(self.plans):

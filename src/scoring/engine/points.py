@@ -33,10 +33,13 @@ def check_metric_table(spec: IndexSpec, units: Units, metrics: pd.DataFrame, sou
     problems = []
     known_units = set(units.codes)
     known_metrics = {m.code for m in spec.metrics()}
-    for row, (unit, code) in enumerate(zip(metrics["unit"], metrics["metric"], strict=True), start=2):
-        if unit not in known_units:
+    bad_unit = ~metrics["unit"].isin(known_units).to_numpy()  # vectorised: rows = units × metrics × months
+    bad_code = ~metrics["metric"].isin(known_metrics).to_numpy()
+    for i in np.flatnonzero(bad_unit | bad_code):
+        row, unit, code = i + 2, metrics["unit"].iloc[i], metrics["metric"].iloc[i]
+        if bad_unit[i]:
             problems.append(f"{source}: row {row}, column 'unit': {unit!r} is not a unit in params/units.yaml")
-        if code not in known_metrics:
+        if bad_code[i]:
             problems.append(f"{source}: row {row}, column 'metric': {code!r} is not a metric of the index")
     dup = metrics.duplicated(["month", "unit", "metric"], keep=False)
     for row in np.flatnonzero(dup.to_numpy()):

@@ -1,8 +1,10 @@
 """The Excel workbook departments fill in (`credit-county template --month YYYY-MM`).
 
 One sheet per source of the contract (params/sources.yaml), headers in Chinese with their
-units, the 16 units pre-filled where a source has one row per unit, data validation for
-ranges, dates, units and list types, and a notes sheet (填表说明) explaining every column.
+units, the units of params/units.yaml pre-filled where a source has one row per unit, data
+validation for ranges, dates, units and list types, and a notes sheet (填表说明) explaining every
+column. A unit drop-down longer than Excel's 255-character inline list (more than about 49 units)
+refers to a hidden column of the notes sheet holding the names (ListColumns).
 A filled copy placed in data/raw/YYYY-MM/ ingests without edits. The file is byte-identical
 for the same month and params (no clock time inside).
 """
@@ -27,13 +29,37 @@ from scoring.index.spec import IndexSpec, Units
 from scoring.ingest.context import Context
 from scoring.ingest.contract import REVIEW_SOURCE, ColumnSpec, Contract, SourceSpec
 from scoring.ingest.process import load_params
-from scoring.ingest.types import column_type
+from scoring.ingest.types import UnitType, column_type
 from scoring.ingest.windows import MonthWindow
 from scoring.project import Project, check_month
 from scoring.safeio import atomic_write_bytes
 
 FIXED_TIME = (2019, 1, 1, 0, 0, 0)
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+EXCEL_LIST_LIMIT = 255  # characters of an inline drop-down list ("a,b,c") Excel accepts
+LIST_FIRST_COLUMN = 10  # the notes sheet's column J onward: hidden columns holding long drop-down lists
+
+
+class ListColumns:
+    """Long drop-down lists (the units of a province or the nation) as hidden columns of the notes
+    sheet — a notes sheet, so ingestion reads past it — referred to by a range: Excel's inline list
+    holds at most 255 characters (about 49 unit names)."""
+
+    def __init__(self, notes: Worksheet) -> None:
+        self.notes = notes
+        self.ranges: dict[tuple[str, ...], str] = {}
+
+    def range(self, values: tuple[str, ...]) -> str:
+        """The absolute range ('sheet'!$J$1:$J$n) holding `values`, written once per distinct list."""
+        if values not in self.ranges:
+            column = LIST_FIRST_COLUMN + len(self.ranges)
+            for row, value in enumerate(values, start=1):
+                self.notes.cell(row=row, column=column).value = value
+            letter = get_column_letter(column)
+            self.notes.column_dimensions[letter].hidden = True
+            title = self.notes.title.replace("'", "''")
+            self.ranges[values] = f"'{title}'!${letter}$1:${letter}${len(values)}"
+        return self.ranges[values]
 
 
 def workbook_bytes(wb: openpyxl.Workbook) -> bytes:
@@ -93,9 +119,10 @@ def build_template(spec: IndexSpec, units: Units, contract: Contract, month: str
     wb.properties.title = f"{t.get('title', '')} {month}".strip()
     notes = wb.active
     notes.title = str(t.get("notes_sheet", contract.notes_sheets[0] if contract.notes_sheets else "notes"))
+    lists = ListColumns(notes)
     for source in contract.sources.values():
         ws = wb.create_sheet(source.sheets[0])
-        _source_sheet(ws, source, spec, units, contract, window)
+        _source_sheet(ws, source, spec, units, contract, window, lists)
     _notes_sheet(notes, spec, contract, window)
     return wb
 
@@ -106,7 +133,7 @@ def headers_of(source: SourceSpec) -> list[str]:
 
 
 def _source_sheet(ws: Worksheet, source: SourceSpec, spec: IndexSpec, units: Units, contract: Contract,
-                  window: MonthWindow) -> None:
+                  window: MonthWindow, lists: ListColumns) -> None:
     ws.append(headers_of(source))
     for i, col in enumerate(source.columns, start=1):
         cell = ws.cell(row=1, column=i)
@@ -141,7 +168,7 @@ def _source_sheet(ws: Worksheet, source: SourceSpec, spec: IndexSpec, units: Uni
         if _scored_per_item(source, col):
             _score_validations(ws, letter, spec, units, contract, col)
             continue
-        dv = _validation(col, source, contract, ctx)
+        dv = _validation(col, source, contract, ctx, lists)
         if dv is not None:
             dv.add(area)
             ws.add_data_validation(dv)
@@ -152,10 +179,16 @@ def _scored_per_item(source: SourceSpec, col: ColumnSpec) -> bool:
     return source.key == REVIEW_SOURCE and col.name == "score"
 
 
-def _validation(col: ColumnSpec, source: SourceSpec, contract: Contract, ctx: Context) -> DataValidation | None:
+def _validation(col: ColumnSpec, source: SourceSpec, contract: Contract, ctx: Context,
+                lists: ListColumns) -> DataValidation | None:
     """The Excel data validation of one column, by its type (None for free text), with the contract's
-    error text and the column's note as its prompt."""
-    dv = column_type(col).validation(col, source, ctx)
+    error text and the column's note as its prompt. A unit list too long to be written inline
+    refers to a hidden column of the notes sheet (ListColumns)."""
+    names = tuple(u.name for u in ctx.units.units)
+    if isinstance(column_type(col), UnitType) and len(",".join(names)) > EXCEL_LIST_LIMIT:
+        dv = DataValidation(type="list", formula1=lists.range(names))
+    else:
+        dv = column_type(col).validation(col, source, ctx)
     if dv is None:
         return None
     t = contract.template

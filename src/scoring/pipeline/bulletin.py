@@ -9,6 +9,10 @@ outputs/YYYY-MM/ is replaced only as a whole: the month is built in a temporary 
 beside it and swapped in when every notebook succeeded. When any notebook fails, the
 build is kept as outputs/YYYY-MM.failed/ for inspection (each failed notebook with its
 error), the published month is left as it was, and BatchError lists the failures.
+
+Incremental: a report whose inputs (stage tables, params, notebook, software, parameters) hash
+as in the published month is copied from it instead of run (scoring.pipeline.reuse; the keys are
+in the month's reports.json, how many were reused in provenance.json); `force` runs them all.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from urllib.parse import quote
 from scoring import provenance
 from scoring.analysis.acceptance_rules import load_rules
 from scoring.errors import BatchError, CreditCountyError
-from scoring.pipeline import batch
+from scoring.pipeline import batch, reuse
 from scoring.pipeline.review import read_register, register_file, review_stage
 from scoring.pipeline.score import load_spec, score_stage
 from scoring.project import Project, check_month
@@ -46,6 +50,19 @@ class BulletinResult:
     folder: Path
     succeeded: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
+    #: Reports copied from the published month, inputs unchanged (scoring.pipeline.reuse); also in `succeeded`.
+    reused: list[str] = field(default_factory=list)
+    #: The shared inputs that changed since the published month ('stage_sha256', 'params_sha256', 'software').
+    changed: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        """'reused R of N reports (unchanged inputs); executed E' for this build's N jobs, and
+        what changed since the published month when known."""
+        total = len(self.succeeded) + len(self.failed)
+        why = {"stage_sha256": "stage tables", "params_sha256": "params", "software": "software"}
+        changed = f" ({', '.join(why.get(c, c) for c in self.changed)} changed)" if self.changed else ""
+        return (f"reused {len(self.reused)} of {total} reports (unchanged inputs); "
+                f"executed {total - len(self.reused)}{changed}")
 
 
 def latest_month(project: Project) -> str:
@@ -137,9 +154,12 @@ td{{border-bottom:1px solid #ddd;padding:.35rem .5rem}}.synthetic{{background:#f
 
 
 def build(project: Project, month: str | None = None, *, workers: int = 2, progress: bool = True,
-          units: list[str] | None = None, kernel_name: str | None = None) -> BulletinResult:
+          units: list[str] | None = None, kernel_name: str | None = None, force: bool = False) -> BulletinResult:
     """Build outputs/YYYY-MM for `month` (default: the latest month with data): the score stage's
-    tables first, then every notebook reading them, then the index page; published as a whole."""
+    tables first, then every notebook reading them, then the index page; published as a whole.
+
+    A report whose inputs hash as in the published month is copied from it, not run
+    (scoring.pipeline.reuse; reports.json records the keys); `force`: run every report."""
     month = check_month(month) if month else latest_month(project)
     _spec, all_units = load_spec(project)  # every params file is checked before anything runs
     text = load_report_text(project.params / "report.yaml")
@@ -162,8 +182,11 @@ def build(project: Project, month: str | None = None, *, workers: int = 2, progr
         synthetic = bool(StageFolder(stage).meta["synthetic"])
         jobs = _jobs(project, month, stage, wanted, names, synthetic, text["titles"], month_label,
                      {"tables": str(stage)})
-        outcome = batch.run_batch(jobs, workers=workers, progress=progress, kernel_name=kernel_name)
-        result.succeeded, result.failed = list(outcome.succeeded), dict(outcome.failed)
+        planned = reuse.plan(project, jobs, stage, final, force=force)  # before anything else is written
+        outcome = batch.run_batch(planned.run, workers=workers, progress=progress, kernel_name=kernel_name)
+        result.reused, result.changed = planned.reused, planned.changed
+        result.succeeded = [j.name for j in jobs if j.name in planned.reused or j.name in outcome.succeeded]
+        result.failed = {j.name: outcome.failed[j.name] for j in jobs if j.name in outcome.failed}
         workbook = _write_workbook(project, month, stage)
         carried = _carry_over_units(final, stage, [u for u in all_units.codes if u not in wanted])
         links = [report_links(text["titles"]["city"], "bulletin")]
@@ -178,8 +201,11 @@ def build(project: Project, month: str | None = None, *, workers: int = 2, progr
             {"month": month, "succeeded": result.succeeded, "failed": result.failed,
              "carried_over_from_earlier_build": carried},
             ensure_ascii=False, indent=2) + "\n")
-        provenance.write_record(stage / "provenance.json", provenance.run_record(  # the build's only times
-            project, month, now=started, seconds=time.perf_counter() - clock, notebooks=outcome.durations))
+        reuse.write_reports(stage, month, planned, jobs, result.succeeded,
+                            {u: e for u, e in reuse.read_published(final).items() if u in carried})
+        record = provenance.run_record(  # the build's only times
+            project, month, now=started, seconds=time.perf_counter() - clock, notebooks=outcome.durations)
+        provenance.write_record(stage / "provenance.json", {**record, "reports_reused": len(result.reused)})
         if result.failed:
             _keep_failed(stage, failed_dir, result)
     if failed_dir.exists():

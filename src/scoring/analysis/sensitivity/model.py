@@ -52,8 +52,8 @@ def month_values(metrics: pd.DataFrame, month: str | None = None) -> pd.DataFram
 
 def check_values(spec: IndexSpec, units: Units, values: pd.DataFrame) -> pd.DataFrame:
     """Refuse unknown units or metric codes; return values reindexed to units × metrics (floats)."""
-    problems = [f"values: unit {u!r} is not a unit in params/units.yaml"
-                for u in values.index if u not in set(units.codes)]
+    codes = set(units.codes)  # once: a set per row made this quadratic in units
+    problems = [f"values: unit {u!r} is not a unit in params/units.yaml" for u in values.index if u not in codes]
     known = {m.code for m in spec.metrics()}
     problems += [f"values: column {c!r} is not a metric of the index" for c in values.columns if c not in known]
     if values.index.has_duplicates:

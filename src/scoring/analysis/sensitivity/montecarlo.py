@@ -25,20 +25,22 @@ from scoring.analysis.sensitivity.design import Design, Draws, input_design
 from scoring.analysis.sensitivity.model import MonthModel, build_model, stream
 from scoring.analysis.sensitivity.reading import inputs_table, reading_table
 from scoring.analysis.sensitivity.settings import Family, SensitivitySettings
-from scoring.analysis.sensitivity.statistics import Outcome, family_row, score_draws, summary_frame
+from scoring.analysis.sensitivity.statistics import Outcome, family_row, score_draws, summary_frame, tally_draws
 from scoring.analysis.sensitivity.tables import BY_FAMILY_COLUMNS, FAMILY_COLUMNS, SUMMARY_COLUMNS
 from scoring.errors import DataError
 from scoring.index.spec import IndexSpec, Units
 
 WEIGHT_PREFIX = "weight:"  # scenario columns holding a leaf's points
 SHARE_PREFIX = "share:"  # scenario columns holding a metric's share of its indicator (metric noise only)
+KEEP_DRAWS_MAX = 10_000_000  # draws × units of one family kept by default (~130 MB: totals, ranks, 达标)
 
 
 @dataclass
 class MonteCarloResult:
     """Draws and their summaries. Every frame shares the draw index 0 … D−1 (all families).
 
-    ranks, totals   draws × units (unit codes as columns)
+    ranks, totals   draws × units (unit codes as columns); None when the draws were not kept
+                    (monte_carlo's keep_draws)
     scenarios       per draw: family, aggregation, weight:<indicator> (its points, Σ = total),
                     method:<metric> (the method used, for the metrics that may change; the text
                     columns are pandas Categoricals),
@@ -54,8 +56,8 @@ class MonteCarloResult:
     nominal         per unit: unit, total, rank, pass (the engine's)
     """
 
-    ranks: pd.DataFrame
-    totals: pd.DataFrame
+    ranks: pd.DataFrame | None
+    totals: pd.DataFrame | None
     scenarios: pd.DataFrame
     summary: pd.DataFrame
     by_family: pd.DataFrame
@@ -76,30 +78,45 @@ class FamilyRun:
 
 
 def run_family(model: MonthModel, settings: SensitivitySettings, family: Family, seed: int,
-               name: str | None = None, draws: int | None = None) -> FamilyRun:
-    """The draws of one family (stream `monte_carlo:<code>` unless `name` is given) and their outcome."""
+               name: str | None = None, draws: int | None = None, keep: bool = True) -> FamilyRun:
+    """The draws of one family (stream `monte_carlo:<code>` unless `name` is given) and their outcome
+    (`keep`: every draw's totals, ranks and 达标; else only their tally, statistics.tally_draws)."""
     des = input_design(model, settings, family.vary)
     n = settings.draws if draws is None else int(draws)
     u = des.sample(n, stream(seed, name or f"monte_carlo:{family.code}"))
     found = des.draws(u)
-    return FamilyRun(family, des, found, score_draws(model, found, settings.epsilon))
+    return FamilyRun(family, des, found, (score_draws if keep else tally_draws)(model, found, settings.epsilon))
+
+
+def keeps_draws(keep_draws: bool | None, settings: SensitivitySettings, units: int) -> bool:
+    """Whether monte_carlo keeps the draws × units frames: as asked, else (None) when they stay
+    small (draws × units ≤ KEEP_DRAWS_MAX per family). Quantiles from the tally are numpy's
+    'linear' only: another quantile method keeps the draws."""
+    if settings.quantile_method != "linear":
+        return True
+    return settings.draws * units <= KEEP_DRAWS_MAX if keep_draws is None else keep_draws
 
 
 def monte_carlo(spec: IndexSpec, units: Units, values: pd.DataFrame, settings: SensitivitySettings,
-                seed: int | None = None, *, model: MonthModel | None = None) -> MonteCarloResult:
+                seed: int | None = None, *, model: MonthModel | None = None,
+                keep_draws: bool | None = None) -> MonteCarloResult:
     """Draw `settings.draws` scenarios per family and summarise the ranks (see MonteCarloResult).
 
     Per family, a Latin hypercube over the inputs it varies (design.py); what a family does
     not vary stays nominal. Ranks and pass_probability (share of draws with rounded total ≥
     the draw's pass line) use the totals rounded as printed, as the engine's nominal rank and
     达标 do; the quantiles are numpy.quantile's `statistics.quantile_method`. `model`: a month
-    model built with these settings (build_model), to share it between analyses.
+    model built with these settings (build_model), to share it between analyses. `keep_draws`
+    (keeps_draws): False leaves `ranks` and `totals` None and holds only a block of draws at a
+    time (the statistics are the same); None keeps them up to KEEP_DRAWS_MAX draws × units per
+    family (at 2,844 units: up to 3,516 draws).
     """
     seed = settings.seed if seed is None else int(seed)
     model = build_model(spec, units, values, settings) if model is None else model
     nominal = model.nominal
     nominal_rank = nominal["rank"].to_numpy()
-    parts = [run_family(model, settings, fam, seed) for fam in settings.families]
+    keep = keeps_draws(keep_draws, settings, len(model.units))
+    parts = [run_family(model, settings, fam, seed, keep=keep) for fam in settings.families]
 
     single: dict[str, tuple[str, Outcome]] = {}
     for part in parts:
@@ -109,7 +126,8 @@ def monte_carlo(spec: IndexSpec, units: Units, values: pd.DataFrame, settings: S
     for name in settings.reading_inputs:
         if name not in single and designs[name].dims:
             fam = Family(f"reading_{name}", name, (name,))
-            single[name] = (fam.code, run_family(model, settings, fam, seed, f"monte_carlo:reading:{name}").outcome)
+            single[name] = (fam.code, run_family(model, settings, fam, seed, f"monte_carlo:reading:{name}",
+                                                 keep=keep).outcome)
     varying = {name: [f.code for f in settings.families if name in f.vary] for name in designs}
 
     scen = _scenarios(model, parts)
@@ -119,10 +137,8 @@ def monte_carlo(spec: IndexSpec, units: Units, values: pd.DataFrame, settings: S
     summary = by_family[by_family["family"] == settings.summary_family][SUMMARY_COLUMNS].reset_index(drop=True)
     rows = [family_row(p.family.code, p.family.label, p.outcome, nominal_rank) for p in parts]
     return MonteCarloResult(
-        ranks=pd.DataFrame(_stack([p.outcome.ranks for p in parts]), columns=model.units, copy=False
-                           ).rename_axis("draw"),
-        totals=pd.DataFrame(_stack([p.outcome.totals for p in parts]), columns=model.units, copy=False
-                            ).rename_axis("draw"),
+        ranks=_frame([p.outcome.ranks for p in parts], model.units) if keep else None,
+        totals=_frame([p.outcome.totals for p in parts], model.units) if keep else None,
         scenarios=scen, summary=summary, by_family=by_family, families=pd.DataFrame(rows, columns=FAMILY_COLUMNS),
         nominal=nominal, seed=seed, settings=settings,
         reading=reading_table(model.units, nominal, single, settings),
@@ -130,9 +146,11 @@ def monte_carlo(spec: IndexSpec, units: Units, values: pd.DataFrame, settings: S
     )
 
 
-def _stack(arrays: list[np.ndarray]) -> np.ndarray:
+def _frame(arrays: list[np.ndarray | None], units: list[str]) -> pd.DataFrame:
     """The families' draws one under the other (no copy for a single family: memory at many units)."""
-    return arrays[0] if len(arrays) == 1 else np.concatenate(arrays)
+    kept = [a for a in arrays if a is not None]
+    return pd.DataFrame(kept[0] if len(kept) == 1 else np.concatenate(kept), columns=units, copy=False
+                        ).rename_axis("draw")
 
 
 def _scenarios(model: MonthModel, parts: list[FamilyRun]) -> pd.DataFrame:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,30 +34,121 @@ DISTINCT_UNITS = 64  # up to this many units, Spearman's ρ is computed once per
 
 
 @dataclass
-class Outcome:
-    """Totals, ranks and 达标 of D draws; rho: Spearman's ρ of each draw with the published totals."""
+class Tally:
+    """What the statistics need of D draws, summed block by block (no draws × units array):
+    counts[u, r] = draws with unit u at rank r (r = 1 … U; column 0 unused), draws with 达标
+    and draws off the published rank per unit, Σ |rank − published| and the pairs more than
+    MOVED_PLACES away. Quantiles of the ranks follow exactly from the counts (`quantiles`)."""
 
-    totals: np.ndarray  # (D, U)
-    ranks: np.ndarray  # (D, U) int32
-    passed: np.ndarray  # (D, U) bool
+    counts: np.ndarray  # (U, U + 1) int64
+    passed: np.ndarray  # (U,) int64
+    moved: np.ndarray  # (U,) int64
+    shift: int = 0
+    far: int = 0
+    draws: int = 0
+
+    @classmethod
+    def empty(cls, units: int) -> Tally:
+        return cls(np.zeros((units, units + 1), np.int64), np.zeros(units, np.int64), np.zeros(units, np.int64))
+
+    def add(self, ranks: np.ndarray, passed: np.ndarray, nominal_rank: np.ndarray) -> None:
+        """Count a block of draws: ranks (d, U) 'min' ranks, passed (d, U) bool."""
+        d, u = ranks.shape
+        flat = (np.arange(u) * (u + 1))[None, :] + ranks
+        self.counts += np.bincount(flat.ravel(), minlength=u * (u + 1)).reshape(u, u + 1)
+        self.passed += passed.sum(axis=0)
+        shift = np.abs(ranks.astype(np.int64) - nominal_rank[None, :])
+        self.moved += (shift != 0).sum(axis=0)
+        self.shift += int(shift.sum())
+        self.far += int((shift > MOVED_PLACES).sum())
+        self.draws += d
+
+    def quantiles(self, ps: list[float]) -> list[np.ndarray]:
+        """Per unit, numpy.quantile(ranks, p, method='linear') of the counted ranks, for each p: the order
+        statistics at ⌊(D − 1) p⌋ and the next, interpolated as numpy's `_lerp` does."""
+        cum = np.cumsum(self.counts, axis=1)
+        n = self.draws
+
+        def order(k: int) -> np.ndarray:  # the k-th smallest rank (0-based) of every unit
+            return (cum <= k).sum(axis=1).astype(float)
+
+        out = []
+        for p in ps:
+            virtual = (n - 1) * np.float64(p)
+            below = np.floor(virtual)
+            gamma = virtual - below
+            a, b = order(int(below)), order(min(int(below) + 1, n - 1))
+            diff = b - a
+            out.append(b - diff * (1 - gamma) if gamma >= 0.5 else a + diff * gamma)
+        return out
+
+
+@dataclass
+class Outcome:
+    """Totals, ranks and 达标 of D draws; rho: Spearman's ρ of each draw with the published totals.
+    Tallied (`tally_draws`): totals, ranks and passed are None and `tally` holds what the
+    statistics need."""
+
+    totals: np.ndarray | None  # (D, U)
+    ranks: np.ndarray | None  # (D, U) int32
+    passed: np.ndarray | None  # (D, U) bool
     rho: np.ndarray  # (D,)
+    tally: Tally | None = None
+
+
+_Block = tuple[slice, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
+def _blocks(model: MonthModel, draws: Draws, epsilon: float) -> Iterator[_Block]:
+    """Per block of draws: its slice, totals, printed totals, ranks ('min', highest first), 达标, ρ."""
+    nominal_shown = model.shown(model.nominal["total"].to_numpy(dtype=float))
+    for start in range(0, len(draws), model.chunk):
+        s = slice(start, start + model.chunk)
+        totals = model.totals(draws.leaf_points[s], None if draws.choice is None else draws.choice[s],
+                              None if draws.geometric is None else draws.geometric[s], epsilon,
+                              None if draws.share is None else draws.share[s])
+        shown = model.shown(totals)
+        ranks = min_ranks(shown)
+        passed = shown >= draws.pass_line[s, None]
+        yield s, totals, ranks, passed, spearman_rows(shown, nominal_shown, ranks)
+
+
+def min_ranks(shown: np.ndarray) -> np.ndarray:
+    """Ranks of every row, highest first, ties sharing the better rank: scipy.stats.rankdata(-shown,
+    'min', axis=1) as int32 (ranks ≤ units: half of int64), from one stable sort per row."""
+    d, u = shown.shape
+    order = np.argsort(-shown, axis=1, kind="stable")
+    ordered = np.take_along_axis(shown, order, axis=1)
+    first = np.ones((d, u), dtype=bool)
+    first[:, 1:] = ordered[:, 1:] != ordered[:, :-1]
+    place = np.where(first, np.arange(1, u + 1, dtype=np.int32), np.int32(0))
+    np.maximum.accumulate(place, axis=1, out=place)
+    ranks = np.empty((d, u), dtype=np.int32)
+    np.put_along_axis(ranks, order, place, axis=1)
+    return ranks
 
 
 def score_draws(model: MonthModel, draws: Draws, epsilon: float) -> Outcome:
-    """Score every draw (a block of draws at a time: memory grows with the units, not the draws)."""
-    totals = model.totals(draws.leaf_points, draws.choice, draws.geometric, epsilon, draws.share)
-    nominal_shown = model.shown(model.nominal["total"].to_numpy(dtype=float))
-    n = len(draws)
-    ranks = np.empty(totals.shape, dtype=np.int32)  # ranks ≤ units: half the memory of int64
-    passed = np.empty(totals.shape, dtype=bool)
+    """Score every draw (a block of draws at a time: the temporaries grow with the units, not the
+    draws); the totals, ranks and 达标 of every draw are kept (D × U each)."""
+    n, u = len(draws), len(model.units)
+    totals, ranks, passed = np.empty((n, u)), np.empty((n, u), dtype=np.int32), np.empty((n, u), dtype=bool)
     rho = np.empty(n)
-    for start in range(0, n, model.chunk):
-        s = slice(start, start + model.chunk)
-        shown = model.shown(totals[s])
-        ranks[s] = stats.rankdata(-shown, method="min", axis=1)
-        passed[s] = shown >= draws.pass_line[s, None]
-        rho[s] = spearman_rows(shown, nominal_shown, ranks[s])
+    for s, t, r, p, q in _blocks(model, draws, epsilon):
+        totals[s], ranks[s], passed[s], rho[s] = t, r, p, q
     return Outcome(totals, ranks, passed, rho)
+
+
+def tally_draws(model: MonthModel, draws: Draws, epsilon: float) -> Outcome:
+    """Score every draw block by block and keep only their Tally and ρ: memory bounded by a block
+    (MonthModel.chunk draws) and the U × U rank counts, whatever the number of draws. The
+    statistics equal score_draws's (the same blocks, the same arithmetic)."""
+    nominal_rank = model.nominal["rank"].to_numpy()
+    tally, rho = Tally.empty(len(model.units)), np.empty(len(draws))
+    for s, _totals, ranks, passed, q in _blocks(model, draws, epsilon):
+        tally.add(ranks, passed, nominal_rank)
+        rho[s] = q
+    return Outcome(None, None, None, rho, tally)
 
 
 def spearman_rows(shown: np.ndarray, nominal_shown: np.ndarray, ranks: np.ndarray | None = None) -> np.ndarray:
@@ -111,6 +203,11 @@ def mean_rho(rho: np.ndarray) -> float:
 
 def unit_statistics(outcome: Outcome, nominal_rank: np.ndarray, method: str) -> dict[str, np.ndarray]:
     """Per unit: median_rank, rank_p05, rank_p95 (numpy.quantile `method`), pass_probability, moved."""
+    if outcome.tally is not None:
+        t = outcome.tally
+        p05, median, p95 = t.quantiles([PERCENTILES[0] / 100, 0.5, PERCENTILES[1] / 100])
+        return {"median_rank": median, "rank_p05": p05, "rank_p95": p95, "pass_probability": t.passed / t.draws,
+                "moved": t.moved / t.draws}
     p05, median, p95 = np.quantile(outcome.ranks, [PERCENTILES[0] / 100, 0.5, PERCENTILES[1] / 100], axis=0,
                                    method=method)
     return {"median_rank": median, "rank_p05": p05.astype(float), "rank_p95": p95.astype(float),
@@ -127,6 +224,11 @@ def summary_frame(units: list[str], nominal_rank: np.ndarray, outcome: Outcome, 
 
 def family_row(code: str, label: str, outcome: Outcome, nominal_rank: np.ndarray) -> dict[str, object]:
     """One row of sensitivity_scenarios: family, label, draws, spearman, mean_abs_shift, share_moved_gt2."""
+    if outcome.tally is not None:
+        t = outcome.tally
+        size = t.draws * len(nominal_rank)
+        return {"family": code, "label": label, "draws": int(t.draws), "spearman": mean_rho(outcome.rho),
+                "mean_abs_shift": t.shift / size, "share_moved_gt2": t.far / size}
     d, step = outcome.ranks.shape[0], max(1, (1 << 22) // max(1, outcome.ranks.shape[1]))
     total, moved = 0, 0
     for start in range(0, d, step):  # in blocks of draws: no draws × units temporary

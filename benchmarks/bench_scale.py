@@ -1,0 +1,181 @@
+"""Time and peak memory per stage on synthetic projects of 16, 136 and 2,844 units.
+
+    python benchmarks/bench_scale.py [--units 16,136,2844] [--seed 7] [--months 12] [--keep]
+
+For each size N a scratch project in the data contract is built (untimed set-up apart from the
+demo): this repository's params/ with params/units.yaml holding N units in 3 tiers — the 16 units
+of Linyi first, then synthetic units (示例区/县/功能区 NNNN, about 10 % districts, 75 % counties,
+15 % zones; population drawn from `--seed`) — and the demo generator (`credit-county demo-data`)
+writing data/raw for the 12 months. Then, each stage in a child process of its own:
+
+- demo       `credit-county demo-data` (12 month folders and the year folder);
+- ingest     `ingest_month` of each of the `--months` last months (one process: the CLI's work
+             without 12 interpreter starts);
+- score      `credit-county score --month 2019-12`: score history of every ingested month, the
+             month's analyses and its sensitivity tables (Monte Carlo and Sobol as
+             params/sensitivity.yaml sets them), every stage table written;
+- montecarlo `sensitivity.monte_carlo` on the month's values, 10,000 draws per family (4 families);
+- sobol      `sensitivity.sobol` with its bootstrap (params/sensitivity.yaml: n, resamples).
+
+Printed per stage: wall and CPU seconds of the child and its peak memory (maximum resident set
+size, os.wait4). The targets of issue 13 at 2,844 units: ingest + score ≤ 10 s, Monte Carlo
+≤ 10 s and ≤ 2 GB. The machine may be shared: the load average is printed before and after;
+CPU time is the stage's own, wall time includes waiting for other processes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+CLI = Path(sys.executable).with_name("credit-county")
+MONTH = "2019-12"
+TIERS = (("district", "区", 0.10), ("county", "县", 0.75), ("zone", "功能区", 0.15))
+TARGETS = {"ingest+score": 10.0, "montecarlo": 10.0}
+MONTE_CARLO_GB = 2.0
+
+
+@dataclasses.dataclass
+class Run:
+    stage: str
+    wall: float
+    cpu: float
+    peak_mib: float
+    status: int
+    stderr: str
+
+
+def units_yaml(n: int, seed: int) -> str:
+    """params/units.yaml with `n` units: Linyi's 16 (as many as fit) then synthetic ones in 3 tiers."""
+    base = yaml.safe_load((ROOT / "params" / "units.yaml").read_text(encoding="utf-8"))
+    units = list(base["units"][:n])
+    rng = np.random.default_rng(seed)
+    extra = n - len(units)
+    counts = [round(extra * share) for _t, _l, share in TIERS]
+    counts[1] += extra - sum(counts)
+    k = len(units)
+    for (tier, label, _share), count in zip(TIERS, counts, strict=True):
+        for _ in range(count):
+            k += 1
+            units.append({"code": f"u{k:04d}", "name": f"示例{label}{k:04d}", "tier": tier,
+                          "population_2010": round(float(rng.uniform(8.0, 120.0)), 2)})
+    return yaml.safe_dump({"tiers": base["tiers"], "units": units}, allow_unicode=True, sort_keys=False)
+
+
+def make_project(root: Path, n: int, seed: int) -> None:
+    """params/ (units.yaml with `n` units), notebooks/ and the empty data folders."""
+    shutil.copytree(ROOT / "params", root / "params")
+    shutil.copytree(ROOT / "notebooks", root / "notebooks")
+    for sub in ("data/raw", "data/processed", "outputs"):
+        (root / sub).mkdir(parents=True, exist_ok=True)
+    (root / "params" / "units.yaml").write_text(units_yaml(n, seed), encoding="utf-8")
+
+
+def child(stage: str, root: Path, months: int) -> None:
+    """One stage, in this (child) process."""
+    from scoring.project import Project
+
+    project = Project(root)
+    if stage == "ingest":
+        from scoring.ingest import ingest_month
+
+        for month in project.raw_months()[-months:]:
+            ingest_month(project, month)
+        return
+    from scoring.analysis import sensitivity
+    from scoring.pipeline.score import load_spec, read_metrics
+
+    spec, units = load_spec(project)
+    settings = sensitivity.load_settings(project.params / "sensitivity.yaml")
+    values = sensitivity.month_values(read_metrics(project, MONTH, (spec, units)), MONTH)
+    if stage == "montecarlo":
+        sensitivity.monte_carlo(spec, units, values, dataclasses.replace(settings, draws=10_000))
+    elif stage == "sobol":
+        sensitivity.sobol(spec, units, values, settings)
+    else:
+        raise SystemExit(f"unknown stage {stage!r}")
+
+
+def timed(stage: str, args: list[str]) -> Run:
+    """Run `args` as a child process: wall, CPU (user + system) and peak resident memory."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    stderr = proc.stderr.read() if proc.stderr else ""
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return Run(stage, wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, proc.returncode, stderr)
+
+
+def measure(n: int, seed: int, months: int, keep: bool) -> list[Run]:
+    """Build the project of `n` units and time every stage."""
+    root = Path(tempfile.mkdtemp(prefix=f"bench-scale-{n}-"))
+    me = [sys.executable, str(Path(__file__).resolve())]
+    try:
+        make_project(root, n, seed)
+        runs = [timed("demo", [str(CLI), "--root", str(root), "demo-data"])]
+        if runs[-1].status == 0:
+            runs.append(timed("ingest", [*me, "--child", "ingest", "--root", str(root), "--months", str(months)]))
+        if runs[-1].status == 0:
+            runs.append(timed("score", [str(CLI), "--root", str(root), "score", "--month", MONTH]))
+        if runs[-1].status == 0:
+            for stage in ("montecarlo", "sobol"):
+                runs.append(timed(stage, [*me, "--child", stage, "--root", str(root)]))
+        return runs
+    finally:
+        if keep:
+            print(f"kept {root}")
+        else:
+            shutil.rmtree(root, ignore_errors=True)
+
+
+def report(n: int, runs: list[Run]) -> None:
+    for r in runs:
+        flag = "" if r.status == 0 else f"  FAILED ({r.status}): {r.stderr.strip().splitlines()[-1:]}"
+        print(f"{n:>6} {r.stage:<11} {r.wall:>8.1f} {r.cpu:>8.1f} {r.peak_mib:>9.0f}{flag}", flush=True)
+    by = {r.stage: r for r in runs if r.status == 0}
+    if "ingest" in by and "score" in by:
+        both = by["ingest"].wall + by["score"].wall
+        print(f"{n:>6} {'ingest+score':<11} {both:>8.1f} {by['ingest'].cpu + by['score'].cpu:>8.1f}"
+              f"{'':>10}  target ≤ {TARGETS['ingest+score']:.0f} s at 2,844 units", flush=True)
+    if "montecarlo" in by:
+        mc = by["montecarlo"]
+        print(f"{n:>6} {'':<11} Monte Carlo: {mc.wall / TARGETS['montecarlo']:.2f} × the time target, "
+              f"{mc.peak_mib / 1024 / MONTE_CARLO_GB:.2f} × the memory target", flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--units", default="16,136,2844", help="comma-separated numbers of units")
+    parser.add_argument("--seed", type=int, default=7, help="seed of the synthetic units")
+    parser.add_argument("--months", type=int, default=12, help="months ingested (the last ones of the year)")
+    parser.add_argument("--keep", action="store_true", help="keep the scratch projects")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--root", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        child(args.child, Path(args.root), args.months)
+        return 0
+    sizes = [int(s) for s in args.units.split(",") if s.strip()]
+    print(f"load average before: {os.getloadavg()[0]:.2f} (2 cores shared: wall times are noisy; CPU time is the "
+          "stage's own)")
+    print(f"{'units':>6} {'stage':<11} {'wall s':>8} {'cpu s':>8} {'peak MiB':>9}")
+    for n in sizes:
+        report(n, measure(n, args.seed, args.months, args.keep))
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
