@@ -12,6 +12,7 @@ engine.summarise). Tables (plain DataFrames):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -43,6 +44,29 @@ class Scored:
     @cached_property
     def _points_by_month(self) -> dict[str, pd.DataFrame]:
         return {str(m): frame for m, frame in self.points.groupby("month", sort=False)}
+
+    def unit_points(self, unit: str, month: str | None = None) -> pd.DataFrame:
+        """One unit's points rows of one month (default: this month), rows in their order in `points`;
+        the month is grouped by unit once, so the per-unit tables cost O(rows of the unit), not O(N)."""
+        month = month or self.month
+        found = self._points_by_month_unit.get(month, {}).get(unit)
+        return self.points.iloc[:0] if found is None else found
+
+    @cached_property
+    def _points_by_month_unit(self) -> dict[str, dict[str, pd.DataFrame]]:
+        return {m: {str(u): f for u, f in frame.groupby("unit", sort=False)}
+                for m, frame in self._points_by_month.items()}
+
+    def derived(self, key: tuple, compute: Callable[[], object]) -> object:
+        """A month-wide table that every unit's profile reads (city medians, ranks …), computed once per
+        `key` and kept (pandas copy-on-write: a caller cannot alter the kept one)."""
+        if key not in self._derived:
+            self._derived[key] = compute()
+        return self._derived[key]
+
+    @cached_property
+    def _derived(self) -> dict[tuple, object]:
+        return {}
 
     def month_summary(self, month: str | None = None) -> pd.DataFrame:
         return self.summary[self.summary["month"] == (month or self.month)].reset_index(drop=True)

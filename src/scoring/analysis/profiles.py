@@ -28,11 +28,15 @@ def indicator_level(scored: Scored) -> str:
 
 def category_profile(scored: Scored, unit: str) -> pd.DataFrame:
     """Per category: the unit's points, full marks, and the city median and best that month."""
-    pts = scored.month_points()
     cats = [c.code for c in scored.spec.categories]
-    rows = pts[pts["code"].isin(cats)]
-    city = rows.groupby("code")["points"].agg(city_median="median", city_max="max")
-    mine = rows[rows["unit"] == unit].set_index("code")[["points", "max_points"]]
+
+    def city_table() -> pd.DataFrame:
+        rows = scored.month_points()
+        return rows[rows["code"].isin(cats)].groupby("code")["points"].agg(city_median="median", city_max="max")
+
+    city = scored.derived(("category_city", scored.month), city_table)
+    rows = scored.unit_points(unit)
+    mine = rows[rows["code"].isin(cats)].set_index("code")[["points", "max_points"]]
     out = mine.join(city).reindex(cats)
     out["fraction"] = out["points"] / out["max_points"]
     return out.reset_index()
@@ -41,13 +45,17 @@ def category_profile(scored: Scored, unit: str) -> pd.DataFrame:
 def indicator_table(scored: Scored, unit: str) -> pd.DataFrame:
     """Every indicator for the unit: points, max, lost (提分空间), fraction, city median and
     the unit's percentile among all units (1 = best), sorted by points still to gain."""
-    pts = scored.month_points()
-    level = indicator_level(scored)
-    ind = pts[pts["level"] == level]
-    city_median = ind.groupby("code")["fraction"].median()
-    percentile = ind.groupby("code")["fraction"].rank(pct=True, method="average")
-    ind = ind.assign(city_median_fraction=ind["code"].map(city_median), percentile=percentile)
-    mine = ind[ind["unit"] == unit].copy()
+    def by_unit() -> dict[str, pd.DataFrame]:  # every unit's indicators with the city median and percentile
+        pts = scored.month_points()
+        ind = pts[pts["level"] == indicator_level(scored)]
+        city_median = ind.groupby("code")["fraction"].median()
+        percentile = ind.groupby("code")["fraction"].rank(pct=True, method="average")
+        ind = ind.assign(city_median_fraction=ind["code"].map(city_median), percentile=percentile)
+        return {str(u): frame for u, frame in ind.groupby("unit", sort=False)}
+
+    found = scored.derived(("indicators", scored.month), by_unit).get(unit)
+    mine = (found if found is not None else scored.month_points().iloc[:0].assign(
+        city_median_fraction=[], percentile=[])).copy()
     mine["lost"] = mine["max_points"] - mine["points"]
     # compared as printed (whole percentages), so that a listed difference is a visible one
     shown_mine = engine.rounded(mine["fraction"] * 100, 0)
@@ -74,8 +82,7 @@ def problems(scored: Scored, unit: str) -> pd.DataFrame:
     kinds: weak (indicator under WEAK_FRACTION of its points), zero_tolerance (a failed
     zero-tolerance metric), missing (a metric with no value). Sorted by points lost (to gain), most first.
     """
-    pts = scored.month_points()
-    mine = pts[pts["unit"] == unit]
+    mine = scored.unit_points(unit)
     level = indicator_level(scored)
     weak = mine[(mine["level"] == level) & is_weak(mine["fraction"])]
     rows = [{"kind": "weak", "code": r.code, "value": r.fraction, "lost": r.max_points - r.points}
