@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -100,6 +100,22 @@ def output_blocks(data: Mapping[str, Any], images: dict[str, bytes]) -> list[Blo
     return []
 
 
+def shown_outputs(nb: Any) -> Iterator[Mapping[str, Any]]:
+    """The outputs a report shows, in order: the errors, displays and results of its code cells."""
+    for cell in nb.cells:
+        if cell.get("cell_type") == "code":
+            for output in cell.get("outputs", []):
+                if output.get("output_type") in ("error", "display_data", "execute_result"):
+                    yield output
+
+
+def error_box(output: Mapping[str, Any], labels: Mapping[str, str]) -> display.ErrorBox:
+    """An error output as the red box a report shows (title from labels `error_title`)."""
+    message = f"{output.get('ename', 'Error')}: {output.get('evalue', '')}"
+    detail = "\n".join(output_text(line) for line in output.get("traceback", []))
+    return display.ErrorBox(labels["error_title"], message, detail)
+
+
 def notebook_document(notebook: Any, labels: Mapping[str, str] | None = None) -> ReportDocument:
     """The report an executed notebook (node or .ipynb path) shows, as a ReportDocument."""
     from scoring.render.notebook import read_notebook
@@ -107,15 +123,9 @@ def notebook_document(notebook: Any, labels: Mapping[str, str] | None = None) ->
     nb = read_notebook(notebook)
     labels = labels or load_labels()
     doc = ReportDocument()
-    for cell in nb.cells:
-        if cell.get("cell_type") != "code":
-            continue
-        for output in cell.get("outputs", []):
-            output_type = output.get("output_type")
-            if output_type == "error":
-                message = f"{output.get('ename', 'Error')}: {output.get('evalue', '')}"
-                detail = "\n".join(output_text(line) for line in output.get("traceback", []))
-                doc.blocks.append(display.ErrorBox(labels["error_title"], message, detail).block())
-            elif output_type in ("display_data", "execute_result"):
-                doc.blocks += output_blocks(output.get("data", {}), doc.images)
+    for output in shown_outputs(nb):
+        if output.get("output_type") == "error":
+            doc.blocks.append(error_box(output, labels).block())
+        else:
+            doc.blocks += output_blocks(output.get("data", {}), doc.images)
     return doc

@@ -35,7 +35,14 @@ import nbformat
 
 from scoring.errors import CreditCountyError
 from scoring.render import display, fonts, reproducible
-from scoring.render.document import decode_image, notebook_document, output_text, png_size_in
+from scoring.render.document import (
+    decode_image,
+    error_box,
+    notebook_document,
+    output_text,
+    png_size_in,
+    shown_outputs,
+)
 from scoring.render.labels import load_labels
 from scoring.safeio import atomic_write_bytes
 
@@ -62,12 +69,6 @@ def _png_width_cm(raw: bytes) -> float | None:
     """A PNG's width at matplotlib's inline default (100 dpi), from its header; None if not a PNG."""
     size = png_size_in(raw)
     return None if size is None else size[0] * 2.54
-
-
-def _error_bundle(output: Mapping, labels: Mapping[str, str]) -> dict[str, str]:
-    message = f"{output.get('ename', 'Error')}: {output.get('evalue', '')}"
-    detail = "\n".join(output_text(line) for line in output.get("traceback", []))
-    return display.ErrorBox(labels["error_title"], message, detail).mimebundle()
 
 
 def _bundle(data: Mapping[str, Any]) -> dict[str, str] | None:
@@ -97,17 +98,11 @@ def report_outputs(notebook: NotebookLike, labels: Mapping[str, str] | None = No
     nb = read_notebook(notebook)
     labels = labels or load_labels()
     out: list[dict[str, str]] = []
-    for cell in nb.cells:
-        if cell.get("cell_type") != "code":
-            continue
-        for output in cell.get("outputs", []):
-            output_type = output.get("output_type")
-            if output_type == "error":
-                out.append(_error_bundle(output, labels))
-            elif output_type in ("display_data", "execute_result"):
-                bundle = _bundle(output.get("data", {}))
-                if bundle is not None:
-                    out.append(bundle)
+    for output in shown_outputs(nb):
+        if output.get("output_type") == "error":
+            out.append(error_box(output, labels).mimebundle())
+        elif (bundle := _bundle(output.get("data", {}))) is not None:
+            out.append(bundle)
     return out
 
 
