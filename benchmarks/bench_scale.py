@@ -1,6 +1,7 @@
 """Time and peak memory per stage on synthetic projects of 16, 136 and 2,844 units.
 
     python benchmarks/bench_scale.py [--units 16,136,2844] [--seed 7] [--months 12] [--keep]
+                                     [--stages demo,ingest,tables,score,montecarlo,sobol]
 
 For each size N a scratch project in the data contract is built (untimed set-up apart from the
 demo): this repository's params/ with params/units.yaml holding N units in 3 tiers — the 16 units
@@ -14,8 +15,13 @@ writing data/raw for the 12 months. Then, each stage in a child process of its o
 - score      `credit-county score --month 2019-12`: score history of every ingested month, the
              month's analyses and its sensitivity tables (Monte Carlo and Sobol as
              params/sensitivity.yaml sets them), every stage table written;
+- tables     the score stage without its sensitivity tables: score history, the month's analyses
+             and the CSV text of every table (`monthly.month_tables`; nothing written);
 - montecarlo `sensitivity.monte_carlo` on the month's values, 10,000 draws per family (4 families);
 - sobol      `sensitivity.sobol` with its bootstrap (params/sensitivity.yaml: n, resamples).
+
+`--stages` picks the stages to time (default all); demo and ingest always run, as the set-up of the
+others (e.g. `--stages montecarlo,sobol --months 1`: the sensitivity stages on one ingested month).
 
 Printed per stage: wall and CPU seconds of the child and its peak memory (maximum resident set
 size, os.wait4). The targets of issue 13 at 2,844 units: ingest + score ≤ 10 s, Monte Carlo
@@ -93,6 +99,19 @@ def child(stage: str, root: Path, months: int) -> None:
         for month in project.raw_months()[-months:]:
             ingest_month(project, month)
         return
+    if stage == "tables":  # the score stage without its sensitivity tables: what issue 13 times
+        from scoring import tables
+        from scoring.analysis import monthly
+        from scoring.analysis.acceptance_rules import load_rules
+        from scoring.pipeline.score import load_spec, read_list_entries, score_history
+
+        spec, units = load_spec(project)
+        scored = score_history(project, MONTH, spec, units)
+        found = monthly.month_tables(scored, read_list_entries(project, MONTH),
+                                     load_rules(project.params / "review.yaml", spec))
+        for name, frame in found.items():  # the CSV text of every table, as the stage writes it
+            tables._csv_bytes(tables.conform(name, frame))
+        return
     from scoring.analysis import sensitivity
     from scoring.pipeline.score import load_spec, read_metrics
 
@@ -118,8 +137,11 @@ def timed(stage: str, args: list[str]) -> Run:
     return Run(stage, wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, proc.returncode, stderr)
 
 
-def measure(n: int, seed: int, months: int, keep: bool) -> list[Run]:
-    """Build the project of `n` units and time every stage."""
+STAGES = ("demo", "ingest", "tables", "score", "montecarlo", "sobol")
+
+
+def measure(n: int, seed: int, months: int, keep: bool, stages: tuple[str, ...] = STAGES) -> list[Run]:
+    """Build the project of `n` units and time `stages` (demo and ingest always: the others need them)."""
     root = Path(tempfile.mkdtemp(prefix=f"bench-scale-{n}-"))
     me = [sys.executable, str(Path(__file__).resolve())]
     try:
@@ -127,10 +149,12 @@ def measure(n: int, seed: int, months: int, keep: bool) -> list[Run]:
         runs = [timed("demo", [str(CLI), "--root", str(root), "demo-data"])]
         if runs[-1].status == 0:
             runs.append(timed("ingest", [*me, "--child", "ingest", "--root", str(root), "--months", str(months)]))
-        if runs[-1].status == 0:
+        if runs[-1].status == 0 and "tables" in stages:
+            runs.append(timed("tables", [*me, "--child", "tables", "--root", str(root)]))
+        if runs[-1].status == 0 and "score" in stages:
             runs.append(timed("score", [str(CLI), "--root", str(root), "score", "--month", MONTH]))
         if runs[-1].status == 0:
-            for stage in ("montecarlo", "sobol"):
+            for stage in [s for s in ("montecarlo", "sobol") if s in stages]:
                 runs.append(timed(stage, [*me, "--child", stage, "--root", str(root)]))
         return runs
     finally:
@@ -149,6 +173,10 @@ def report(n: int, runs: list[Run]) -> None:
         both = by["ingest"].wall + by["score"].wall
         print(f"{n:>6} {'ingest+score':<11} {both:>8.1f} {by['ingest'].cpu + by['score'].cpu:>8.1f}"
               f"{'':>10}  target ≤ {TARGETS['ingest+score']:.0f} s at 2,844 units", flush=True)
+    if "ingest" in by and "tables" in by:
+        both = by["ingest"].wall + by["tables"].wall
+        print(f"{n:>6} {'ingest+tables':<11} {both:>8.1f} {by['ingest'].cpu + by['tables'].cpu:>8.1f}"
+              f"{'':>10}  (score without Monte Carlo and Sobol) target ≤ {TARGETS['ingest+score']:.0f} s", flush=True)
     if "montecarlo" in by:
         mc = by["montecarlo"]
         print(f"{n:>6} {'':<11} Monte Carlo: {mc.wall / TARGETS['montecarlo']:.2f} × the time target, "
@@ -161,6 +189,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=7, help="seed of the synthetic units")
     parser.add_argument("--months", type=int, default=12, help="months ingested (the last ones of the year)")
     parser.add_argument("--keep", action="store_true", help="keep the scratch projects")
+    parser.add_argument("--stages", default=",".join(STAGES),
+                        help="comma-separated stages to time (demo and ingest always run)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--root", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -168,11 +198,15 @@ def main(argv: list[str] | None = None) -> int:
         child(args.child, Path(args.root), args.months)
         return 0
     sizes = [int(s) for s in args.units.split(",") if s.strip()]
+    stages = tuple(s.strip() for s in args.stages.split(",") if s.strip())
+    unknown = [s for s in stages if s not in STAGES]
+    if unknown:
+        parser.error(f"unknown stages {unknown}; choose among {list(STAGES)}")
     print(f"load average before: {os.getloadavg()[0]:.2f} (2 cores shared: wall times are noisy; CPU time is the "
           "stage's own)")
     print(f"{'units':>6} {'stage':<11} {'wall s':>8} {'cpu s':>8} {'peak MiB':>9}")
     for n in sizes:
-        report(n, measure(n, args.seed, args.months, args.keep))
+        report(n, measure(n, args.seed, args.months, args.keep, stages))
     print(f"load average after: {os.getloadavg()[0]:.2f}")
     return 0
 

@@ -23,6 +23,11 @@ Latin-hypercube draws.
    computation's own; wall time includes waiting for the other processes).
 2. The same draws at 136 and 2,844 synthetic units (values drawn as tests/test_sensitivity.py
    does; one latent quality per unit): time and peak memory (tracemalloc, a run of its own).
+3. Sobol (params/sensitivity.yaml: n, resamples, level, output) at the same sizes: `sensitivity.sobol`
+   with its bootstrap (every resample's sums one matrix product, sobol.resampled_indices) against
+   the loop it replaced — `scipy.stats.bootstrap(vectorized=False)` calling `scipy.stats.sobol_indices`
+   on every resample, timed on the first `--loop-resamples` resamples and extrapolated; the bounds
+   of those resamples must equal the vectorised statistic's, bit for bit (rank output).
 """
 
 from __future__ import annotations
@@ -162,6 +167,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=7, help="seed of the draws")
     parser.add_argument("--repeats", type=int, default=5, help="vectorised runs; the best time is reported")
     parser.add_argument("--units", type=int, nargs="*", default=[136, 2844])
+    parser.add_argument("--loop-resamples", type=int, default=5, help="resamples of the looped Sobol bootstrap")
     args = parser.parse_args(argv)
 
     spec = load_index(ROOT / "params" / "index.yaml")
@@ -214,7 +220,71 @@ def main(argv: list[str] | None = None) -> int:
         wall = min(w for w, _ in times)
         print(f"{count:,} synthetic units: monte_carlo {best(times)}; peak memory {peak / 2**20:,.0f} MiB; "
               f"{wall / count / per_unit:.2f}× the 16-unit time per unit; month model {setup:.1f} s")
-    return 0 if same_ranks and same_pass else 1
+    base = sensitivity.load_settings(ROOT / "params" / "sensitivity.yaml")
+    same_bounds = True
+    for count in args.units:
+        same_bounds &= sobol_against_the_loop(spec, *synthetic(spec, count, seed=count), base, args.loop_resamples)
+    return 0 if same_ranks and same_pass and same_bounds else 1
+
+
+def sobol_against_the_loop(spec: IndexSpec, units: Units, values: pd.DataFrame,
+                           settings: sensitivity.SensitivitySettings, loop_resamples: int) -> bool:
+    """Section 3 at one size: sobol() timed whole and without its bootstrap; the loop per resample
+    on the same outputs timed on `loop_resamples` resamples; whether their bounds agree exactly."""
+    from scipy import stats
+
+    sobol_mod = sys.modules["scoring.analysis.sensitivity.sobol"]
+    model = sensitivity.build_model(spec, units, values)
+    _ = model.nominal
+    timed = {}
+    for label, resamples in (("with bootstrap", settings.bootstrap_resamples), ("without", 0)):
+        s = dataclasses.replace(settings, bootstrap_resamples=resamples)
+        start, cpu = time.perf_counter(), time.process_time()
+        sensitivity.sobol(spec, units, values, s, model=model)
+        timed[label] = (time.perf_counter() - start, time.process_time() - cpu)
+    f_a, f_b, f_ab = sobol_outputs(model, settings)
+    n, r = f_a.shape[1], loop_resamples
+    i = np.random.default_rng(0).integers(0, n, (r, n))
+    start, cpu = time.perf_counter(), time.process_time()
+    looped = []
+    for rows in i:  # the former statistic, one resample at a time
+        res = stats.sobol_indices(func={"f_A": f_a[:, rows], "f_B": f_b[:, rows], "f_AB": f_ab[..., rows]}, n=n)
+        looped.append(np.concatenate([np.reshape(res.first_order, -1), np.reshape(res.total_order, -1)]))
+    loop = (time.perf_counter() - start, time.process_time() - cpu)
+    vector = sobol_mod.resampled_indices(f_a, f_b, f_ab, np.arange(f_a.shape[0]), True)(i)
+    same = bool(np.array_equal(np.stack(looped, axis=1), vector))
+    boot = tuple(a - b for a, b in zip(timed["with bootstrap"], timed["without"], strict=True))
+    scale = settings.bootstrap_resamples / r
+    print(f"{len(units.codes):,} synthetic units: sobol (n = {n}, {settings.bootstrap_resamples} resamples) "
+          f"{timed['with bootstrap'][0]:.1f} s wall, {timed['with bootstrap'][1]:.1f} s CPU, of which the bootstrap "
+          f"{boot[0]:.1f} s wall, {boot[1]:.1f} s CPU; the loop per resample: {loop[1] / r * 1000:.0f} ms CPU a "
+          f"resample × {settings.bootstrap_resamples} = {loop[1] * scale:.0f} s CPU; ratio loop / vectorised "
+          f"bootstrap = {loop[1] * scale / max(boot[1], 1e-3):,.0f}× (CPU); bounds of {r} resamples identical: {same}")
+    return same
+
+
+def sobol_outputs(model: sensitivity.MonthModel, s: sensitivity.SensitivitySettings) -> tuple[np.ndarray, ...]:
+    """sobol()'s f_A, f_B, f_AB (rank output, its sample and stream) for the loop of section 3."""
+    from scipy.stats import qmc
+
+    from scoring.analysis.sensitivity.model import stream
+    from scoring.analysis.sensitivity.statistics import score_draws
+
+    noise = {s.sobol_level: s.noise.get(s.sobol_level, s.weight_range)}
+    des = sensitivity.input_design(model, s, s.sobol_inputs, noise)
+    factors = des.factors(s.group_weights)
+    k, width, n = len(factors), des.dims, s.sobol_n
+    base = qmc.Sobol(d=2 * width, scramble=True, rng=stream(s.seed, f"sobol:{s.sobol_level}")).random(n)
+    a, b = base[:, :width], base[:, width:]
+    ab = np.repeat(a[None, :, :], k, axis=0)
+    for i, (_code, cols) in enumerate(factors):
+        ab[i][:, cols] = b[:, cols]
+
+    def ranks(u: np.ndarray) -> np.ndarray:
+        return score_draws(model, des.draws(u), s.epsilon).ranks.T.astype(float)
+
+    f_a, f_b = ranks(a), ranks(b)
+    return f_a, f_b, ranks(ab.reshape(k * n, width)).reshape(f_a.shape[0], k, n).transpose(1, 0, 2)
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from scoring.project import Project
+from tests.scale_helpers import province  # noqa: F401  (session fixture: the 136-unit month)
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_MONTH = "2019-12"

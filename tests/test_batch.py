@@ -13,7 +13,7 @@ from papermill.exceptions import PapermillExecutionError
 from pypdf import PdfReader
 
 from scoring.errors import BatchError, CreditCountyError
-from scoring.pipeline import batch
+from scoring.pipeline import batch, kernels
 
 KERNELSPEC = {"name": "python3", "display_name": "Python 3", "language": "python"}
 
@@ -145,7 +145,7 @@ def test_empty_batch_and_success_do_not_raise():
 
 
 def test_kernel_manager_uses_this_python_over_ipc():
-    km = batch._kernel_manager_class()(kernel_name="python3")
+    km = kernels.kernel_manager_class()(kernel_name="python3")
     assert km.transport == "ipc"
     assert km.kernel_spec.argv[0] == sys.executable
     assert Path(km.ip).is_absolute()

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from scoring.pipeline import runs
+from scoring.pipeline import cluster, runs
 from scoring.project import Project
 from scoring.safeio import parse_temporary_name, process_alive, process_start
 from tests.conftest import DEMO_MONTH, copy_project
@@ -26,7 +26,7 @@ CLI = str(Path(sys.executable).parent / "credit-county")
 
 
 def pdeathsig() -> int:
-    """(Run in a pool worker) the signal this process gets when its parent dies."""
+    """(Run in a local Dask worker) the signal this process gets when its parent dies."""
     value = ctypes.c_int(0)
     ctypes.CDLL(None).prctl(2, ctypes.byref(value), 0, 0, 0)  # PR_GET_PDEATHSIG
     return value.value
@@ -96,17 +96,17 @@ def alive(processes: list[tuple[int, int]], within: float) -> list[tuple[int, in
     return left
 
 
-def test_workers_die_with_the_pool_owner_and_at_once_on_an_exception():
-    with runs.worker_pool(1) as pool:
-        assert pool.submit(pdeathsig).result() == signal.SIGTERM
-        assert pool.submit(os.getppid).result() == os.getpid()
+def test_local_workers_die_with_the_command_and_at_once_on_an_exception():
+    with cluster.connect(1) as client:
+        assert list(client.run(pdeathsig).values()) == [signal.SIGTERM]  # on the thread that set it up
+        assert client.submit(os.getppid, pure=False).result() == os.getpid()
     started = time.monotonic()
-    with pytest.raises(KeyboardInterrupt), runs.worker_pool(1) as pool:
-        pool.submit(time.sleep, 60)
-        worker = next(iter(pool._processes.values()))
+    with pytest.raises(KeyboardInterrupt), cluster.connect(1) as client:
+        client.submit(time.sleep, 60, pure=False)
+        worker = next(iter(client.run(lambda: (os.getpid(), process_start(os.getpid()))).values()))
         time.sleep(0.5)
         raise KeyboardInterrupt
-    assert time.monotonic() - started < 8 and not worker.is_alive()
+    assert time.monotonic() - started < 8 and not process_alive(*worker)
 
 
 def test_kill_9_leaves_no_process_and_the_next_command_removes_the_leftovers(project):

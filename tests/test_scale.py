@@ -13,20 +13,18 @@ import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
-import yaml
 
 from scoring.analysis import sensitivity
 from scoring.analysis.sensitivity import model as sensitivity_model
 from scoring.analysis.sensitivity.statistics import Tally
-from scoring.cli import main
 from scoring.index.spec import Unit, Units, load_index
 from scoring.ingest.process import load_params
 from scoring.ingest.template import build_template, workbook_bytes
 from scoring.project import Project
+from tests.scale_helpers import MONTHS
 from tests.test_sensitivity import synthetic_month
 
 ROOT = Path(__file__).resolve().parents[1]
-MONTHS = ("2019-10", "2019-11", "2019-12")  # 3 of the 12 months: the test stays well under a minute
 
 
 def bench_scale():  # the benchmark's project builder: one source for the synthetic units
@@ -37,21 +35,11 @@ def bench_scale():  # the benchmark's project builder: one source for the synthe
     return sys.modules["bench_scale"]
 
 
-def test_province_month_through_the_cli(tmp_path, capsys):
+def test_province_month_through_the_cli(province):
     """136 units (the 16 of Linyi and 120 synthetic, 3 tiers): demo-data → ingest → score with the
-    CLI; the sensitivity analysis is cut to 1,000 draws and 64 × 50 Sobol rows in this copy only."""
-    bench_scale().make_project(tmp_path, 136, seed=3)
-    path = tmp_path / "params" / "sensitivity.yaml"
-    settings = yaml.safe_load(path.read_text(encoding="utf-8"))
-    settings["draws"] = 1000
-    settings["sobol"].update(n=64, bootstrap={"resamples": 50, "confidence": 0.95})
-    path.write_text(yaml.safe_dump(settings, allow_unicode=True), encoding="utf-8")
-    root = ["--root", str(tmp_path)]
-    assert main([*root, "demo-data"]) == 0
-    for month in MONTHS:
-        assert main([*root, "ingest", "--month", month]) == 0
-    assert main([*root, "score", "--month", MONTHS[-1]]) == 0
-    project = Project(tmp_path)
+    CLI (tests.scale_helpers.province, shared with tests/test_bulletin_scale.py); the sensitivity
+    analysis is cut to 1,000 draws and 64 × 50 Sobol rows in that copy only."""
+    project = province.project
     _spec, units, _contract = load_params(project)
     assert len(units.units) == 136 and set(units.tiers) == {u.tier for u in units.units}
     metrics = pd.read_csv(project.metrics_file(MONTHS[-1]), dtype={"unit": str})
@@ -66,7 +54,7 @@ def test_province_month_through_the_cli(tmp_path, capsys):
     summary = pd.read_csv(out / "sensitivity.csv", dtype={"unit": str})
     assert sorted(summary["unit"]) == sorted(units.codes)
     assert summary["nominal_rank"].tolist() == scores.set_index("unit").loc[summary["unit"], "rank"].tolist()
-    assert "wrote the stage tables" in capsys.readouterr().out
+    assert "wrote the stage tables" in province.output
 
 def test_template_for_the_nation(tmp_path):
     """2,844 units: the unit drop-downs refer to a hidden column holding every unit's name."""

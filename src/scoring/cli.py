@@ -2,12 +2,14 @@
 
     credit-county demo-data               write the synthetic 示例数据 for 2019 into data/raw/ (if empty)
     credit-county template --month M      an Excel workbook for departments to fill in
+    credit-county template --year Y --reviews   the acceptance reviewers' workbook
     credit-county ingest --month M        data/raw/M → data/processed/M (validated)
     credit-county score --month M         data/processed → outputs/M stage tables (every report reads those)
     credit-county bulletin --month M      every report of the month, HTML and PDF, in outputs/M
     credit-county workbook --month M      the month's data for the departments (通报数据.xlsx) from outputs/M
     credit-county sensitivity --month M   the weighting analysis for other settings or recorded weight sets
     credit-county review --year YYYY      annual acceptance → outputs/YYYY, data/titles.csv
+    credit-county site                    the archive site outputs/site/ (months, units, reviews, years)
     credit-county index [--json]          the index tree with points
 
 Errors the user can fix print one line per problem to stderr and exit with status 2;
@@ -33,6 +35,7 @@ from scoring.errors import (
     batch_write_failure,
     os_error_line,
 )
+from scoring.pipeline.cluster import SCHEDULER_ENV
 from scoring.project import Project
 
 Command = Callable[[argparse.Namespace, Project], int]
@@ -87,9 +90,43 @@ def _ingest(args: argparse.Namespace, project: Project) -> int:
 
 @command("template")
 def _template(args: argparse.Namespace, project: Project) -> int:
+    if args.reviews:
+        from scoring.ingest.review_template import write_review_template
+
+        if args.year is None:
+            raise CreditCountyError("template --reviews needs --year YYYY (the acceptance year)")
+        print(f"wrote {write_review_template(project, args.year, args.output)}")
+        return 0
     from scoring.ingest.template import write_template
 
+    if args.month is None:
+        raise CreditCountyError("template needs --month YYYY-MM (or --year YYYY --reviews)")
     print(f"wrote {write_template(project, args.month, args.output)}")
+    return 0
+
+
+def _publish_site(project: Project) -> None:
+    """Rebuild outputs/site after a publish; a failure is one warning line (the month is published)."""
+    from scoring.site import build_site
+
+    try:
+        result = build_site(project)
+    except CreditCountyError as exc:
+        print(f"warning: the archive site was not rebuilt: {exc}", file=sys.stderr)
+        return
+    for line in result.notes():
+        print(line, file=sys.stderr)
+    print(result.summary())
+
+
+@command("site")
+def _site(args: argparse.Namespace, project: Project) -> int:
+    from scoring.site import build_site
+
+    result = build_site(project)
+    for line in result.notes():
+        print(line, file=sys.stderr)
+    print(result.summary())
     return 0
 
 
@@ -112,9 +149,10 @@ def _bulletin(args: argparse.Namespace, project: Project) -> int:
         write_demo(project)
     month = args.month or latest_month(project)
     result = build(project, month, workers=args.workers, progress=not args.quiet,
-                   units=args.units.split(",") if args.units else None, force=args.force)
+                   units=args.units.split(",") if args.units else None, force=args.force, scheduler=args.scheduler)
     print(f"{month}: {result.summary()}")
     print(f"{month}: {len(result.succeeded)} reports in {result.folder} — open {result.folder / 'index.html'}")
+    _publish_site(project)
     return 0
 
 
@@ -136,8 +174,9 @@ def _workbook(args: argparse.Namespace, project: Project) -> int:
 def _review(args: argparse.Namespace, project: Project) -> int:
     from scoring.pipeline.bulletin import build_review
 
-    result = build_review(project, args.year, progress=not args.quiet)
+    result = build_review(project, args.year, progress=not args.quiet, scheduler=args.scheduler)
     print(f"{args.year}: acceptance report in {result.folder}; titles register {project.root / 'data' / 'titles.csv'}")
+    _publish_site(project)
     return 0
 
 
@@ -168,8 +207,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ingest", help="validate data/raw/YYYY-MM and write data/processed/YYYY-MM")
     p.add_argument("--month", required=True, help="YYYY-MM")
 
-    p = sub.add_parser("template", help="write the Excel workbook departments fill in")
-    p.add_argument("--month", required=True, help="YYYY-MM")
+    p = sub.add_parser("template", help="write the Excel workbook departments (--month) or the acceptance "
+                                        "reviewers (--year --reviews) fill in")
+    when = p.add_mutually_exclusive_group(required=True)
+    when.add_argument("--month", help="YYYY-MM: the departments' monthly workbook")
+    when.add_argument("--year", help="YYYY: with --reviews, the acceptance reviewers' workbook")
+    p.add_argument("--reviews", action="store_true",
+                   help="the on-site and off-site reviewers' workbook of --year (outputs/templates/YYYY/reviews.xlsx)")
     p.add_argument("--output", help="where to write it (default: outputs/templates/)")
 
     p = sub.add_parser("demo-data", help="write the deterministic synthetic dataset (示例数据) into data/raw/")
@@ -181,7 +225,9 @@ def build_parser() -> argparse.ArgumentParser:
     month = p.add_mutually_exclusive_group()
     month.add_argument("--month", help="YYYY-MM")
     month.add_argument("--latest", action="store_true", help="the latest month with data (the default)")
-    p.add_argument("--workers", type=int, default=2, help="parallel notebook processes (default 2)")
+    p.add_argument("--workers", type=int, default=2, help="local Dask worker processes (default 2)")
+    p.add_argument("--scheduler", help="a Dask scheduler (tcp://host:8786) to run the notebooks on "
+                                       f"(default: ${SCHEDULER_ENV}, else a local cluster of --workers)")
     p.add_argument("--units", help="comma-separated unit codes (default: all)")
     p.add_argument("--force", action="store_true",
                    help="run every report, even those whose inputs are unchanged since the published month")
@@ -204,7 +250,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("review", help="the year's acceptance (总结验收) and titles register")
     p.add_argument("--year", type=int, required=True)
+    p.add_argument("--scheduler", help="a Dask scheduler (tcp://host:8786) to run the notebook on")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    sub.add_parser("site", help="the archive site outputs/site/ from the published months and reviews "
+                                "(also written after bulletin and review)")
     return parser
 
 

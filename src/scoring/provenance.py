@@ -35,9 +35,15 @@ def project_path(project: Project, path: str | Path) -> str:
     return str(path)
 
 
+#: params files no stage and no report reads (the archive site's labels): a change to them
+#: neither rebuilds a report nor blocks a carry-over.
+SITE_ONLY_PARAMS = frozenset({"site.yaml"})
+
+
 def params_hash(project: Project) -> str:
-    """SHA-256 over every params/*.yaml file (name and bytes, in name order)."""
-    return sha256_named((p.name, p.read_bytes()) for p in sorted(project.params.glob("*.yaml")))
+    """SHA-256 over every params/*.yaml file but SITE_ONLY_PARAMS (name and bytes, in name order)."""
+    return sha256_named((p.name, p.read_bytes()) for p in sorted(project.params.glob("*.yaml"))
+                        if p.name not in SITE_ONLY_PARAMS)
 
 
 def history_hash(project: Project, month: str) -> str:

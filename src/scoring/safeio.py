@@ -151,8 +151,10 @@ def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
     for col in out.columns:
         if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
             column = out[col]
-            texts = column.map(lambda v: isinstance(v, str))  # object columns may mix text and numbers
-            risky = texts & column.where(texts, "").astype(str).str.startswith(FORMULA_PREFIXES)
+            try:  # object columns may mix text and numbers: only text cells can test True
+                risky = column.str.startswith(FORMULA_PREFIXES, na=False)
+            except AttributeError:  # no text in the column at all
+                continue
             if risky.any():  # one vectorised test per column; only the risky cells are rewritten
                 out.loc[risky, col] = "'" + column[risky].astype(str)
     out.columns = [neutralise_cell(c) for c in out.columns]

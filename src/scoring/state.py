@@ -160,8 +160,13 @@ def read_state_csv(path: Path, what: str, fix: str, columns: dict[str, type] | N
     if problems:
         raise StateError(f"{path}: {what} holds values of the wrong kind — {fix}",
                          problems=[*problems, f"{path}: {fix}"])
-    for col in text_cols:
-        frame[col] = frame[col].map(restore_cell)
+    for col in text_cols:  # only cells that start with an apostrophe can have been neutralised
+        try:
+            quoted = frame[col].str.startswith("'", na=False)
+        except AttributeError:  # no text in the column at all
+            continue
+        if quoted.any():
+            frame.loc[quoted, col] = frame.loc[quoted, col].map(restore_cell)
     for col, kind in columns.items():
         if kind is bool and frame[col].dtype != bool:
             frame[col] = frame[col].map({"True": True, "False": False, True: True, False: False})

@@ -72,6 +72,10 @@ CATALOGUE: dict[str, TableSpec] = {t.name: t for t in (
           "(as printed), the score rate under which an indicator is listed as weak",
           "month:str n_units:int mean_total n_pass:int prev_n_pass prev_mean_total delta_mean delta_pass "
           "weak_line"),
+    _spec("city_tiers", "tier of units (params/units.yaml order): position, units, mean total, 达标 count, the same "
+          "the month before and the changes (of the printed means)",
+          "tier:str position:int n_units:int mean_total n_pass:int prev_mean_total prev_n_pass delta_mean "
+          "delta_pass"),
     _spec("categories", "unit × category: points, max points, fraction, city median and best",
           "unit:str code:str points max_points fraction city_median city_max"),
     _spec("indicators", "unit × indicator: points, lost (max − points), fraction, city median fraction, "

@@ -49,13 +49,16 @@ class Scored:
         """One unit's points rows of one month (default: this month), rows in their order in `points`;
         the month is grouped by unit once, so the per-unit tables cost O(rows of the unit), not O(N)."""
         month = month or self.month
-        found = self._points_by_month_unit.get(month, {}).get(unit)
+        if month not in self._points_by_month_unit:  # only the months asked for are grouped by unit
+            frame = self._points_by_month.get(month)
+            self._points_by_month_unit[month] = {} if frame is None else {
+                str(u): f for u, f in frame.groupby("unit", sort=False)}
+        found = self._points_by_month_unit[month].get(unit)
         return self.points.iloc[:0] if found is None else found
 
     @cached_property
     def _points_by_month_unit(self) -> dict[str, dict[str, pd.DataFrame]]:
-        return {m: {str(u): f for u, f in frame.groupby("unit", sort=False)}
-                for m, frame in self._points_by_month.items()}
+        return {}
 
     def derived(self, key: tuple, compute: Callable[[], object]) -> object:
         """A month-wide table that every unit's profile reads (city medians, ranks …), computed once per

@@ -1,7 +1,7 @@
 """Every analysis of one month, as the stage tables the reports read (scoring.tables).
 
 `month_tables` turns a scored history into the month's tables (points, scores, history,
-changes, city, categories, indicators, strengths, problems, movers, indicator_moves,
+changes, city, city_tiers, categories, indicators, strengths, problems, movers, indicator_moves,
 movements, progress, crossings, zero_tolerance, city_indicators, drivers, issues,
 metric_detail, list_counts, timeline); `sensitivity_tables` adds the weighting analysis.
 Codes in, codes out: labels are the reports' business. Points are index points (150 in all).
@@ -24,20 +24,22 @@ from scoring.tables import CATALOGUE
 LISTED_MOVEMENTS = ("entered", "exited")
 
 
-def _per_unit(scored: Scored, table) -> pd.DataFrame:
-    """`table(scored, unit)` for every unit, stacked with a unit column first."""
-    frames = [table(scored, unit).assign(unit=unit) for unit in scored.units.codes]
+def _strengths(indicators: pd.DataFrame, units: list[str], n: int = 5) -> pd.DataFrame:
+    """Per unit, up to `n` strengths (relative > 0 and not weak, furthest above the city median
+    first) then up to `n` weaknesses (relative < 0, furthest below first), from the stage table
+    indicators, in one pass over all units (as profiles.strengths_and_weaknesses per unit)."""
+    above = indicators[(indicators["relative"] > 1e-12) & ~profiles.is_weak(indicators["fraction"])]
+    below = indicators[indicators["relative"] < -1e-12]
+    frames = []
+    for side, rows, ascending in (("strength", above, False), ("weakness", below, True)):
+        rows = rows.sort_values(["relative", "code"], ascending=[ascending, True], kind="stable")
+        rows = rows.groupby("unit", sort=False).head(n)
+        frames.append(rows.assign(side=side, position=rows.groupby("unit", sort=False).cumcount() + 1))
     out = pd.concat(frames, ignore_index=True)
-    return out[["unit", *[c for c in out.columns if c != "unit"]]]
-
-
-def _strengths(scored: Scored) -> pd.DataFrame:
-    rows = []
-    for unit in scored.units.codes:
-        strong, weak = profiles.strengths_and_weaknesses(scored, unit)
-        for side, frame in (("strength", strong), ("weakness", weak)):
-            rows += [{"unit": unit, "side": side, "position": i + 1, "code": c} for i, c in enumerate(frame["code"])]
-    return pd.DataFrame(rows, columns=list(CATALOGUE["strengths"].columns))
+    order = {u: i for i, u in enumerate(units)}
+    out = out.assign(_unit=out["unit"].map(order), _side=out["side"].eq("weakness"))
+    out = out.sort_values(["_unit", "_side", "position"], kind="stable").reset_index(drop=True)
+    return out.reindex(columns=list(CATALOGUE["strengths"].columns))
 
 
 def _movers(changes: pd.DataFrame) -> pd.DataFrame:
@@ -60,6 +62,25 @@ def _city(scored: Scored, changes: pd.DataFrame) -> pd.DataFrame:
         "delta_mean": engine.rounded(engine.rounded(mean, decimals) - engine.rounded(prev_mean, decimals), decimals),
         "delta_pass": n_pass - prev_pass, "weak_line": profiles.WEAK_FRACTION,
     }])
+
+
+def _city_tiers(scored: Scored, changes: pd.DataFrame) -> pd.DataFrame:
+    """Per tier (params/units.yaml order; tiers with no unit left out): units, mean total, 达标
+    count, and their changes since the month before (as _city: of the printed means)."""
+    before = scored.month_summary(previous_month(scored.month))
+    decimals = scored.spec.display_decimals
+    now = changes.groupby("tier").agg(n_units=("unit", "size"), mean_total=("total", "mean"),
+                                      n_pass=("pass", "sum"))
+    prev = (before.groupby("tier").agg(prev_mean_total=("total", "mean"), prev_n_pass=("pass", "sum"))
+            if len(before) else pd.DataFrame(columns=["prev_mean_total", "prev_n_pass"], dtype=float))
+    tiers = [t for t in scored.units.tiers if t in now.index]
+    out = now.reindex(tiers).join(prev.astype(float)).rename_axis("tier").reset_index()
+    out.insert(1, "position", range(1, len(out) + 1))
+    out["n_pass"] = out["n_pass"].astype(int)
+    shown = engine.rounded(out["mean_total"], decimals) - engine.rounded(out["prev_mean_total"], decimals)
+    out["delta_mean"] = engine.rounded(shown, decimals)
+    out["delta_pass"] = out["n_pass"] - out["prev_n_pass"]
+    return out.reindex(columns=list(CATALOGUE["city_tiers"].columns))
 
 
 def _counted(list_entries: pd.DataFrame | None) -> pd.DataFrame:
@@ -101,16 +122,18 @@ def month_tables(scored: Scored, list_entries: pd.DataFrame | None, rules: Revie
     previous = previous_month(scored.month)
     changes = history.changes(scored.summary, scored.month, spec.display_decimals, spec.pass_line)
     progress = acceptance.creation_progress(scored, rules, spec.pass_line)
-    problems = _per_unit(scored, profiles.problems)
+    problems = profiles.problems_by_unit(scored)
+    indicators = profiles.indicator_tables(scored)
     return {
         "points": scored.month_points().reset_index(drop=True),
         "scores": scored.month_summary(),
         "history": scored.summary,
         "changes": changes,
         "city": _city(scored, changes),
-        "categories": _per_unit(scored, profiles.category_profile),
-        "indicators": _per_unit(scored, profiles.indicator_table),
-        "strengths": _strengths(scored),
+        "city_tiers": _city_tiers(scored, changes),
+        "categories": profiles.category_profiles(scored),
+        "indicators": indicators,
+        "strengths": _strengths(indicators, scored.units.codes),
         "problems": problems,
         "movers": _movers(changes),
         "indicator_moves": profiles.indicator_moves(scored, scored.month, previous),

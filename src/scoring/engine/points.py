@@ -69,7 +69,7 @@ def metric_fractions(spec: IndexSpec, units: Units, values: pd.DataFrame) -> tup
         except ScoringError as exc:
             lines = [f"metric {metric.code} ({metric.short}, method {metric.method}): {p}" for p in exc.problems]
             raise ScoringError("; ".join(lines), problems=lines) from exc
-        fractions[metric.code] = f.clip(0.0, 1.0)
+        fractions[metric.code] = pd.Series(np.clip(f.to_numpy(dtype=float), 0.0, 1.0), index=f.index)  # as f.clip
     missing = values.isna()
     return fractions.fillna(0.0), missing
 
@@ -91,32 +91,48 @@ def score(spec: IndexSpec, units: Units, metrics: pd.DataFrame) -> pd.DataFrame:
 
 def _tidy_month(spec: IndexSpec, month: str, values: pd.DataFrame, fractions: pd.DataFrame,
                 missing: pd.DataFrame) -> pd.DataFrame:
-    unit_codes = list(values.index)
-    rows: list[pd.DataFrame] = []
+    """One month's points rows: the nodes from the root down (each before its children, the last child
+    first), then the metrics in reverse index order; each block one row per unit. Built as whole
+    columns (one frame per month, not one per metric)."""
+    unit_codes = np.asarray(values.index, dtype=object)
+    n = len(unit_codes)
+    blocks: list[dict[str, object]] = []  # one per metric or node, in the order they are computed
     metric_points: dict[str, pd.Series] = {}
     for m in spec.metrics():
         pts = fractions[m.code] * m.points
         metric_points[m.code] = pts
         own = methods.flags(m.method, values[m.code], fractions[m.code]).to_numpy()  # the method's own flags
         flags = np.where(own != "", own, np.where(missing[m.code], FLAG_MISSING, ""))
-        rows.append(pd.DataFrame({
-            "month": month, "unit": unit_codes, "level": spec.levels[-1] if spec.levels else "metric",
-            "code": m.code, "parent": m.parent, "raw_value": values[m.code].to_numpy(),
-            "fraction": fractions[m.code].to_numpy(), "points": pts.to_numpy(),
-            "max_points": m.points, "flags": flags,
-        }))
+        blocks.append({"level": spec.levels[-1] if spec.levels else "metric", "code": m.code, "parent": m.parent,
+                       "raw_value": values[m.code].to_numpy(dtype=float), "fraction": fractions[m.code].to_numpy(),
+                       "points": pts.to_numpy(), "max_points": m.points, "flags": flags})
 
     def aggregate(node: Node, parent: str) -> pd.Series:
         parts = [metric_points[m.code] for m in node.metrics]
         parts += [aggregate(child, node.code) for child in node.children]
         pts = sum(parts[1:], parts[0])
-        rows.append(pd.DataFrame({
-            "month": month, "unit": unit_codes, "level": node.level, "code": node.code,
-            "parent": parent, "raw_value": np.nan, "fraction": (pts / node.points).to_numpy(),
-            "points": pts.to_numpy(), "max_points": node.points, "flags": "",
-        }))
+        blocks.append({"level": node.level, "code": node.code, "parent": parent, "raw_value": np.nan,
+                       "fraction": (pts / node.points).to_numpy(), "points": pts.to_numpy(),
+                       "max_points": node.points, "flags": ""})
         return pts
 
     aggregate(spec.root, "")
-    out = pd.concat(rows[::-1], ignore_index=True)
+    blocks.reverse()
+
+    def column(name: str, dtype: object = None) -> np.ndarray:
+        if all(np.ndim(b[name]) == 0 for b in blocks):  # one value per block
+            return np.repeat(np.asarray([b[name] for b in blocks], dtype=dtype), n)
+        parts = [np.full(n, b[name], dtype=dtype) if np.ndim(b[name]) == 0 else np.asarray(b[name], dtype=dtype)
+                 for b in blocks]
+        return np.concatenate(parts) if parts else np.empty(0, dtype=dtype)
+
+    text = pd.StringDtype(na_value=np.nan)
+    out = pd.DataFrame({
+        "month": pd.array(np.full(n * len(blocks), month, dtype=object), dtype=text),
+        "unit": pd.array(np.tile(unit_codes, len(blocks)), dtype=text),
+        "level": pd.array(column("level", object), dtype=text), "code": pd.array(column("code", object), dtype=text),
+        "parent": pd.array(column("parent", object), dtype=text), "raw_value": column("raw_value", float),
+        "fraction": column("fraction", float), "points": column("points", float),
+        "max_points": column("max_points"), "flags": pd.array(column("flags", object), dtype=text),
+    })
     return out[POINT_COLUMNS]

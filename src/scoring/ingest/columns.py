@@ -24,9 +24,39 @@ _WEIGHTS = np.array(cells.CODE_WEIGHTS, dtype=np.int64)
 _ALPHABET_BYTES = np.frombuffer(cells.CODE_ALPHABET.encode("ascii"), dtype=np.uint8)
 
 
+_FACTORS: dict[tuple[int, tuple[int, ...], tuple[int, ...]], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+_KEPT = 48  # columns whose factorisation is remembered
+_CLEAN: dict[tuple[int, tuple[int, ...], tuple[int, ...]], object] = {}  # columns without invisible characters
+
+
+def _key(array: np.ndarray) -> tuple[int, tuple[int, ...], tuple[int, ...]]:
+    return array.__array_interface__["data"][0], array.shape, array.strides
+
+
+def factorized(values: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`pandas.factorize` of a column (codes, −1 for empty cells; distinct texts), remembered for the
+    last columns seen (known by their data buffer, which the memo keeps alive): the several checks
+    and conversions of one column hash its texts once. Columns are not changed in place here."""
+    array = values.to_numpy(dtype=object) if isinstance(values, pd.Series) else np.asarray(values, dtype=object)
+    key = _key(array)
+    hit = _FACTORS.get(key)
+    if hit is None:
+        codes, uniques = pd.factorize(array)  # empty cells (None, NaN) → −1
+        if len(_FACTORS) >= _KEPT:
+            del _FACTORS[next(iter(_FACTORS))]
+        hit = _FACTORS[key] = (array, codes, np.asarray(uniques, dtype=object))
+    return hit[1], hit[2]
+
+
+def forget() -> None:
+    """Drop the remembered factorisations and clean columns (after a month: they keep its columns alive)."""
+    _FACTORS.clear()
+    _CLEAN.clear()
+
+
 def distinct_map(values: pd.Series, func: Callable[[Any], Any], empty: Any = None) -> np.ndarray:
     """`func(text)` of every cell as an object array, computed once per distinct text; `empty` for empty cells."""
-    codes, uniques = pd.factorize(values.to_numpy(dtype=object))  # empty cells (None, NaN) → −1
+    codes, uniques = factorized(values)
     results = np.empty(len(uniques) + 1, dtype=object)
     for i, text in enumerate(uniques):
         results[i] = func(text)
@@ -37,6 +67,20 @@ def distinct_map(values: pd.Series, func: Callable[[Any], Any], empty: Any = Non
 def distinct_test(values: pd.Series, pred: Callable[[Any], bool]) -> pd.Series:
     """`pred(text)` of every cell as a boolean Series (True for empty cells), once per distinct text."""
     return pd.Series(distinct_map(values, lambda v: bool(pred(v)), True).astype(bool), index=values.index)
+
+
+def texts(values: pd.Series) -> pd.Series:
+    """`str(v).strip()` of every non-empty cell (None stays None), as an object Series: cell by cell,
+    no hashing (the cells of a text column are mostly distinct)."""
+    array = values.to_numpy(dtype=object)
+    present = pd.notna(array)
+    out = np.full(len(array), None, dtype=object)
+    cells_ = array[present]
+    try:
+        out[present] = list(map(str.strip, cells_))  # text cells: no Python frame per cell
+    except TypeError:  # not only text
+        out[present] = [str(v).strip() for v in cells_]
+    return pd.Series(out, index=values.index, dtype=object)
 
 
 def objects(values: pd.Series, func: Callable[[Any], Any]) -> pd.Series:
@@ -51,14 +95,22 @@ def floats(values: pd.Series, parse: Callable[[Any], float | None]) -> pd.Series
 
 
 def visible(values: pd.Series) -> pd.Series:
-    """True where a cell holds none of the invisible characters (`cells.INVISIBLE`)."""
+    """True where a cell holds none of the invisible characters (`cells.INVISIBLE`); a column found
+    clean is remembered (by its data buffer, as `factorized`): its several checks scan it once."""
     array = values.to_numpy(dtype=object)
-    texts = array[pd.notna(array)]
+    key = _key(array)
+    if key in _CLEAN:
+        return pd.Series(True, index=values.index)
+    hit = _FACTORS.get(key)  # each distinct text once if the column is factorised already
+    texts = hit[2] if hit is not None else array
     try:
-        joined = " ".join(texts)
+        joined = " ".join(filter(None, texts))  # empty cells (None) left out
     except TypeError:  # not only text
         joined = " ".join(v for v in texts if isinstance(v, str))
     if joined.isprintable() or not cells.INVISIBLE.search(joined):  # the usual case: one scan of the column
+        if len(_CLEAN) >= _KEPT:
+            del _CLEAN[next(iter(_CLEAN))]
+        _CLEAN[key] = array  # kept alive: its buffer is not reused while remembered
         return pd.Series(True, index=values.index)
     return distinct_test(values, lambda v: not isinstance(v, str) or cells.INVISIBLE.search(v) is None)
 
@@ -96,13 +148,31 @@ def read_once(parse: Callable[[Any], Any], as_number: Callable[[Any], float]) ->
     return shared(compute)
 
 
+def normalised_codes(values: pd.Series) -> np.ndarray:
+    """`cells.normalise_code` of every cell (None for empty cells) as an object array: one upper-casing of
+    the whole column when every code is plain ASCII letters and digits (the usual case)."""
+    array = values.to_numpy(dtype=object)
+    present = pd.notna(array)
+    texts = array[present]
+    try:
+        joined = "".join(texts)
+    except TypeError:  # not only text
+        joined = ""
+    if not joined or not (joined.isascii() and joined.isalnum()):
+        return distinct_map(values, cells.normalise_code)
+    out = np.full(len(array), None, dtype=object)
+    out[present] = "\n".join(texts).upper().split("\n")
+    return out
+
+
 def code_checks(values: pd.Series) -> dict[str, pd.Series]:
     """The four GB 32100-2015 checks of a column of codes (True: passes; empty cells pass), as
     `cells.code_length_ok`, `code_alphabet_ok`, `code_region_ok`, `code_check_ok` tell them."""
-    codes = distinct_map(values, lambda v: cells.normalise_code(v) or "", "")
-    present = np.fromiter((bool(c) for c in codes), dtype=bool, count=len(codes))
-    length = np.fromiter((len(c) for c in codes), dtype=np.int64, count=len(codes))
-    ascii_ = np.fromiter((c.isascii() for c in codes), dtype=bool, count=len(codes))
+    codes = normalised_codes(values)
+    codes[pd.isna(codes)] = ""
+    present = codes != ""
+    length = np.fromiter(map(len, codes), dtype=np.int64, count=len(codes))
+    ascii_ = np.fromiter(map(str.isascii, codes), dtype=bool, count=len(codes))
     full = (length == cells.CODE_LENGTH) & ascii_
     alphabet = np.ones(len(codes), dtype=bool)
     region = np.ones(len(codes), dtype=bool)

@@ -230,6 +230,28 @@ class RequiredText(Strict):
     optional_column: Text
 
 
+class AnnualTemplateSpec(Strict):
+    """The reviewers' workbook of a year (`credit-county template --year YYYY --reviews`); the other
+    texts (notes sheet, headers, type labels, errors) are the month template's."""
+
+    file: Text = "reviews.xlsx"  # written to outputs/templates/YYYY/: the name data/raw/YYYY/ reads
+    title: str = ""
+    year_label: str = "{year}"
+    intro: TextTuple = ()  # placeholders {year} {next} {file} {units}
+    items_header: TextTuple = ()  # the notes sheet's table of scored items and their maxima
+    range_text: dict[str, str] = Field(default_factory=dict)  # over the month template's; {units} in `unit`
+
+    @field_validator("file", "year_label")
+    @classmethod
+    def _year_only(cls, text: str) -> str:
+        return only_placeholders(text, ("year",))
+
+    @field_validator("intro")
+    @classmethod
+    def _intro(cls, lines: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(only_placeholders(line, ("year", "next", "file", "units")) for line in lines)
+
+
 class TemplateSpec(Strict):
     """The Excel template's texts (`credit-county template`)."""
 
@@ -246,6 +268,7 @@ class TemplateSpec(Strict):
     required_text: RequiredText | None = None
     error_title: str = ""
     error_text: str = ""
+    annual: AnnualTemplateSpec | None = None  # the reviewers' workbook of a year
 
     @field_validator("file", "month_label")
     @classmethod

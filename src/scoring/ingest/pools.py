@@ -18,7 +18,7 @@ import pandera.pandas as pa
 from scoring.ingest.context import Context, DataProblem, Rule, show
 from scoring.ingest.contract import SourceSpec
 from scoring.ingest.messages import MAX_ROWS_SHOWN, group_lines
-from scoring.ingest.rules import SET_RULES, row_keys
+from scoring.ingest.rules import SET_RULES, key_parts
 from scoring.ingest.tables import RawFrame, column_desc, failures
 from scoring.ingest.types import column_type
 
@@ -26,16 +26,21 @@ from scoring.ingest.types import column_type
 def _unique(source: SourceSpec, ctx: Context, describe_row: Callable[[int], str]) -> pa.Check:
     cols = source.unique
     same: dict[Any, list[int]] = {}  # a duplicated key → its pooled rows (filled by the test)
-    keys: list[Any] = []
+    keys: dict[int, Any] = {}  # a repeated row → its key
 
     def test(frame: pd.DataFrame) -> pd.Series:
-        key = row_keys(frame, cols, ctx, source)
-        repeated = key.notna() & key.duplicated(keep=False)
-        keys[:] = list(key)
+        parts = key_parts(frame, cols, ctx, source)
+        missing = np.zeros(len(frame), dtype=bool)
+        for part in parts:
+            missing |= pd.isna(part)
+        codes = pd.DataFrame({i: pd.factorize(part)[0] for i, part in enumerate(parts)}, index=frame.index)
+        repeated = codes.duplicated(keep=False).to_numpy() & ~missing  # the keys compared as their codes
+        keys.clear()
         same.clear()
-        for i, k in zip(np.flatnonzero(repeated.to_numpy()), key[repeated], strict=True):
-            same.setdefault(k, []).append(int(i))
-        return ~repeated
+        for i in np.flatnonzero(repeated).tolist():
+            keys[i] = k = tuple(part[i] for part in parts)
+            same.setdefault(k, []).append(i)
+        return pd.Series(~repeated, index=frame.index)
 
     def describe(_v: Any, row: dict[str, Any]) -> str:
         i = row["_row"]
@@ -77,10 +82,21 @@ def pool_schema(source: SourceSpec, ctx: Context, describe_row: Callable[[int], 
     return pa.DataFrameSchema(checks=checks)
 
 
+def stacked(tables: list[RawFrame], names: list[str]) -> pd.DataFrame:
+    """The rows of `tables` one after the other, columns `names` (None where a table lacks a column):
+    what `pandas.concat` and NaN → None give, one object array per column."""
+    total = sum(len(t.frame) for t in tables)
+    data = {name: np.concatenate([t.frame[name].to_numpy(dtype=object) if name in t.frame.columns
+                                  else np.full(len(t.frame), None, dtype=object) for t in tables])
+            if tables else np.empty(0, dtype=object) for name in names}
+    return pd.DataFrame(data, columns=names, index=pd.RangeIndex(total), dtype=object)
+
+
 def _pool(source: SourceSpec, tables: list[RawFrame]) -> pd.DataFrame:
-    frames = [t.frame.reindex(columns=[c for c in source.names if c in t.frame.columns]) for t in tables]
-    pool = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-    return pool.astype(object).where(pool.notna(), None)
+    if not tables:
+        return pd.DataFrame()
+    present = [[c for c in source.names if c in t.frame.columns] for t in tables]
+    return stacked(tables, list(dict.fromkeys(c for names in present for c in names)))
 
 
 def validate_pool(source: SourceSpec, tables: list[RawFrame], ctx: Context) -> list[DataProblem]:
@@ -128,9 +144,7 @@ def validate_pool(source: SourceSpec, tables: list[RawFrame], ctx: Context) -> l
 
 def typed_frame(source: SourceSpec, tables: list[RawFrame], ctx: Context) -> pd.DataFrame:
     """All rows of a valid source with typed columns: unit codes, dates, ints, floats (NaN = empty)."""
-    frames = [t.frame.reindex(columns=source.names) for t in tables]
-    frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=source.names)
-    frame = frame.astype(object).where(frame.notna(), None)
+    frame = stacked(tables, list(source.names)) if tables else pd.DataFrame(columns=source.names)
     out = pd.DataFrame(index=frame.index)
     for col in source.columns:
         values = frame[col.name] if col.name in frame.columns else pd.Series([None] * len(frame), dtype=object)

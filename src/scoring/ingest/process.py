@@ -26,7 +26,7 @@ from scoring.errors import DataError, SpecError, StateError
 from scoring.hashing import sha256_file
 from scoring.index.spec import IndexSpec, Units, load_index, load_units
 from scoring.ingest.cells import header_keys
-from scoring.ingest.columns import distinct_map
+from scoring.ingest.columns import distinct_map, forget
 from scoring.ingest.context import Context, DataProblem, sorted_lines
 from scoring.ingest.contract import (
     INDICATOR_SOURCE,
@@ -93,6 +93,13 @@ def _label(project: Project, path: Path) -> str:
 def read_raw_month(project: Project, month: str) -> MonthData:
     """Read data/raw/M, validate it and derive its metrics (nothing is written); raise DataError
     listing every problem."""
+    try:
+        return _read_raw_month(project, month)
+    finally:
+        forget()  # the columns' remembered factorisations
+
+
+def _read_raw_month(project: Project, month: str) -> MonthData:
     month = check_month(month)
     spec, units, contract = load_params(project)
     folder = project.raw_month(month)
@@ -253,7 +260,7 @@ def manifest(data: MonthData, outputs: dict[str, Path]) -> dict[str, Any]:
         "package_version": __version__,
         "inputs": [
             {"name": f.name, "sha256": f.sha256, "kind": f.kind, "encoding": f.encoding, "rows": f.rows,
-             "tables": [{"source": t.source.key, "sheet": t.sheet, "rows": len(t.rows)} for t in f.tables]}
+             "tables": [{"source": t.source.key, "sheet": t.sheet, "rows": len(t.numbers)} for t in f.tables]}
             for f in data.inputs
         ],
         "outputs": {name: {"sha256": sha256_file(path), "rows": len(written[name]) if name in written else

@@ -23,14 +23,17 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from scoring.hashing import sha256_bytes, sha256_file
 from scoring.ingest.contract import Contract, SourceSpec
+from scoring.ingest.grid import Cell, rows_to_columns, text_grid
 from scoring.ingest.messages import escaped, excerpt
+from scoring.ingest.sheets import sheet_values
 
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
 
-Cell = str | None
 _FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")  # a formula element of a worksheet's XML
 
 
@@ -43,7 +46,14 @@ class RawTable:
     file: str  # file name inside the month folder
     sheet: str | None
     headers: list[Cell]
-    rows: list[tuple[int, list[Cell]]]  # (row number in the file, cells), blank rows left out
+    numbers: list[int]  # row number in the file of each data row, blank rows left out
+    columns: list[np.ndarray]  # the data rows' cells by column (object arrays), as wide as the widest row
+
+    @property
+    def rows(self) -> list[tuple[int, list[Cell]]]:
+        """(row number in the file, cells) of each data row, every row as wide as the widest."""
+        return list(zip(self.numbers, (list(r) for r in zip(*self.columns, strict=True)), strict=True)) \
+            if self.columns else [(n, []) for n in self.numbers]
 
 
 @dataclass
@@ -59,7 +69,7 @@ class InputFile:
 
     @property
     def rows(self) -> int:
-        return sum(len(t.rows) for t in self.tables)
+        return sum(len(t.numbers) for t in self.tables)
 
 
 def detect_encoding(data: bytes, encodings: tuple[str, ...] = ("utf-8", "gbk", "gb18030")) -> tuple[str, str]:
@@ -122,13 +132,18 @@ def _text_rows(records: Iterable[list[str]]) -> tuple[list[Cell], list[tuple[int
     return header, body
 
 
-def read_csv_bytes(data: bytes, encodings: tuple[str, ...]) -> tuple[list[Cell], list[tuple[int, list[Cell]]], str]:
-    """Header, rows and detected encoding of a CSV file (comma-separated, any line ends)."""
+def read_csv_bytes(data: bytes, encodings: tuple[str, ...]) -> tuple[list[Cell], list[int], list[np.ndarray], str]:
+    """Header, row numbers and columns of the non-blank rows, and detected encoding of a CSV file
+    (comma-separated, any line ends): the usual file by whole-text operations (`grid.text_grid`),
+    any other by the csv module."""
     text, encoding = detect_encoding(data, encodings)
+    fast = text_grid(text)
     del text  # read again as a stream: no second copy of a large file in memory
+    if fast is not None:
+        return (*fast, encoding)
     stream = io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline="")
     header, body = _text_rows(csv.reader(stream))
-    return header, body, encoding
+    return (header, *rows_to_columns(body), encoding)
 
 
 def sheet_records(ws: Worksheet) -> list[list[object]]:
@@ -239,7 +254,7 @@ def _read_csv(item: InputFile, path: Path, data: bytes, contract: Contract, wher
                         f"source: {_file_names(contract)}")
         return
     try:
-        header, body, encoding = read_csv_bytes(data, contract.encodings)
+        header, numbers, columns, encoding = read_csv_bytes(data, contract.encodings)
     except UnicodeDecodeError as exc:
         problems.append(f"{where}: unreadable — not text in {', '.join(contract.encodings)} "
                         f"(byte {exc.start}: {data[exc.start:exc.start + 4]!r}); save it as CSV UTF-8 or GBK")
@@ -250,43 +265,48 @@ def _read_csv(item: InputFile, path: Path, data: bytes, contract: Contract, wher
         problems.append(f"{where}: unreadable as CSV — {exc}{hint}")
         return
     item.encoding = encoding
-    if b"\x00" in data and any("\x00" in (c or "") for c in [*header, *(c for _, r in body for c in r)]):
+    if b"\x00" in data and any("\x00" in (c or "") for c in [*header, *(c for col in columns for c in col)]):
         problems.append(f"{where}: unreadable — binary data (NUL bytes), not a CSV text file")
         return
     if not any(h is not None for h in header):
         problems.append(f"{where}: empty — row 1 must hold the column headers of {source.title}")
         return
-    item.tables.append(RawTable(source, where, path.name, None, header, body))
+    item.tables.append(RawTable(source, where, path.name, None, header, numbers, columns))
 
 
 def _read_xlsx(item: InputFile, path: Path, data: bytes, contract: Contract, where: str, problems: list[str],
                forced: SourceSpec | None = None) -> None:
     import openpyxl
 
+    wb = formulas = None
     try:
-        wb = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
-        formulas = openpyxl.load_workbook(io.BytesIO(data), data_only=False) if _has_formulas(data) else None
+        has_formulas = _has_formulas(data)
+        fast = None if has_formulas else sheet_values(data)  # no formula to check: the fast reader
+        if fast is None:
+            wb = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
+            formulas = openpyxl.load_workbook(io.BytesIO(data), data_only=False) if has_formulas else None
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
         problems.append(f"{where}: unreadable — not an Excel .xlsx workbook ({type(exc).__name__}: {exc})")
         return
+    sheets = fast if fast is not None else [(ws.title, sheet_records(ws)) for ws in wb.worksheets]
     named = forced or contract.source_for_file(path.stem)
     found = {}
-    for ws in wb.worksheets:
-        source = contract.source_for_sheet(ws.title)
-        records = sheet_records(ws)
+    for title, records in sheets:
+        source = contract.source_for_sheet(title)
         blank = not any(v is not None and str(v).strip() for r in records for v in r)
         if source is None:
-            if not blank and not contract.is_notes_sheet(ws.title):
-                problems.append(f"{where}: sheet {ws.title!r} is not a sheet of the contract — expected "
+            if not blank and not contract.is_notes_sheet(title):
+                problems.append(f"{where}: sheet {title!r} is not a sheet of the contract — expected "
                                 f"{_sheet_names(contract)} (or a notes sheet: {', '.join(contract.notes_sheets)})")
             continue
         if source.key in found:
-            problems.append(f"{where}: sheets {found[source.key]!r} and {ws.title!r} both hold {source.title}")
+            problems.append(f"{where}: sheets {found[source.key]!r} and {title!r} both hold {source.title}")
             continue
-        found[source.key] = ws.title
+        found[source.key] = title
         header, body = _rows(records)
-        sheet_where = f"{where}, sheet {ws.title}"
-        uncomputed = _uncomputed_formulas(ws, formulas[ws.title]) if formulas is not None else []
+        sheet_where = f"{where}, sheet {title}"
+        uncomputed = (_uncomputed_formulas(wb[title], formulas[title]) if wb is not None and formulas is not None
+                      else [])
         if uncomputed:
             problems.append(f"{sheet_where}: cells {', '.join(uncomputed[:10])}{' …' if len(uncomputed) > 10 else ''}"
                             " hold formulas without a computed value (the file was not saved by a spreadsheet "
@@ -294,14 +314,14 @@ def _read_xlsx(item: InputFile, path: Path, data: bytes, contract: Contract, whe
         if not any(h is not None for h in header):
             problems.append(f"{sheet_where}: empty — row 1 must hold the column headers of {source.title}")
             continue
-        item.tables.append(RawTable(source, sheet_where, path.name, ws.title, header, body))
-    sheets = ", ".join(repr(ws.title) for ws in wb.worksheets)
+        item.tables.append(RawTable(source, sheet_where, path.name, title, header, *rows_to_columns(body)))
+    shown = ", ".join(repr(title) for title, _records in sheets)
     if named is not None and named.key not in found:
         problems.append(f"{where}: wrong sheet — the file name says {named.title}, so it needs a sheet named "
-                        f"{' or '.join(repr(s) for s in named.sheets)}; sheets found: {sheets}")
+                        f"{' or '.join(repr(s) for s in named.sheets)}; sheets found: {shown}")
     elif not found and named is None:
         problems.append(f"{where}: no sheet of the contract — expected {_sheet_names(contract)}; sheets found: "
-                        f"{sheets}")
+                        f"{shown}")
 
 
 def _has_formulas(data: bytes) -> bool:

@@ -8,7 +8,9 @@ The file is the contract's annual source `annual_reviews` (params/sources.yaml,
 (CSV in UTF-8 / BOM / GBK / GB18030, .xlsx), the column types and the pandera schemas, with
 the year (and the January after it) as the date window. Every problem is one line naming
 file, row, column, value and rule; all of them are raised together as one DataError.
-Reading writes nothing. docs/data.md documents the file.
+Reading writes nothing. docs/data.md documents the file. The reviewers' workbook
+(`credit-county template --year YYYY --reviews`, `scoring.ingest.review_template`) is this file,
+blank: filled in and placed in data/raw/YYYY/ as it is named, it is read here unchanged.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from scoring.ingest import cells
-from scoring.ingest.columns import distinct_map, objects
+from scoring.ingest.columns import objects
 from scoring.ingest.context import Context
 from scoring.ingest.messages import excerpt
 from scoring.ingest.types import column_type
@@ -56,13 +56,14 @@ def parsed(frame: pd.DataFrame, column: str, parse: Callable[[Any], Any]) -> pd.
     return objects(frame[column], parse)
 
 
+def key_parts(frame: pd.DataFrame, columns: tuple[str, ...], ctx: Context, source: SourceSpec) -> list[np.ndarray]:
+    """The keys of each of `columns` as its column type compares cells (object arrays; None: empty)."""
+    return [_keys(frame, c, ctx, source) for c in columns]
+
+
 def row_keys(frame: pd.DataFrame, columns: tuple[str, ...], ctx: Context, source: SourceSpec) -> pd.Series:
     """Each row's key over `columns` (a tuple), as its column types compare cells; None when a cell is empty."""
-    parts = []
-    for c in columns:
-        key = column_type(source.column(c)).key
-        parts.append(distinct_map(frame[c], lambda v, key=key: key(v, ctx)) if c in frame.columns
-                     else np.full(len(frame), None, dtype=object))
+    parts = key_parts(frame, columns, ctx, source)
     keys = np.empty(len(frame), dtype=object)
     keys[:] = list(zip(*parts, strict=True)) if parts else [()] * len(frame)
     missing = np.zeros(len(frame), dtype=bool)
@@ -70,6 +71,15 @@ def row_keys(frame: pd.DataFrame, columns: tuple[str, ...], ctx: Context, source
         missing |= pd.isna(part)
     keys[missing] = None
     return pd.Series(keys, index=frame.index, dtype=object)
+
+
+def _keys(frame: pd.DataFrame, column: str, ctx: Context, source: SourceSpec) -> np.ndarray:
+    """Each row's key of one column (`row_keys` without the tuples); None when the cell is empty."""
+    if column not in frame.columns:
+        return np.full(len(frame), None, dtype=object)
+    keys = np.asarray(column_type(source.column(column)).keys(frame[column], ctx), dtype=object)
+    keys[pd.isna(keys)] = None
+    return keys
 
 
 def _cell(row: dict[str, Any], column: str) -> str:
@@ -128,12 +138,14 @@ def one_unit_per_credit_code(source: SourceSpec, ctx: Context) -> pa.Check:
     code_type = column_type(source.column("credit_code"))
 
     def test(frame: pd.DataFrame) -> pd.Series:
-        code, unit = row_keys(frame, ("credit_code",), ctx, source), row_keys(frame, ("unit",), ctx, source)
+        code, unit = _keys(frame, "credit_code", ctx, source), _keys(frame, "unit", ctx, source)
         pairs = pd.DataFrame({"code": code, "unit": unit}).dropna()
+        pairs = pairs[pairs["code"].duplicated(keep=False)]  # a code under one unit needs no more look
         pairs = pairs[pairs["code"].isin(pairs.drop_duplicates().loc[lambda f: f["code"].duplicated(), "code"])]
         for c, u in zip(pairs["code"], pairs["unit"], strict=True):  # only the codes under more than one unit
-            units_of.setdefault(c[0], set()).add(names.get(u[0], str(u[0])))
-        return pd.Series([c is None or c[0] not in units_of for c in code], index=frame.index)
+            units_of.setdefault(c, set()).add(names.get(u, str(u)))
+        told = pd.Series(code, dtype=object).isin(list(units_of)).to_numpy() & pd.notna(code)
+        return pd.Series(~told, index=frame.index)
 
     def describe(_v: Any, row: dict[str, Any]) -> str:
         units = units_of.get(code_type.key(row.get("credit_code"), ctx), set())

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import partial
-from itertools import zip_longest
 from typing import Any
 
 import numpy as np
@@ -53,13 +52,14 @@ def to_raw_frame(raw: RawTable, problems: list[DataProblem]) -> RawFrame:
     pre-filled rows of `skip_blank` sources left out, all cells as text or None."""
     source = raw.source
     aliases = source.aliases()
-    width = max([len(raw.headers), *(len(cells_) for _, cells_ in raw.rows)])
-    columns = list(zip_longest(*(c for _, c in raw.rows), fillvalue=None)) if raw.rows else [()] * width
+    width = max(len(raw.headers), len(raw.columns))
+    empty = np.full(len(raw.numbers), None, dtype=object)
+    columns = [raw.columns[i] if i < len(raw.columns) else empty for i in range(width)]
     names: list[str | None] = []
     headers: dict[str, str] = {}
     for i in range(width):
         header = raw.headers[i] if i < len(raw.headers) else None
-        has_data = any(v is not None for v in columns[i])
+        has_data = bool(pd.notna(columns[i]).any())
         if header is None:
             names.append(f"(column {_column_letter(i)}, no header)" if has_data else None)
             continue
@@ -73,8 +73,8 @@ def to_raw_frame(raw: RawTable, problems: list[DataProblem]) -> RawFrame:
         names.append(name)
     kept = [(i, n) for i, n in enumerate(names) if n is not None]
     data = {n: np.array(columns[i], dtype=object) for i, n in kept}
-    frame = pd.DataFrame(data, columns=[n for _, n in kept], dtype=object, index=pd.RangeIndex(len(raw.rows)))
-    rows = [r for r, _ in raw.rows]
+    frame = pd.DataFrame(data, columns=[n for _, n in kept], dtype=object, index=pd.RangeIndex(len(raw.numbers)))
+    rows = list(raw.numbers)
     if source.skip_blank and len(frame):
         present = [c for c in source.skip_blank if c in frame.columns]
         if present:

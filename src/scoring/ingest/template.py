@@ -6,7 +6,8 @@ validation for ranges, dates, units and list types, and a notes sheet (填表说
 column. A unit drop-down longer than Excel's 255-character inline list (more than about 49 units)
 refers to a hidden column of the notes sheet holding the names (ListColumns).
 A filled copy placed in data/raw/YYYY-MM/ ingests without edits. The file is byte-identical
-for the same month and params (no clock time inside).
+for the same month and params (no clock time inside). The acceptance reviewers' workbook of a
+year (`--year YYYY --reviews`) is built from the same pieces in `scoring.ingest.review_template`.
 """
 
 from __future__ import annotations
@@ -96,7 +97,13 @@ def write_template(project: Project, month: str, path: str | Path | None = None)
     """
     month = check_month(month)
     spec, units, contract = load_params(project)
-    target = Path(path) if path else default_path(project, contract, month)
+    target = template_target(project, Path(path) if path else default_path(project, contract, month))
+    return atomic_write_bytes(target, workbook_bytes(build_template(spec, units, contract, month)))
+
+
+def template_target(project: Project, target: Path) -> Path:
+    """`target` (relative: to the working folder) when a template may be written there: an .xlsx
+    name outside data/raw, where a blank template would be read as (wrong) data."""
     target = target if target.is_absolute() else Path.cwd() / target
     raw = project.raw.resolve()
     if target.resolve() == raw or raw in target.resolve().parents:
@@ -104,7 +111,7 @@ def write_template(project: Project, month: str, path: str | Path | None = None)
                                 "overwritten); write it elsewhere and place the filled copy there")
     if target.suffix.lower() != ".xlsx":
         raise CreditCountyError(f"{target}: the template is an Excel workbook: the name must end in .xlsx")
-    return atomic_write_bytes(target, workbook_bytes(build_template(spec, units, contract, month)))
+    return target
 
 
 # --------------------------------------------------------------------------- building
@@ -168,7 +175,7 @@ def _source_sheet(ws: Worksheet, source: SourceSpec, spec: IndexSpec, units: Uni
         if _scored_per_item(source, col):
             _score_validations(ws, letter, spec, units, contract, col)
             continue
-        dv = _validation(col, source, contract, ctx, lists)
+        dv = column_validation(col, source, contract, ctx, lists)
         if dv is not None:
             dv.add(area)
             ws.add_data_validation(dv)
@@ -179,8 +186,8 @@ def _scored_per_item(source: SourceSpec, col: ColumnSpec) -> bool:
     return source.key == REVIEW_SOURCE and col.name == "score"
 
 
-def _validation(col: ColumnSpec, source: SourceSpec, contract: Contract, ctx: Context,
-                lists: ListColumns) -> DataValidation | None:
+def column_validation(col: ColumnSpec, source: SourceSpec, contract: Contract, ctx: Context,
+                      lists: ListColumns) -> DataValidation | None:
     """The Excel data validation of one column, by its type (None for free text), with the contract's
     error text and the column's note as its prompt. A unit list too long to be written inline
     refers to a hidden column of the notes sheet (ListColumns)."""
@@ -235,12 +242,12 @@ def _notes_sheet(ws: Worksheet, spec: IndexSpec, contract: Contract, window: Mon
         ws.append([str(line)])
     ws.append([])
     ws.append(list(t.get("sources_header", [])))
-    _bold_row(ws)
+    bold_row(ws)
     for source in contract.sources.values():
         ws.append([source.sheets[0], source.provider, source.note])
     ws.append([])
     ws.append(list(t.get("columns_header", [])))
-    _bold_row(ws)
+    bold_row(ws)
     types = t.get("type_labels", {})
     required = t.get("required_text", {})
     for source in contract.sources.values():
@@ -252,7 +259,7 @@ def _notes_sheet(ws: Worksheet, spec: IndexSpec, contract: Contract, window: Mon
         ws.column_dimensions[letter].width = width
 
 
-def _bold_row(ws: Worksheet) -> None:
+def bold_row(ws: Worksheet) -> None:
     for cell in ws[ws.max_row]:
         cell.font = Font(bold=True)
         cell.fill = HEADER_FILL

@@ -10,13 +10,14 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from scoring.errors import CreditCountyError
 from scoring.ingest import cells
-from scoring.ingest.columns import objects
+from scoring.ingest.columns import distinct_map, texts
 from scoring.ingest.context import Context
 from scoring.ingest.windows import MonthWindow
 
@@ -62,10 +63,14 @@ class ColumnType:
         return []
 
     def convert(self, col: ColumnSpec, source: SourceSpec, ctx: Context, values: pd.Series) -> Any:
-        return objects(values, lambda v: str(v).strip())
+        return texts(values)
 
     def key(self, text: Any, ctx: Context) -> Any:
         return cells.normalise(text)
+
+    def keys(self, values: pd.Series, ctx: Context) -> np.ndarray:
+        """`key` of every cell of a column (None for empty cells), as an object array."""
+        return distinct_map(values, lambda v: self.key(v, ctx))
 
     def validation(self, col: ColumnSpec, source: SourceSpec, ctx: Context) -> DataValidation | None:
         return None

@@ -28,7 +28,7 @@ import pandera.pandas as pa
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from scoring.ingest import cells
-from scoring.ingest.columns import Found, code_checks, floats, objects, read_once, shared, visible
+from scoring.ingest.columns import Found, code_checks, floats, normalised_codes, objects, read_once, shared, visible
 from scoring.ingest.context import Context
 from scoring.ingest.typebase import TEMPLATE_EARLIEST, ColumnType, SpecRule, excel_date, excel_list
 from scoring.ingest.windows import DATE_WINDOWS, MonthWindow
@@ -125,10 +125,13 @@ class CreditCodeType(ColumnType):
         ]
 
     def convert(self, col: ColumnSpec, source: SourceSpec, ctx: Context, values: pd.Series) -> Any:
-        return objects(values, cells.normalise_code)
+        return pd.Series(normalised_codes(values), index=values.index, dtype=object)
 
     def key(self, text: Any, ctx: Context) -> Any:
         return cells.normalise_code(text)
+
+    def keys(self, values: pd.Series, ctx: Context) -> np.ndarray:
+        return normalised_codes(values)
 
     def validation(self, col: ColumnSpec, source: SourceSpec, ctx: Context) -> DataValidation | None:
         return DataValidation(type="textLength", operator="equal", formula1=str(cells.CODE_LENGTH))

@@ -1,15 +1,14 @@
-"""Run report notebooks with papermill in parallel worker processes; a failure does not stop the others.
+"""Run report notebooks with papermill on Dask workers; a failure does not stop the others.
 
-Each job runs in a worker process (scoring.pipeline.runs.worker_pool: 'spawn', so no kernel or cwd state
-is shared; workers die with this process and are ended at once on an interrupt):
-papermill executes the notebook with the job's parameters into `Job.executed`, then the same
-worker renders it to HTML, PDF and Word (scoring.render, in-process). A notebook that raises is still
-written (papermill records the error in it) and rendered (the HTML, PDF and Word file show a red error box),
-and the job is reported failed with a one-line reason. Jobs write where they are told; the caller
-publishes a month atomically (scoring.safeio.staged_dir).
-
-Kernels: the notebooks' kernel 'python3' is always this interpreter (sys.executable, i.e. the
-venv's Python) whatever kernel.json files exist elsewhere, and talks over IPC sockets, not TCP.
+Each job is a Dask task (scoring.pipeline.cluster: a local cluster of worker processes by default,
+or a real cluster's scheduler). On its worker papermill executes the notebook with the job's
+parameters in the worker's warm kernel (scoring.pipeline.kernels: a fresh IPython session per
+report, a new kernel after any report that failed), then the same worker renders it to HTML, PDF
+and Word (scoring.render, in-process), all in a scratch folder; the files come back as bytes and
+are written here where the job says (`write_outcome`). A notebook that raises is still written
+(papermill records the error in it) and rendered (the HTML, PDF and Word file show a red error
+box), and the job is reported failed with a one-line reason. The caller publishes a month
+atomically (scoring.safeio.staged_dir).
 """
 
 from __future__ import annotations
@@ -20,14 +19,13 @@ import sys
 import tempfile
 import time
 import uuid
-from concurrent.futures import Future, as_completed
-from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from scoring.errors import BatchError, CreditCountyError
-from scoring.pipeline import runs
+from scoring.pipeline import cluster
+from scoring.safeio import atomic_write_bytes
 
 REASON_MAX = 300  # characters of a failure reason
 
@@ -77,52 +75,6 @@ class BatchResult:
                              [f"{name}: {reason}" for name, reason in self.failed.items()])
 
 
-# ----------------------------------------------------------------------------- kernel
-
-
-def _kernel_manager_class() -> type:
-    """A jupyter KernelManager: IPC transport, 'python3' = ipykernel in sys.executable, quiet shutdown."""
-    from ipykernel.kernelspec import RESOURCES, get_kernel_dict
-    from jupyter_client.kernelspec import NATIVE_KERNEL_NAME, KernelSpecManager
-    from jupyter_client.manager import KernelManager
-    from traitlets import CaselessStrEnum, default
-
-    class VenvKernelSpecManager(KernelSpecManager):
-        def get_kernel_spec(self, kernel_name: str) -> Any:
-            if kernel_name in (NATIVE_KERNEL_NAME, "python"):
-                spec = get_kernel_dict()
-                # -Xfrozen_modules=off: debugpy (ipykernel's debugger) otherwise warns at each start.
-                spec["argv"] = [sys.executable, "-Xfrozen_modules=off", *spec["argv"][1:]]
-                return self.kernel_spec_class(resource_dir=RESOURCES, **spec)
-            return super().get_kernel_spec(kernel_name)
-
-    class IpcKernelManager(KernelManager):
-        transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc", config=True)
-
-        @default("ip")
-        def _default_ip(self) -> str:
-            # Unique, absolute socket prefix: the default 'kernel-ipc' is relative to the cwd and
-            # kernels started at the same time in the same folder would share sockets.
-            return os.path.join(tempfile.gettempdir(), f"cc-{uuid.uuid4().hex[:12]}-ipc")
-
-        async def _async_interrupt_kernel(self) -> None:
-            # jupyter_client interrupts before every shutdown; the kernel then logs a spurious
-            # "KeyboardInterrupt caught in kernel". An idle kernel needs only the shutdown request
-            # (a busy one is still killed after the shutdown wait).
-            if not self.shutting_down:
-                await super()._async_interrupt_kernel()
-
-        async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
-            await super()._async_launch_kernel(kernel_cmd, **kw)
-            runs.record_kernel(getattr(self.provisioner, "pid", None))  # ended if it outlives its worker
-
-        @default("kernel_spec_manager")
-        def _default_spec_manager(self) -> KernelSpecManager:
-            return VenvKernelSpecManager(data_dir=self.data_dir)
-
-    return IpcKernelManager
-
-
 # ----------------------------------------------------------------------------- one job
 
 
@@ -144,29 +96,74 @@ def _reason(exc: BaseException) -> str:
     return _one_line(f"{type(exc).__name__}: {exc}")
 
 
+OUTPUTS = ("executed", "html", "pdf", "docx")  # a Job's output paths
+
+
+@dataclass
+class JobOutcome:
+    """What one job produced: `files` = output attribute (OUTPUTS) → the file's bytes."""
+
+    name: str
+    reason: str | None
+    seconds: float
+    files: dict[str, bytes] = field(default_factory=dict)
+    kernel: int | None = None  # the pid of the kernel that ran it (a warm kernel runs many)
+
+
+def execute_job(job: Job, kernel_name: str | None = None, timeout: int = 600) -> JobOutcome:
+    """Run and render one job in this process's warm kernel, into a scratch folder; its files as bytes.
+
+    The job's own output paths are not touched (a worker of a remote cluster need not see them):
+    `write_outcome` puts the files there."""
+    with tempfile.TemporaryDirectory(prefix="credit-county-job-") as scratch:
+        local = replace(job, **{attr: Path(scratch) / Path(getattr(job, attr)).name
+                                for attr in OUTPUTS if getattr(job, attr)})
+        reason, seconds, kernel = _run(local, job.executed, kernel_name, timeout)
+        files = {attr: Path(getattr(local, attr)).read_bytes() for attr in OUTPUTS
+                 if getattr(local, attr) and Path(getattr(local, attr)).is_file()}
+    return JobOutcome(job.name, reason, seconds, files, kernel)
+
+
+def write_outcome(job: Job, outcome: JobOutcome) -> None:
+    """Write a job's files where the job says (atomically, folders made); stale ones removed first."""
+    for attr in OUTPUTS:
+        if path := getattr(job, attr):
+            Path(path).unlink(missing_ok=True)  # never leave a file from an earlier run beside a failed one
+    for attr, data in outcome.files.items():
+        atomic_write_bytes(getattr(job, attr), data)
+
+
 def run_job(job: Job, kernel_name: str | None = None, timeout: int = 600) -> tuple[str, str | None, float]:
     """Execute and render one job in this process: (name, failure reason or None, seconds)."""
-    import papermill
+    if job.cwd:
+        Path(job.cwd).mkdir(parents=True, exist_ok=True)
+    outcome = execute_job(job, kernel_name, timeout)
+    write_outcome(job, outcome)
+    return outcome.name, outcome.reason, outcome.seconds
 
+
+def _run(job: Job, written_as: Path, kernel_name: str | None, timeout: int) -> tuple[str | None, float, int | None]:
+    """papermill the job's notebook (warm kernel), normalise it as if written at `written_as`, render it:
+    (failure reason or None, seconds, the kernel's pid)."""
+    from scoring.pipeline import kernels
     from scoring.render import docx, labels, reproducible
     from scoring.render import notebook as render
 
     start = time.perf_counter()
-    reason = None
+    reason, pid = None, None
     executed_ok = False
     try:
-        Path(job.executed).parent.mkdir(parents=True, exist_ok=True)
-        Path(job.executed).unlink(missing_ok=True)  # never render a stale notebook from an earlier run
-        papermill.execute_notebook(
-            str(job.notebook), str(job.executed), parameters=dict(job.parameters), kernel_name=kernel_name,
-            progress_bar=False, log_output=False, cwd=str(job.cwd) if job.cwd else None,
-            execution_timeout=timeout, kernel_manager_class=_kernel_manager_class())
+        kernel = kernels.warm(kernel_name or kernels.notebook_kernel(job.notebook))
+        try:
+            kernel.execute(job.notebook, job.executed, job.parameters, cwd=job.cwd, timeout=timeout)
+        finally:
+            pid = kernel.last_pid
         executed_ok = True
     except Exception as exc:
         reason = _reason(exc)
     try:  # an executed notebook, failed or not, carries no clock times, random ids or temporary paths
         if Path(job.executed).is_file():
-            reproducible.normalise_notebook(job.executed)
+            reproducible.normalise_notebook(job.executed, written_as=written_as)
     except Exception as exc:
         reason = reason or f"normalising the executed notebook failed: {_reason(exc)}"
     if Path(job.executed).is_file() and (job.html or job.pdf or job.docx):
@@ -189,7 +186,7 @@ def run_job(job: Job, kernel_name: str | None = None, timeout: int = 600) -> tup
             except Exception as exc:
                 if executed_ok and reason is None:
                     reason = f"rendering failed ({Path(out).suffix.lstrip('.')}): {_reason(exc)}"
-    return job.name, reason, time.perf_counter() - start
+    return reason, time.perf_counter() - start, pid
 
 
 # ----------------------------------------------------------------------------- batch
@@ -210,12 +207,15 @@ def _check(jobs: list[Job]) -> None:
 
 
 def run_batch(jobs: list[Job], *, workers: int = 2, progress: bool = True, kernel_name: str | None = None,
-              timeout: int = 600) -> BatchResult:
-    """Run every job in a pool of `workers` processes; return who succeeded, who failed and why.
+              timeout: int = 600, scheduler: str | None = None) -> BatchResult:
+    """Run every job on Dask (scoring.pipeline.cluster: a local cluster of `workers` processes, or
+    the cluster of `scheduler`); return who succeeded, who failed and why. Each job's files are
+    written here as its result arrives.
 
     `kernel_name`: None = each notebook's own kernelspec ('python3' → this venv's Python).
     `timeout`: seconds allowed per cell. A progress bar (tqdm, stderr) when `progress`.
     """
+    from distributed import as_completed
     from tqdm import tqdm
 
     jobs = list(jobs)
@@ -223,18 +223,25 @@ def run_batch(jobs: list[Job], *, workers: int = 2, progress: bool = True, kerne
     result = BatchResult()
     if not jobs:
         return result
+    for job in jobs:  # the kernels' working folders exist before any worker looks for them
+        if job.cwd:
+            Path(job.cwd).mkdir(parents=True, exist_ok=True)
     outcomes: dict[str, tuple[str | None, float]] = {}
     with (tqdm(total=len(jobs), file=sys.stderr, disable=not progress, unit="nb", desc="notebooks") as bar,
-          runs.worker_pool(max(1, min(workers, len(jobs)))) as pool):  # an exception ends the workers now
-        futures: dict[Future, Job] = {pool.submit(run_job, job, kernel_name, timeout): job for job in jobs}
-        for future in as_completed(futures):
+          cluster.connect(min(workers, len(jobs)), scheduler) as client):  # an exception ends the workers now
+        run = uuid.uuid4().hex[:8]
+        futures = {client.submit(execute_job, job, kernel_name, timeout, key=f"report-{run}-{i}", pure=False): job
+                   for i, job in enumerate(jobs)}
+        for future in as_completed(futures, loop=client.loop):
             job = futures[future]
             try:
-                _, reason, seconds = future.result()
-            except BrokenProcessPool as exc:
-                reason, seconds = _one_line(f"worker process died: {exc}"), 0.0
-            except Exception as exc:  # e.g. a job that cannot be pickled
+                outcome = future.result()
+                write_outcome(job, outcome)
+                reason, seconds = outcome.reason, outcome.seconds
+            except OSError as exc:  # writing the files here
                 reason, seconds = _reason(exc), 0.0
+            except Exception as exc:  # the worker died (KilledWorker), or the job could not be sent
+                reason, seconds = _worker_failure(exc), 0.0
             outcomes[job.name] = (reason, seconds)
             bar.update(1)
             failed = sum(1 for r, _ in outcomes.values() if r)
@@ -248,3 +255,11 @@ def run_batch(jobs: list[Job], *, workers: int = 2, progress: bool = True, kerne
         else:
             result.failed[job.name] = reason
     return result
+
+
+def _worker_failure(exc: BaseException) -> str:
+    from distributed.scheduler import KilledWorker
+
+    if isinstance(exc, KilledWorker):
+        return "worker process died while running the notebook"
+    return _reason(exc)

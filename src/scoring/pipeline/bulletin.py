@@ -154,12 +154,15 @@ td{{border-bottom:1px solid #ddd;padding:.35rem .5rem}}.synthetic{{background:#f
 
 
 def build(project: Project, month: str | None = None, *, workers: int = 2, progress: bool = True,
-          units: list[str] | None = None, kernel_name: str | None = None, force: bool = False) -> BulletinResult:
+          units: list[str] | None = None, kernel_name: str | None = None, force: bool = False,
+          scheduler: str | None = None) -> BulletinResult:
     """Build outputs/YYYY-MM for `month` (default: the latest month with data): the score stage's
     tables first, then every notebook reading them, then the index page; published as a whole.
 
     A report whose inputs hash as in the published month is copied from it, not run
-    (scoring.pipeline.reuse; reports.json records the keys); `force`: run every report."""
+    (scoring.pipeline.reuse; reports.json records the keys); `force`: run every report.
+    `scheduler`: a Dask scheduler's address for the notebooks (default: a local cluster of
+    `workers` processes; scoring.pipeline.cluster)."""
     month = check_month(month) if month else latest_month(project)
     _spec, all_units = load_spec(project)  # every params file is checked before anything runs
     text = load_report_text(project.params / "report.yaml")
@@ -183,7 +186,8 @@ def build(project: Project, month: str | None = None, *, workers: int = 2, progr
         jobs = _jobs(project, month, stage, wanted, names, synthetic, text["titles"], month_label,
                      {"tables": str(stage)})
         planned = reuse.plan(project, jobs, stage, final, force=force)  # before anything else is written
-        outcome = batch.run_batch(planned.run, workers=workers, progress=progress, kernel_name=kernel_name)
+        outcome = batch.run_batch(planned.run, workers=workers, progress=progress, kernel_name=kernel_name,
+                                  scheduler=scheduler)
         result.reused, result.changed = planned.reused, planned.changed
         result.succeeded = [j.name for j in jobs if j.name in planned.reused or j.name in outcome.succeeded]
         result.failed = {j.name: outcome.failed[j.name] for j in jobs if j.name in outcome.failed}
@@ -262,7 +266,7 @@ def _keep_failed(stage: Path, failed_dir: Path, result: BulletinResult) -> None:
 
 
 def build_review(project: Project, year: int, *, progress: bool = True,
-                 kernel_name: str | None = None) -> BulletinResult:
+                 kernel_name: str | None = None, scheduler: str | None = None) -> BulletinResult:
     """The year's acceptance: outputs/YYYY/ (the review stage's tables, review.html, review.pdf,
     the executed notebook), then the titles register data/titles.csv — only when all succeeded."""
     spec, _units = load_spec(project)
@@ -286,7 +290,8 @@ def build_review(project: Project, year: int, *, progress: bool = True,
                         pdf=stage / "review.pdf", docx=stage / "review.docx", title=text["titles"]["review"],
                         subtitle=text["titles"]["year_label"].format(year=year),
                         synthetic=bool(StageFolder(stage).meta["synthetic"]), cwd=project.notebooks)
-        outcome_batch = batch.run_batch([job], workers=1, progress=progress, kernel_name=kernel_name)
+        outcome_batch = batch.run_batch([job], workers=1, progress=progress, kernel_name=kernel_name,
+                                        scheduler=scheduler)
         result.succeeded, result.failed = list(outcome_batch.succeeded), dict(outcome_batch.failed)
         if result.failed:
             _keep_failed(stage, failed_dir, result)

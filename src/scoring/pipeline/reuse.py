@@ -3,7 +3,8 @@
 A report's key (`report_key`) hashes, conservatively, everything its files can depend on:
 - the stage folder as the score stage wrote it (every stage table, index.yaml, stage.json —
   a report reads the whole folder through `scoring.report.load`), `stage_hash`;
-- every file under params/ and the report's notebook file;
+- every file under params/ (but the archive site's labels, provenance.SITE_ONLY_PARAMS) and
+  the report's notebook file;
 - the software (`software_record`): the package version, a hash of the package's own files
   (code and templates, so an edit without a version bump counts), Python and the versions of
   the libraries that execute and render a notebook;
@@ -37,6 +38,7 @@ from scoring.errors import StateError
 from scoring.hashing import sha256_bytes, sha256_file, sha256_named
 from scoring.pipeline.batch import Job
 from scoring.project import Project
+from scoring.provenance import SITE_ONLY_PARAMS
 from scoring.safeio import atomic_write_text
 from scoring.state import read_state_json
 
@@ -62,9 +64,11 @@ class Plan:
     changed: list[str] = field(default_factory=list)
 
 
-def _tree_hash(folder: Path) -> str:
-    """SHA-256 over every file below `folder` (POSIX relative path and bytes, in path order)."""
-    files = sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+def _tree_hash(folder: Path, skip: frozenset[str] = frozenset()) -> str:
+    """SHA-256 over every file below `folder` (POSIX relative path and bytes, in path order) but
+    those whose relative path is in `skip`."""
+    files = sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts
+                   and p.relative_to(folder).as_posix() not in skip)
     return sha256_named((p.relative_to(folder).as_posix(), p.read_bytes()) for p in files)
 
 
@@ -91,7 +95,7 @@ def stage_hash(stage: Path) -> str:
 
 def shared_inputs(project: Project, stage: Path) -> dict[str, Any]:
     """What every report of the build shares: the stage tables' hash, params/'s, the software."""
-    return {"stage_sha256": stage_hash(stage), "params_sha256": _tree_hash(project.params),
+    return {"stage_sha256": stage_hash(stage), "params_sha256": _tree_hash(project.params, SITE_ONLY_PARAMS),
             "software": software_record()}
 
 

@@ -4,12 +4,12 @@ sweep that ends and removes what killed runs left behind.
 - `recorded(project)` (the CLI, around every verb that writes): first `sweep`, then a record of
   this run in outputs/.runs/<pid>-<start>.json, and SIGTERM/SIGINT/SIGHUP turned into `Interrupted` so
   that the build unwinds (stage folders removed, workers ended) and exits non-zero with one line.
-- `worker_pool(n)`: a 'spawn' process pool whose workers get SIGTERM when this process dies
-  (Linux prctl PR_SET_PDEATHSIG; a thread watching os.getppid() where that is missing), ignore
-  SIGINT (the parent decides), record themselves and the kernels they start
-  (outputs/.runs/<owner>.<worker pid>.json) and keep their temporary files in a folder of the pool.
-  On any exception, an interrupt included, pending jobs are cancelled and the workers and their
-  kernels ended at once (a running notebook is not waited for).
+- `init_worker` (run in each worker process of the run's local Dask cluster, scoring.pipeline.cluster):
+  the worker gets SIGTERM when this process dies (Linux prctl PR_SET_PDEATHSIG; a thread watching
+  os.getppid() where that is missing), ignores SIGINT (the parent decides), records itself and the
+  kernels it starts (outputs/.runs/<owner>.<worker pid>.json, `record_kernel`) and keeps its
+  temporary files in a folder of the run. `end_workers` ends what such records name (on an
+  exception, an interrupt included: a running notebook is not waited for).
 - `sweep(project)`: records whose owner is dead → their still-living workers and kernels ended
   (only a process with the recorded pid AND start time: a reused pid is never signalled), records
   removed; temporary folders and files of dead owners (scoring.safeio names) removed — a published
@@ -24,7 +24,6 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import json
-import multiprocessing
 import os
 import re
 import shutil
@@ -34,7 +33,6 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from scoring.project import Project
@@ -45,7 +43,6 @@ from scoring.safeio import (
     parse_temporary_name,
     process_alive,
     process_start,
-    scratch_prefix,
 )
 
 RUNS = ".runs"  # the registry, under outputs/
@@ -156,7 +153,8 @@ def init_worker(owner: int, tag: str, records: str, tmp: str) -> None:
     """A worker process's initializer (also for another executor's workers): die with `owner` (its
     parent, whose owner tag is `tag`), record itself in the folder `records`, temporary files in `tmp`."""
     global _worker
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
     if not _die_with_parent():
         threading.Thread(target=_watch_parent, args=(owner,), daemon=True, name="watch-parent").start()
     if os.getppid() != owner:  # the parent died before the request took effect
@@ -207,44 +205,21 @@ def end_processes(processes: list[tuple[int, int]], grace: float = GRACE) -> int
     return len(alive)
 
 
-def _stop(pool: ProcessPoolExecutor, records: Path, tag: str) -> None:
-    """Cancel the jobs not started; end the workers and their kernels now."""
-    processes = list((getattr(pool, "_processes", None) or {}).values())  # private, stable in 3.9–3.13
-    for proc in processes:
-        with contextlib.suppress(OSError, ValueError):
-            proc.terminate()
-    for proc in processes:
-        with contextlib.suppress(OSError, ValueError, AssertionError):
-            proc.join(GRACE)
-            if proc.is_alive():
-                proc.kill()
-                proc.join(GRACE)
-    _, kernels = _recorded_processes(sorted(records.glob(f"{tag}.*.json")))
-    end_processes(kernels)
-    pool.shutdown(wait=True, cancel_futures=True)
+def run_folder() -> Path | None:
+    """The run registry of this process's recorded run (None outside `recorded`)."""
+    return _run_folder
 
 
-@contextlib.contextmanager
-def worker_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
-    """A 'spawn' ProcessPoolExecutor of `workers` processes that die with this one (see the module).
+def end_workers(records: Path, tag: str) -> int:
+    """End the still-living workers recorded in `records` for the owner `tag` and their kernels."""
+    workers, kernels = _recorded_processes(sorted(records.glob(f"{tag}.*.json")))
+    return end_processes(workers) + end_processes(kernels)
 
-    Submit from the thread that keeps the pool (Linux ties PR_SET_PDEATHSIG to the thread that
-    started the worker: submit() starts them)."""
-    tmp = Path(tempfile.mkdtemp(prefix=scratch_prefix("credit-county", "workers")))
-    records, tag = _run_folder or tmp, owner_tag()
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=init_worker, initargs=(os.getpid(), tag, str(records), str(tmp)))
-    try:
-        yield pool
-    except BaseException:
-        _stop(pool, records, tag)
-        raise
-    else:
-        pool.shutdown(wait=True)
-    finally:
-        for path in records.glob(f"{tag}.*.json"):
-            path.unlink(missing_ok=True)
-        shutil.rmtree(tmp, ignore_errors=True)
+
+def remove_worker_records(records: Path, tag: str) -> None:
+    """Remove the worker records of the owner `tag` (the run's own record stays)."""
+    for path in records.glob(f"{tag}.*.json"):
+        path.unlink(missing_ok=True)
 
 
 # ----------------------------------------------------------------------------- sweep

@@ -155,11 +155,18 @@ def normalised(nb: Any, folder: str | Path) -> Any:
     return nb
 
 
-def normalise_notebook(path: str | Path) -> None:
-    """Rewrite an executed notebook without run-dependent metadata (in place, atomically; see `normalised`)."""
+def normalise_notebook(path: str | Path, written_as: str | Path | None = None) -> None:
+    """Rewrite an executed notebook without run-dependent metadata (in place, atomically; see `normalised`).
+
+    `written_as`: where the notebook will be published when it was executed elsewhere (a worker's
+    scratch folder): its recorded output path and relative paths are those of `written_as`."""
     import nbformat
 
     path = Path(path)
+    final = Path(written_as) if written_as else path
     nb = nbformat.read(path, as_version=nbformat.NO_CONVERT)
-    text = nbformat.writes(normalised(nb, path.parent))
+    record = nb.metadata.get("papermill")
+    if written_as and isinstance(record, dict) and "output_path" in record:
+        record["output_path"] = str(final.resolve())
+    text = nbformat.writes(normalised(nb, final.parent))
     atomic_write_text(path, text if text.endswith("\n") else text + "\n")

@@ -23,7 +23,7 @@ from scoring.report.common import (
     weak_line,
 )
 from scoring.report.context import MonthContext
-from scoring.report.narrative import case_items, driver_items, number
+from scoring.report.narrative import case_items, driver_items, named, number
 
 Part = tuple[str, list]  # (sub-heading key of bulletin.headings, display objects)
 
@@ -38,6 +38,11 @@ def _limit(ctx: MonthContext, key: str) -> int:
 
 def _fill(ctx: MonthContext, key: str, **values: object) -> str:
     return ctx.text.fill(f"bulletin.{key}", **values)
+
+
+def _named(ctx: MonthContext, items: list[str], key: str = "units") -> str:
+    """`items` joined, cut at bulletin.limits.names ("甲、乙等12个县区"; narrative.named)."""
+    return named(ctx.text, items, _limit(ctx, "names"), key)
 
 
 def weakest_names(ctx: MonthContext, with_rate: bool = False) -> str:
@@ -68,13 +73,18 @@ def overview(ctx: MonthContext) -> str:
                        before=number(r.prev_total_rounded, d), now=number(r.total_rounded, d))
                  for r in crossed.itertuples()]
         sep = ctx.text["bulletin"]["overview"]["crossing_separator"]
-        out += (_fill(ctx, "overview.crossings", items=sep.join(items)) if items
-                else _fill(ctx, "overview.no_crossings"))
+        if len(items) > _limit(ctx, "names"):
+            out += _fill(ctx, "overview.crossings_more", items=sep.join(items[: _limit(ctx, "names")]), n=len(items),
+                         n_up=int((crossed["direction"] == "up").sum()),
+                         n_down=int((crossed["direction"] == "down").sum()))
+        else:
+            out += (_fill(ctx, "overview.crossings", items=sep.join(items)) if items
+                    else _fill(ctx, "overview.no_crossings"))
     zero = ctx.table("zero_tolerance")
     if len(zero):
-        out += _fill(ctx, "overview.zero_tolerance", items=ctx.text.join([
+        out += _fill(ctx, "overview.zero_tolerance", items=_named(ctx, [
             _fill(ctx, "overview.zero_item", name=ctx.unit_name(r.unit), metric=ctx.spec.label(r.code))
-            for r in zero.itertuples()]))
+            for r in zero.itertuples()], "items"))
     else:
         out += _fill(ctx, "overview.no_zero_tolerance")
     return out + _fill(ctx, "overview.weakest", items=weakest_names(ctx, with_rate=True))
@@ -148,16 +158,16 @@ def _robustness(ctx: MonthContext) -> list:
     moving = sens[sens["rank_p05"] != sens["rank_p95"]]
     clauses = []
     if len(stable):
-        clauses.append(_fill(ctx, "ranking.stable", items=ctx.text.join([ctx.unit_name(u) for u in stable["unit"]])))
+        clauses.append(_fill(ctx, "ranking.stable", items=_named(ctx, [ctx.unit_name(u) for u in stable["unit"]])))
     if len(moving):
-        clauses.append(_fill(ctx, "ranking.bands", items=ctx.text.join([
+        clauses.append(_fill(ctx, "ranking.bands", items=_named(ctx, [
             _fill(ctx, "ranking.band_item", name=ctx.unit_name(r.unit), low=rank_label(r.rank_p05),
                   high=rank_label(r.rank_p95)) for r in moving.itertuples()])))
     sep = ctx.text["bulletin"]["ranking"]["clause_separator"]
     text = _fill(ctx, "ranking.robust_intro", varied=varied_text(ctx)) + sep.join(clauses) + _fill(ctx, "ranking.end")
     unsure = sens[(sens["pass_probability"] > 0) & (sens["pass_probability"] < 1)]
     if len(unsure):
-        text += _fill(ctx, "ranking.pass_varies", items=ctx.text.join([
+        text += _fill(ctx, "ranking.pass_varies", items=_named(ctx, [
             _fill(ctx, "ranking.pass_item", name=ctx.unit_name(r.unit), share=share_text(ctx.text, r.pass_probability))
             for r in unsure.itertuples()]))
     else:
@@ -185,7 +195,8 @@ def problem_parts(ctx: MonthContext) -> list[Part]:
         items = [case_items(ctx, zero.iloc[[i]], with_unit=True)
                  + (_fill(ctx, "problems.zero_continuing") if zero["prev_failed"].iloc[i] else "")
                  for i in range(len(zero))]
-        parts.append(("zero_tolerance", [display.Paragraph(_fill(ctx, "problems.zero", items=ctx.text.join(items)))]))
+        parts.append(("zero_tolerance", [display.Paragraph(_fill(ctx, "problems.zero", items=_named(ctx, items,
+                                                                                                   "items")))]))
     issues = ctx.table("issues")
     weak = issues[issues["kind"] == "weak"]
     line = weak_line(ctx)
@@ -197,7 +208,7 @@ def problem_parts(ctx: MonthContext) -> list[Part]:
         paragraphs.append(display.Paragraph(_fill(
             ctx, "problems.weak_item", indicator=ctx.spec.label(code), rate=percent(city.loc[code, "fraction"]),
             n=int(city.loc[code, "units_weak"]), line=line,
-            units=ctx.text.join([ctx.unit_name(u) for u in group["unit"]]))))
+            units=_named(ctx, [ctx.unit_name(u) for u in group["unit"]], "etc"))))
     if paragraphs:
         parts.append(("weak", paragraphs))
     if not parts:
@@ -206,13 +217,13 @@ def problem_parts(ctx: MonthContext) -> list[Part]:
     below = below[~below["pass"]].sort_values(["gap", "rank"])
     if len(below):
         parts.append(("below_line", [display.Paragraph(_fill(ctx, "problems.below", pass_line=number(
-            ctx.spec.pass_line, 0), items=ctx.text.join([_fill(ctx, "problems.below_item", name=r.name,
-                                                               gap=number(r.gap, d)) for r in below.itertuples()])))]))
+            ctx.spec.pass_line, 0), items=_named(ctx, [_fill(ctx, "problems.below_item", name=r.name,
+                                                            gap=number(r.gap, d)) for r in below.itertuples()])))]))
     missing = issues[issues["kind"] == "missing"]
     if len(missing):
-        parts.append(("missing", [display.Paragraph(_fill(ctx, "problems.missing", items=ctx.text.join([
+        parts.append(("missing", [display.Paragraph(_fill(ctx, "problems.missing", items=_named(ctx, [
             _fill(ctx, "problems.missing_item", name=ctx.unit_name(r.unit), metric=ctx.spec.label(r.code))
-            for r in missing.itertuples()])))]))
+            for r in missing.itertuples()], "items")))]))
     return parts
 
 
@@ -244,9 +255,9 @@ def next_step_parts(ctx: MonthContext) -> list[Part]:
         vetoed = zero[zero["veto"]]
         if len(vetoed):
             reasons = {v["metric"]: v["reason"] for v in rules.vetoes}
-            add("vetoes", _fill(ctx, "next_steps.vetoes", items=ctx.text.join([
+            add("vetoes", _fill(ctx, "next_steps.vetoes", items=_named(ctx, [
                 _fill(ctx, "next_steps.veto_item", name=ctx.unit_name(r.unit), reason=reasons.get(r.code, ""))
-                for r in vetoed.itertuples()])))
+                for r in vetoed.itertuples()], "items")))
         zero = zero[~zero["veto"]]
     elif phase == "arrangement":
         add("arrangement", _fill(ctx, "next_steps.arrangement", document=guidance, first=min(rules.creation_months)))
@@ -265,8 +276,8 @@ def next_step_parts(ctx: MonthContext) -> list[Part]:
     else:
         add("rectify", _fill(ctx, "next_steps.rectify_none", weakest=weakest_names(ctx)))
     if len(zero) and phase != "after":
-        add("clear", _fill(ctx, "next_steps.clear", month=rules.acceptance_month,
-                           items=case_items(ctx, zero, with_unit=True)))
+        add("clear", _fill(ctx, "next_steps.clear", month=rules.acceptance_month, items=_named(
+            ctx, [case_items(ctx, zero.iloc[[i]], with_unit=True) for i in range(len(zero))], "items")))
     if phase == "acceptance":
         add("long_term", _fill(ctx, "next_steps.long_term", years=rules.title_valid_years))
     return parts

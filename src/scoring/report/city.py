@@ -37,6 +37,11 @@ from scoring.report.narrative import number
 ANNEXES = ("ranking", "indicators", "robustness")  # 附件1, 2, 3 (titles: bulletin.annexes)
 
 
+def _way(value: float) -> str:
+    """up / down / same: the key suffix of a change's template."""
+    return "up" if value > 0 else "down" if value < 0 else "same"
+
+
 @dataclass
 class CityReport:
     ctx: MonthContext
@@ -82,7 +87,30 @@ class CityReport:
         return out
 
     def overview(self) -> list:
-        return self._section(1, "overview", paragraphs=[display.Paragraph(body.overview(self.ctx))])
+        """一、总体情况: the city-wide paragraph, then one sentence on the tiers of units."""
+        tiers = self.tiers()
+        paragraphs = [display.Paragraph(body.overview(self.ctx)), *([display.Paragraph(tiers)] if tiers else [])]
+        return self._section(1, "overview", paragraphs=paragraphs)
+
+    def tiers(self) -> str:
+        """Per tier of params/units.yaml: units, mean total, 达标 count and their changes (stage table
+        city_tiers); '' with a single tier (or a stage folder written before the table existed)."""
+        ctx, d = self.ctx, self.ctx.decimals
+        if not ctx.stage.has("city_tiers"):
+            return ""
+        rows = ctx.table("city_tiers").sort_values("position")
+        if len(rows) < 2:
+            return ""
+        items = []
+        for r in rows.itertuples():  # no change text where the tier had no units the month before (first month)
+            first = bool(pd.isna(r.prev_n_pass))
+            mean_change = "" if first else self._fill(f"overview.mean_{_way(r.delta_mean)}",
+                                                      delta=number(abs(r.delta_mean), d))
+            pass_change = "" if first else self._fill(f"overview.pass_{_way(r.delta_pass)}", n=int(abs(r.delta_pass)))
+            items.append(self._fill("overview.tier_item", tier=ctx.units.tiers[r.tier], n_units=int(r.n_units),
+                                    mean=number(r.mean_total, d), mean_change=mean_change, n_pass=int(r.n_pass),
+                                    pass_change=pass_change))
+        return self._fill("overview.tiers", items=ctx.text["bulletin"]["overview"]["tier_separator"].join(items))
 
     def ranking(self) -> list:
         return self._section(2, "ranking", body.ranking_parts(self.ctx))

@@ -25,6 +25,14 @@ def number(value: float, decimals: int) -> str:
     return f"{value:.{decimals}f}"
 
 
+def named(text: ReportText, items: list[str], limit: int, key: str = "units") -> str:
+    """`items` joined (、); beyond `limit`, the first `limit` of them in bulletin.lists.<key>
+    ("甲、乙等12个县区"; key "items": cases, "etc": no count)."""
+    if len(items) <= limit:
+        return text.join(items)
+    return text.fill(f"bulletin.lists.{key}", items=text.join(items[:limit]), n=len(items))
+
+
 def _rank_move(text: ReportText, rank_change: float) -> str:
     if rank_change is None or math.isnan(rank_change) or rank_change == 0:
         return text["narrative"]["rank_same"]

@@ -156,6 +156,7 @@ class _Limits(Strict):
     ranks: Annotated[int, Field(ge=1)] = 3  # units at the top and at the bottom (排名情况)
     issues: Annotated[int, Field(ge=1)] = 5  # weak-indicator groups (存在问题)
     near_line: Annotated[int, Field(ge=1)] = 3  # units nearest the pass line (下一步工作)
+    names: Annotated[int, Field(ge=1)] = 10  # units or cases a sentence names before "等N个县区" (bulletin.lists)
 
 
 class BulletinText(Strict):

@@ -214,9 +214,14 @@ class MonthModel:
                 cat = fixed_points[:, fixed] @ fixed_fractions[fixed]
                 cat += flat_w[:, varying.start * k:varying.stop * k] @ flat_v[varying.start * k:varying.stop * k]
             points = cat_points[:, c, None]
-            with np.errstate(divide="ignore", invalid="ignore"):
-                frac = np.where(points > 0, cat / points, 0.0)
-            log_mean += (points / self.total) * (np.log(frac + epsilon) - np.log1p(epsilon))
+            with np.errstate(divide="ignore", invalid="ignore"):  # in place, the same operations as
+                np.divide(cat, points, out=cat)  # where(P > 0, F / P, 0); (log(F + ε) − log1p(ε)) × P / T
+            cat[points[:, 0] <= 0] = 0.0
+            cat += epsilon
+            np.log(cat, out=cat)
+            cat -= np.log1p(epsilon)
+            cat *= points / self.total
+            log_mean += cat
         return self.total * np.exp(log_mean)
 
     def ranks(self, totals: np.ndarray) -> np.ndarray:

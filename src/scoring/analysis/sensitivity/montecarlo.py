@@ -10,12 +10,16 @@ nominal), Latin hypercube (or independent uniform, `sampling: random`) on the un
 - pass_line:      U(low, high) of pass_line.range
 
 Every rank, band and pass decision uses the total rounded as printed (`engine.rounded_array`);
-the statistics are statistics.py's.
+the statistics are statistics.py's. The families (and the plain reading's own draws) run on
+THREADS threads at once (run_families); each has its own random stream, so the numbers do not
+depend on the threads.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,13 +29,14 @@ from scoring.analysis.sensitivity.design import Design, Draws, input_design
 from scoring.analysis.sensitivity.model import MonthModel, build_model, stream
 from scoring.analysis.sensitivity.reading import inputs_table, reading_table
 from scoring.analysis.sensitivity.settings import Family, SensitivitySettings
-from scoring.analysis.sensitivity.statistics import Outcome, family_row, score_draws, summary_frame, tally_draws
+from scoring.analysis.sensitivity.statistics import DrawsOutcome, family_row, score_draws, summary_frame, tally_draws
 from scoring.analysis.sensitivity.tables import BY_FAMILY_COLUMNS, FAMILY_COLUMNS, SUMMARY_COLUMNS
 from scoring.errors import DataError
 from scoring.index.spec import IndexSpec, Units
 
 WEIGHT_PREFIX = "weight:"  # scenario columns holding a leaf's points
 SHARE_PREFIX = "share:"  # scenario columns holding a metric's share of its indicator (metric noise only)
+THREADS = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 KEEP_DRAWS_MAX = 10_000_000  # draws × units of one family kept by default (~130 MB: totals, ranks, 达标)
 
 
@@ -74,7 +79,7 @@ class FamilyRun:
     family: Family
     design: Design
     draws: Draws
-    outcome: Outcome
+    outcome: DrawsOutcome
 
 
 def run_family(model: MonthModel, settings: SensitivitySettings, family: Family, seed: int,
@@ -86,6 +91,19 @@ def run_family(model: MonthModel, settings: SensitivitySettings, family: Family,
     u = des.sample(n, stream(seed, name or f"monte_carlo:{family.code}"))
     found = des.draws(u)
     return FamilyRun(family, des, found, (score_draws if keep else tally_draws)(model, found, settings.epsilon))
+
+
+def run_families(model: MonthModel, settings: SensitivitySettings, tasks: list[tuple[Family, str | None]],
+                 seed: int, keep: bool) -> list[FamilyRun]:
+    """run_family for every (family, stream name) of `tasks`, in order: on THREADS threads at once
+    (numpy and BLAS release the GIL; every family has its own stream, so the numbers are the same
+    whatever the threads)."""
+    workers = min(len(tasks), THREADS)
+    if workers <= 1:
+        return [run_family(model, settings, fam, seed, name, keep=keep) for fam, name in tasks]
+    _ = model.nominal  # computed once, before the threads
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(lambda task: run_family(model, settings, task[0], seed, task[1], keep=keep), tasks))
 
 
 def keeps_draws(keep_draws: bool | None, settings: SensitivitySettings, units: int) -> bool:
@@ -116,18 +134,19 @@ def monte_carlo(spec: IndexSpec, units: Units, values: pd.DataFrame, settings: S
     nominal = model.nominal
     nominal_rank = nominal["rank"].to_numpy()
     keep = keeps_draws(keep_draws, settings, len(model.units))
-    parts = [run_family(model, settings, fam, seed, keep=keep) for fam in settings.families]
+    covered = {f.vary[0] for f in settings.families if len(f.vary) == 1 and input_design(model, settings, f.vary).dims}
+    designs = {name: input_design(model, settings, (name,), strict=False) for name in settings.reading_inputs}
+    extra = [(Family(f"reading_{name}", name, (name,)), f"monte_carlo:reading:{name}")
+             for name in settings.reading_inputs if name not in covered and designs[name].dims]
+    runs = run_families(model, settings, [(fam, None) for fam in settings.families] + extra, seed, keep)
+    parts = runs[:len(settings.families)]
 
-    single: dict[str, tuple[str, Outcome]] = {}
+    single: dict[str, tuple[str, DrawsOutcome]] = {}
     for part in parts:
         if len(part.family.vary) == 1 and part.design.dims:
             single.setdefault(part.family.vary[0], (part.family.code, part.outcome))
-    designs = {name: input_design(model, settings, (name,), strict=False) for name in settings.reading_inputs}
-    for name in settings.reading_inputs:
-        if name not in single and designs[name].dims:
-            fam = Family(f"reading_{name}", name, (name,))
-            single[name] = (fam.code, run_family(model, settings, fam, seed, f"monte_carlo:reading:{name}",
-                                                 keep=keep).outcome)
+    for run in runs[len(settings.families):]:
+        single[run.family.vary[0]] = (run.family.code, run.outcome)
     varying = {name: [f.code for f in settings.families if name in f.vary] for name in designs}
 
     scen = _scenarios(model, parts)

@@ -22,11 +22,11 @@ import pandas as pd
 
 from scoring.analysis.sensitivity.design import Design
 from scoring.analysis.sensitivity.settings import SensitivitySettings
-from scoring.analysis.sensitivity.statistics import Outcome, unit_statistics
+from scoring.analysis.sensitivity.statistics import DrawsOutcome, unit_statistics
 from scoring.analysis.sensitivity.tables import INPUT_COLUMNS, READING_COLUMNS
 
 
-def reading_table(units: list[str], nominal: pd.DataFrame, single: dict[str, tuple[str, Outcome]],
+def reading_table(units: list[str], nominal: pd.DataFrame, single: dict[str, tuple[str, DrawsOutcome]],
                   settings: SensitivitySettings) -> pd.DataFrame:
     """One row per unit × decision (rank, pass) × input of `single` (input → (family code, its
     draws' outcome)), with fragile and order (module docstring)."""

@@ -9,15 +9,20 @@ Per unit over the D draws (numpy.quantile with `statistics.quantile_method`; def
 median_rank (p = 0.5), rank_p05 (p = 0.05), rank_p95 (p = 0.95); pass_probability = share of
 draws with 达标; moved = share of draws whose rank differs from the published rank.
 Per set of draws: spearman = mean over draws of Spearman's ρ (Pearson correlation of the
-average ranks, `scipy.stats.pearsonr`) between the draw's printed totals and the published
-ones; mean_abs_shift = mean |rank − published rank|; share_moved_gt2 = share of draw × unit
-pairs more than MOVED_PLACES places away.
+average ranks, `scipy.stats.pearsonr`'s arithmetic) between the draw's printed totals and the
+published ones; mean_abs_shift = mean |rank − published rank|; share_moved_gt2 = share of draw ×
+unit pairs more than MOVED_PLACES places away.
+
+Linear in units: a printed total is k / 10^decimals for an integer k, so when the printed totals
+of a block span few such steps (KEY_SPAN_PER_UNIT) the ranks are counted, not sorted — per draw a
+histogram of the keys, ranks = 1 + the units above, average ranks from the units below and the
+ties (`counted_ranks`; the same integers as a sort); ρ is pearsonr's statistic computed on the
+block at once (`pearson_rows`, the same floating-point operations row by row, without p-values).
 """
 
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -30,7 +35,8 @@ from scoring.analysis.sensitivity.model import MonthModel
 
 MOVED_PLACES = 2  # share_moved_gt2: units more than this many places from their nominal rank
 PERCENTILES = (5, 95)
-DISTINCT_UNITS = 64  # up to this many units, Spearman's ρ is computed once per distinct ranking
+KEY_SPAN_PER_UNIT = 64  # ranks are counted when a block's printed totals span ≤ this × units steps
+KEY_ROWS_BUDGET = 1 << 18  # histogram cells (draws × key span) counted at once (stays in cache)
 
 
 @dataclass
@@ -54,13 +60,13 @@ class Tally:
     def add(self, ranks: np.ndarray, passed: np.ndarray, nominal_rank: np.ndarray) -> None:
         """Count a block of draws: ranks (d, U) 'min' ranks, passed (d, U) bool."""
         d, u = ranks.shape
-        flat = (np.arange(u) * (u + 1))[None, :] + ranks
-        self.counts += np.bincount(flat.ravel(), minlength=u * (u + 1)).reshape(u, u + 1)
-        self.passed += passed.sum(axis=0)
-        shift = np.abs(ranks.astype(np.int64) - nominal_rank[None, :])
-        self.moved += (shift != 0).sum(axis=0)
-        self.shift += int(shift.sum())
-        self.far += int((shift > MOVED_PLACES).sum())
+        flat = (np.arange(u, dtype=np.int64) * (u + 1))[None, :] + ranks
+        np.add.at(self.counts.reshape(-1), flat.ravel(), 1)  # in place: no U × U temporary per block
+        self.passed += np.count_nonzero(passed, axis=0)
+        shift = np.abs(ranks - nominal_rank[None, :].astype(ranks.dtype))
+        self.moved += np.count_nonzero(shift, axis=0)
+        self.shift += int(shift.sum(dtype=np.int64))
+        self.far += int(np.count_nonzero(shift > MOVED_PLACES))
         self.draws += d
 
     def quantiles(self, ps: list[float]) -> list[np.ndarray]:
@@ -84,7 +90,7 @@ class Tally:
 
 
 @dataclass
-class Outcome:
+class DrawsOutcome:
     """Totals, ranks and 达标 of D draws; rho: Spearman's ρ of each draw with the published totals.
     Tallied (`tally_draws`): totals, ranks and passed are None and `tally` holds what the
     statistics need."""
@@ -96,21 +102,119 @@ class Outcome:
     tally: Tally | None = None
 
 
-_Block = tuple[slice, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+_Block = tuple[slice, np.ndarray | None, np.ndarray, np.ndarray, np.ndarray]
 
 
-def _blocks(model: MonthModel, draws: Draws, epsilon: float) -> Iterator[_Block]:
-    """Per block of draws: its slice, totals, printed totals, ranks ('min', highest first), 达标, ρ."""
-    nominal_shown = model.shown(model.nominal["total"].to_numpy(dtype=float))
+def draw_blocks(model: MonthModel, draws: Draws, epsilon: float, spearman: bool = True,
+                totals: bool = True) -> Iterator[_Block]:
+    """Per block of draws: its slice, totals (None unless `totals`), ranks ('min', highest first),
+    达标, ρ (NaN unless `spearman`). Draws whose inputs repeat within a block (a family varying only
+    the pass line, or only the aggregation) are scored once and copied (`_distinct`)."""
+    decimals = model.spec.display_decimals
+    nominal_avg = stats.rankdata(model.shown(model.nominal["total"].to_numpy(dtype=float)), method="average")
     for start in range(0, len(draws), model.chunk):
         s = slice(start, start + model.chunk)
-        totals = model.totals(draws.leaf_points[s], None if draws.choice is None else draws.choice[s],
-                              None if draws.geometric is None else draws.geometric[s], epsilon,
-                              None if draws.share is None else draws.share[s])
-        shown = model.shown(totals)
-        ranks = min_ranks(shown)
-        passed = shown >= draws.pass_line[s, None]
-        yield s, totals, ranks, passed, spearman_rows(shown, nominal_shown, ranks)
+        inputs = (draws.leaf_points[s], None if draws.choice is None else draws.choice[s],
+                  None if draws.geometric is None else draws.geometric[s],
+                  None if draws.share is None else draws.share[s])
+        first, back = _distinct(*inputs)
+        if first is not None:
+            inputs = tuple(None if a is None else a[first] for a in inputs)
+        leaf, choice, geometric, share = inputs
+        found = model.totals(leaf, choice, geometric, epsilon, share)
+        shown = model.shown(found)
+        ranks, avg = block_ranks(shown, decimals)
+        rho = pearson_rows(avg, nominal_avg) if spearman else np.full(len(shown), math.nan)
+        if back is not None:
+            found, shown, ranks, rho = (found[back] if totals else None), shown[back], ranks[back], rho[back]
+        yield s, found if totals else None, ranks, shown >= draws.pass_line[s, None], rho
+
+
+def _distinct(*inputs: np.ndarray | None) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """(first, back): the first draw of each distinct row of the inputs (floats compared exactly),
+    each taken twice, and each draw's position among them — when at most half the draws are
+    distinct; else (None, None). Twice: a product of one row goes through BLAS's matrix × vector,
+    whose last bits differ from the matrix × matrix every other block (and its geometric rows) takes."""
+    cols = [np.asarray(a, dtype=float).reshape(len(a), -1) for a in inputs if a is not None]
+    key = np.hstack(cols)
+    if len(key) < 2:
+        return None, None
+    # Equal rows have equal projections: more than half distinct projections, more than half distinct rows.
+    projection = key @ np.sqrt(np.arange(2.0, key.shape[1] + 2.0))
+    if 2 * len(np.unique(projection)) > len(key):
+        return None, None
+    _, first, back = np.unique(key, axis=0, return_index=True, return_inverse=True)
+    if 2 * len(first) > len(key):
+        return None, None
+    return np.repeat(first, 2), 2 * back.reshape(-1)
+
+
+def block_ranks(shown: np.ndarray, decimals: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per row of printed totals: the 'min' ranks, highest first (int32), and the ascending average
+    ranks (rankdata 'average'): counted from the integer keys when they span few steps
+    (counted_ranks), else sorted (min_ranks, average_ranks). The same numbers either way."""
+    keys = printed_keys(shown, decimals)
+    if keys is not None and shown.size:
+        span = int(keys.max()) - int(keys.min()) + 1
+        if span <= KEY_SPAN_PER_UNIT * shown.shape[1]:
+            return counted_ranks(keys)
+    ranks = min_ranks(shown)
+    return ranks, average_ranks(ranks)
+
+
+def printed_keys(shown: np.ndarray, decimals: int) -> np.ndarray | None:
+    """Integers k with shown = k / 10^decimals exactly (same order, same ties as `shown`), or None
+    when a value is not such a number (NaN, infinite, another rounding)."""
+    scale = 10.0 ** decimals
+    keys = np.rint(shown * scale)
+    if not np.isfinite(keys).all() or not np.array_equal(keys / scale, shown):
+        return None
+    return keys.astype(np.int64)
+
+
+def counted_ranks(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Ranks of every row of integer `keys` without sorting: per row a histogram of the keys;
+    'min' rank (highest first) = 1 + units with a larger key = U + 1 − units with a key ≤ its own;
+    ascending average rank = units with a smaller key + (units with this key + 1) / 2 = units with
+    a key ≤ its own − (units with this key − 1) / 2. O(rows × (units + key span))."""
+    d, u = keys.shape
+    low = keys.min()
+    span = int(keys.max() - low) + 1
+    ranks, avg = np.empty((d, u), dtype=np.int32), np.empty((d, u))
+    step = max(1, KEY_ROWS_BUDGET // span)
+    for start in range(0, d, step):
+        k = keys[start:start + step] - low
+        rows = k.shape[0]
+        flat = (k + (np.arange(rows, dtype=np.int64) * span)[:, None]).ravel()
+        counts = np.bincount(flat, minlength=rows * span).astype(np.int32)
+        upto = np.cumsum(counts.reshape(rows, span), axis=1, dtype=np.int32).ravel()[flat]  # units with key ≤ own
+        np.subtract(u + 1, upto.reshape(rows, u), out=ranks[start:start + rows])
+        avg[start:start + rows] = (upto - (counts[flat] - 1) / 2).reshape(rows, u)
+    return ranks, avg
+
+
+def pearson_rows(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """`scipy.stats.pearsonr(a, broadcast b, axis=1).statistic` (scipy 1.17's arithmetic: the same
+    floats) for every row of `a` (D, U) with the vector `b` (U,), without the p-values; NaN where a
+    row or b is constant."""
+    d, u = a.shape
+    if d == 0:
+        return np.empty(0)
+    if u < 2 or np.all(b == b[0]):
+        return np.full(d, math.nan)
+
+    def scaled(x: np.ndarray) -> np.ndarray:  # (x − mean) / ‖x − mean‖, scaled by max |x − mean| as pearsonr
+        xm = x - np.mean(x, axis=-1, keepdims=True)
+        xmax = np.max(np.abs(xm), axis=-1, keepdims=True)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return xm / (xmax * np.linalg.norm(xm / xmax, axis=-1, keepdims=True))
+
+    const = np.all(a == a[:, :1], axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = np.vecdot(scaled(a), np.broadcast_to(scaled(b), a.shape), axis=-1)
+    r = np.clip(r, -1.0, 1.0)
+    r[const] = math.nan
+    return np.round(r) if u == 2 else r
 
 
 def min_ranks(shown: np.ndarray) -> np.ndarray:
@@ -128,45 +232,39 @@ def min_ranks(shown: np.ndarray) -> np.ndarray:
     return ranks
 
 
-def score_draws(model: MonthModel, draws: Draws, epsilon: float) -> Outcome:
+def score_draws(model: MonthModel, draws: Draws, epsilon: float) -> DrawsOutcome:
     """Score every draw (a block of draws at a time: the temporaries grow with the units, not the
     draws); the totals, ranks and 达标 of every draw are kept (D × U each)."""
     n, u = len(draws), len(model.units)
     totals, ranks, passed = np.empty((n, u)), np.empty((n, u), dtype=np.int32), np.empty((n, u), dtype=bool)
     rho = np.empty(n)
-    for s, t, r, p, q in _blocks(model, draws, epsilon):
+    for s, t, r, p, q in draw_blocks(model, draws, epsilon):
         totals[s], ranks[s], passed[s], rho[s] = t, r, p, q
-    return Outcome(totals, ranks, passed, rho)
+    return DrawsOutcome(totals, ranks, passed, rho)
 
 
-def tally_draws(model: MonthModel, draws: Draws, epsilon: float) -> Outcome:
+def tally_draws(model: MonthModel, draws: Draws, epsilon: float) -> DrawsOutcome:
     """Score every draw block by block and keep only their Tally and ρ: memory bounded by a block
     (MonthModel.chunk draws) and the U × U rank counts, whatever the number of draws. The
     statistics equal score_draws's (the same blocks, the same arithmetic)."""
     nominal_rank = model.nominal["rank"].to_numpy()
     tally, rho = Tally.empty(len(model.units)), np.empty(len(draws))
-    for s, _totals, ranks, passed, q in _blocks(model, draws, epsilon):
+    for s, _totals, ranks, passed, q in draw_blocks(model, draws, epsilon, totals=False):
         tally.add(ranks, passed, nominal_rank)
         rho[s] = q
-    return Outcome(None, None, None, rho, tally)
+    return DrawsOutcome(None, None, None, rho, tally)
 
 
 def spearman_rows(shown: np.ndarray, nominal_shown: np.ndarray, ranks: np.ndarray | None = None) -> np.ndarray:
     """Spearman's ρ of every row of `shown` with `nominal_shown`: `scipy.stats.pearsonr` of the
-    average ranks (`scipy.stats.rankdata`), row by row; NaN where either side is constant.
-    With few units most draws repeat a ranking, so ρ is computed once per distinct ranking
-    (row-wise, so the values are the same either way). `ranks`: the rows' ranks as the draws
-    have them ('min', highest first), from which the average ranks follow without sorting again."""
+    average ranks (`scipy.stats.rankdata`), row by row (pearson_rows: the same floats); NaN where
+    either side is constant. `ranks`: the rows' ranks as the draws have them ('min', highest
+    first), from which the average ranks follow without sorting again."""
     a = stats.rankdata(shown, method="average", axis=1) if ranks is None else average_ranks(ranks)
     b = stats.rankdata(nominal_shown, method="average")
-    if not a.size or np.ptp(b) == 0:
+    if not a.size:
         return np.full(shown.shape[0], math.nan)
-    rows, back = _distinct_rows(a) if a.shape[1] <= DISTINCT_UNITS else (a, None)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        rho = stats.pearsonr(rows, np.broadcast_to(b, rows.shape), axis=1).statistic
-    rho = np.where(np.ptp(rows, axis=1) == 0, np.nan, rho)
-    return rho if back is None else rho[back]
+    return pearson_rows(np.asarray(a, dtype=float), np.asarray(b, dtype=float))
 
 
 def average_ranks(ranks: np.ndarray) -> np.ndarray:
@@ -177,17 +275,6 @@ def average_ranks(ranks: np.ndarray) -> np.ndarray:
     flat = (np.arange(d)[:, None] * (u + 1) + ranks).ravel()
     size = np.bincount(flat, minlength=d * (u + 1)).reshape(d, u + 1)
     return (u + 1) - (ranks + (np.take_along_axis(size, ranks, axis=1) - 1) / 2)
-
-
-def _distinct_rows(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct rows of `a` and, for every row, the position of its copy among them."""
-    order = np.lexsort(a.T[::-1])
-    ordered = a[order]
-    first = np.ones(len(a), dtype=bool)
-    first[1:] = (ordered[1:] != ordered[:-1]).any(axis=1)
-    back = np.empty(len(a), dtype=np.intp)
-    back[order] = np.cumsum(first) - 1
-    return ordered[first], back
 
 
 def mean_spearman(shown: np.ndarray, nominal_shown: np.ndarray) -> float:
@@ -201,7 +288,7 @@ def mean_rho(rho: np.ndarray) -> float:
     return float(np.nanmean(rho)) if np.isfinite(rho).any() else math.nan
 
 
-def unit_statistics(outcome: Outcome, nominal_rank: np.ndarray, method: str) -> dict[str, np.ndarray]:
+def unit_statistics(outcome: DrawsOutcome, nominal_rank: np.ndarray, method: str) -> dict[str, np.ndarray]:
     """Per unit: median_rank, rank_p05, rank_p95 (numpy.quantile `method`), pass_probability, moved."""
     if outcome.tally is not None:
         t = outcome.tally
@@ -214,7 +301,7 @@ def unit_statistics(outcome: Outcome, nominal_rank: np.ndarray, method: str) -> 
             "pass_probability": outcome.passed.mean(axis=0), "moved": (outcome.ranks != nominal_rank).mean(axis=0)}
 
 
-def summary_frame(units: list[str], nominal_rank: np.ndarray, outcome: Outcome, method: str,
+def summary_frame(units: list[str], nominal_rank: np.ndarray, outcome: DrawsOutcome, method: str,
                   columns: list[str], **extra: object) -> pd.DataFrame:
     """The per-unit statistics as a table with `columns` (extra: constant columns such as family)."""
     found = unit_statistics(outcome, nominal_rank, method)
@@ -222,7 +309,7 @@ def summary_frame(units: list[str], nominal_rank: np.ndarray, outcome: Outcome, 
     return frame[columns]
 
 
-def family_row(code: str, label: str, outcome: Outcome, nominal_rank: np.ndarray) -> dict[str, object]:
+def family_row(code: str, label: str, outcome: DrawsOutcome, nominal_rank: np.ndarray) -> dict[str, object]:
     """One row of sensitivity_scenarios: family, label, draws, spearman, mean_abs_shift, share_moved_gt2."""
     if outcome.tally is not None:
         t = outcome.tally

@@ -30,7 +30,7 @@ import pandas as pd
 from scoring.analysis.sensitivity.design import Draws
 from scoring.analysis.sensitivity.model import MonthModel, build_model
 from scoring.analysis.sensitivity.settings import SensitivitySettings
-from scoring.analysis.sensitivity.statistics import Outcome, family_row, score_draws, summary_frame
+from scoring.analysis.sensitivity.statistics import DrawsOutcome, family_row, score_draws, summary_frame
 from scoring.analysis.sensitivity.tables import BY_FAMILY_COLUMNS, FAMILY_COLUMNS, SETS_COLUMNS, SUMMARY_COLUMNS
 from scoring.errors import DataError
 from scoring.index.spec import IndexSpec, Units
@@ -141,7 +141,7 @@ class WeightSetsResult:
     by_family: pd.DataFrame
     families: pd.DataFrame
     nominal: pd.DataFrame
-    outcome: Outcome
+    outcome: DrawsOutcome
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The stage tables of a weight-sets run (scoring.tables.CATALOGUE names)."""

@@ -18,7 +18,8 @@ TABLE_FONT_PT = 9.0
 TABLE_MIN_FONT_PT = 6.0
 TABLE_INSET_PT = 4.0
 TABLE_WRAP_EM = 16.0  # a text column wider than this wraps its lines
-TABLE_WHOLE_ROWS = 24  # a table of at most this many rows is kept on one page
+TABLE_WHOLE_ROWS = 24  # a table of at most this many rows is kept on one page; a longer one breaks
+# across pages with its header row repeated on each (typst table.header(repeat: true); Word: w:tblHeader)
 _NUMERIC = re.compile(r"^\s*[+\-−]?[\d,]*\.?\d+\s*%?\s*$")
 
 
@@ -79,6 +80,8 @@ class Table(DisplayObject):
     numbers and number-like text, else left). highlight: row positions (0-based) or a predicate
     on the row (a pandas Series) → rows shaded. Width: the font shrinks (down to 6 pt) so that
     the columns fit the text width; `landscape=True` puts the table on its own landscape page(s).
+    Pages: up to TABLE_WHOLE_ROWS rows stay on one page; more break across pages, the header row
+    repeated on each (any number of units: a ranking of 2,844 rows is about 60 pages).
     """
 
     def __init__(self, frame: pd.DataFrame, caption: str | None = None, formats: Mapping[str, Format] | None = None,
@@ -216,7 +219,7 @@ class Table(DisplayObject):
             "  stroke: (x, y) => (top: if y == 0 { 0.8pt } else { 0pt }, "
             "bottom: if y == 0 { 0.6pt } else { 0.3pt + luma(200) }),\n"
             f"  fill: (x, y) => {fill}if y == 0 {{ luma(238) }} else {{ none }},\n"
-            f"  table.header({header}),\n  {cells}\n)")
+            f"  table.header(repeat: true, {header}),\n  {cells}\n)")
         breakable = "true" if len(self.rows) > TABLE_WHOLE_ROWS else "false"
         body = (f"#block(width: 100%, breakable: {breakable}, above: 1.2em, below: 1.2em, {{\n"
                 f"  set text(size: {self.font_size}pt)\n  set par(justify: false)\n"
