@@ -21,6 +21,7 @@ import datetime as dt
 import io
 import os
 from collections.abc import Mapping
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -87,6 +88,20 @@ def _core_properties(doc: Any, title: str, author: str, when: dt.datetime) -> No
             package.rels._target_parts_by_rId.pop(rid, None)
 
 
+@cache
+def _styled_blank() -> bytes:
+    """An empty document with the styles, settings and page of every report (made once a process)."""
+    import docx
+
+    doc = docx.Document()
+    setup_styles(doc)
+    no_justify_before_breaks(doc.settings.element)
+    _page(doc)
+    buffer = io.BytesIO()
+    doc.save(buffer)
+    return buffer.getvalue()
+
+
 def docx_bytes(notebook: Any, *, title: str, subtitle: str = "", synthetic: bool = False,
                labels: Mapping[str, str] | None = None, date: dt.date | None = None, author: str = "") -> bytes:
     """The Word file (see render_docx) as bytes."""
@@ -94,10 +109,7 @@ def docx_bytes(notebook: Any, *, title: str, subtitle: str = "", synthetic: bool
 
     labels = labels or load_labels()
     report = notebook_document(notebook, labels)
-    doc = docx.Document()
-    setup_styles(doc)
-    no_justify_before_breaks(doc.settings.element)
-    _page(doc)
+    doc = docx.Document(io.BytesIO(_styled_blank()))
     _header_footer(doc, labels, synthetic)
     writer = BlockWriter(doc, report.images)
     if title:

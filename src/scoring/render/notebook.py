@@ -184,11 +184,17 @@ def pdf_time(notebook: NotebookLike, date: dt.date | None = None) -> int:
     return reproducible.epoch_seconds(reproducible.fixed_time(date or reproducible.period_date(parameters)))
 
 
+@cache
+def _typst_compiler() -> Any:
+    """One typst compiler a process, its fonts (fonts.typst_font_paths, no system fonts) loaded once."""
+    import typst
+
+    return typst.Compiler(font_paths=[str(p) for p in fonts.typst_font_paths()], ignore_system_fonts=True)
+
+
 def pdf_bytes(notebook: NotebookLike, *, title: str, subtitle: str = "", synthetic: bool = False, footer: str = "",
               labels: Mapping[str, str] | None = None, date: dt.date | None = None) -> bytes:
     """The PDF (see render_pdf) as bytes; raises CreditCountyError when typst fails."""
-    import typst
-
     labels = labels or load_labels()
     notebook = read_notebook(notebook)
     bundles = report_outputs(notebook, labels)
@@ -203,9 +209,8 @@ def pdf_bytes(notebook: NotebookLike, *, title: str, subtitle: str = "", synthet
         for name, raw in _images(bundles).items():
             (folder / name).write_bytes(raw)
         try:
-            pdf, warnings = typst.compile_with_warnings(
-                str(folder / "main.typ"), root=str(folder), font_paths=[str(p) for p in fonts.typst_font_paths()],
-                ignore_system_fonts=True, sys_inputs=inputs, timestamp=pdf_time(notebook, date))
+            pdf, warnings = _typst_compiler().compile_with_warnings(
+                str(folder / "main.typ"), root=str(folder), sys_inputs=inputs, timestamp=pdf_time(notebook, date))
         except Exception as exc:  # typst.TypstError: a broken fragment
             where = re.search(r"┌─ (\S+)", getattr(exc, "diagnostic", "") or "")
             at = f" (at {where.group(1)})" if where else ""
