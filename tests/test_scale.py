@@ -4,9 +4,7 @@ the real CLI, the Excel template at 2,844 units, the tallied Monte Carlo against
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
 import io
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -21,18 +19,12 @@ from scoring.index.spec import Unit, Units, load_index
 from scoring.ingest.process import load_params
 from scoring.ingest.template import build_template, workbook_bytes
 from scoring.project import Project
-from tests.scale_helpers import MONTHS
+from tests.scale_helpers import MONTHS, bench_scale
 from tests.test_sensitivity import synthetic_month
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def bench_scale():  # the benchmark's project builder: one source for the synthetic units
-    spec = importlib.util.spec_from_file_location("bench_scale", ROOT / "benchmarks" / "bench_scale.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("bench_scale", module)  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    return sys.modules["bench_scale"]
 
 
 def test_province_month_through_the_cli(province):

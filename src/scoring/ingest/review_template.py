@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
-from openpyxl.styles import Alignment, Font
+from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -27,11 +27,10 @@ from scoring.ingest.context import Context
 from scoring.ingest.contract import ANNUAL_REVIEW_SOURCE, ColumnSpec, Contract, SourceSpec
 from scoring.ingest.process import load_params
 from scoring.ingest.template import (
-    HEADER_FILL,
     ListColumns,
     bold_row,
     column_validation,
-    headers_of,
+    header_row,
     template_target,
     workbook_bytes,
 )
@@ -94,14 +93,7 @@ def score_items(source: SourceSpec) -> list[ColumnSpec]:
 
 def _scores_sheet(ws: Worksheet, source: SourceSpec, contract: Contract, ctx: Context, lists: ListColumns) -> None:
     """Headers, one pre-filled row per unit, number formats and one validation per column."""
-    ws.append(headers_of(source))
-    for i, col in enumerate(source.columns, start=1):
-        cell = ws.cell(row=1, column=i)
-        cell.font = Font(bold=True)
-        cell.fill = HEADER_FILL
-        cell.alignment = Alignment(wrap_text=True, vertical="center")
-        ws.column_dimensions[get_column_letter(i)].width = max(12, min(28, 2 * len(col.header) + 2))
-    ws.row_dimensions[1].height = 42
+    header_row(ws, source, min_width=12)
     ws.freeze_panes = "B2"
     unit_column = next(i for i, c in enumerate(source.columns) if isinstance(column_type(c), UnitType))
     for u in ctx.units.units:

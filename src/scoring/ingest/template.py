@@ -139,16 +139,21 @@ def headers_of(source: SourceSpec) -> list[str]:
     return [c.header for c in source.columns]
 
 
-def _source_sheet(ws: Worksheet, source: SourceSpec, spec: IndexSpec, units: Units, contract: Contract,
-                  window: MonthWindow, lists: ListColumns) -> None:
+def header_row(ws: Worksheet, source: SourceSpec, min_width: int = 10) -> None:
+    """The source's headers as row 1: bold on the header fill, wrapped, columns sized to them."""
     ws.append(headers_of(source))
     for i, col in enumerate(source.columns, start=1):
         cell = ws.cell(row=1, column=i)
         cell.font = Font(bold=True)
         cell.fill = HEADER_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="center")
-        ws.column_dimensions[get_column_letter(i)].width = max(10, min(28, 2 * len(col.header) + 2))
+        ws.column_dimensions[get_column_letter(i)].width = max(min_width, min(28, 2 * len(col.header) + 2))
     ws.row_dimensions[1].height = 42
+
+
+def _source_sheet(ws: Worksheet, source: SourceSpec, spec: IndexSpec, units: Units, contract: Contract,
+                  window: MonthWindow, lists: ListColumns) -> None:
+    header_row(ws, source)
     names = {c.name: i for i, c in enumerate(source.columns, start=1)}
     prefilled: list[list[Any]] = []
     if source.per_unit:

@@ -6,32 +6,16 @@ placeholder must be a name (e.g. {month_label}). `load_site_text(path)` reads an
 
 from __future__ import annotations
 
-import string
 from pathlib import Path
-from typing import Annotated
 
-from pydantic import AfterValidator, Field
-from pydantic_core import PydanticCustomError
+from pydantic import Field
 
 from scoring.config import Strict, Text, load
+from scoring.report.text import Template as _Template  # a text whose {placeholders} are names
 
 SITE_TEXT_FILE = "site.yaml"
 
 
-def _template(text: str) -> str:
-    try:
-        names = [name for _, name, _, _ in string.Formatter().parse(text) if name is not None]
-    except ValueError as exc:
-        raise PydanticCustomError("template_braces", "braces do not pair up ({error}); double a brace "
-                                  "meant literally", {"error": str(exc)}) from None
-    bad = [n for n in names if not n.isidentifier()]
-    if bad:
-        raise PydanticCustomError("template_placeholder", "placeholders must be names, not {names}",
-                                  {"names": ", ".join(repr(n) for n in bad)})
-    return text
-
-
-_Template = Annotated[str, AfterValidator(_template)]
 
 
 class _Nav(Strict):
