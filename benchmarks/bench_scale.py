@@ -1,27 +1,33 @@
 """Time and peak memory per stage on synthetic projects of 16, 136 and 2,844 units.
 
     python benchmarks/bench_scale.py [--units 16,136,2844] [--seed 7] [--months 12] [--keep]
-                                     [--stages demo,ingest,tables,score,montecarlo,sobol]
+                                     [--stages demo,ingest,ingest-serial,tables,score,montecarlo,sobol]
+                                     [--project KEPT-PROJECT]
 
 For each size N a scratch project in the data contract is built (untimed set-up apart from the
 demo): this repository's params/ with params/units.yaml holding N units in 3 tiers — the 16 units
 of Linyi first, then synthetic units (示例区/县/功能区 NNNN, about 10 % districts, 75 % counties,
 15 % zones; population drawn from `--seed`) — and the demo generator (`credit-county demo-data`)
-writing data/raw for the 12 months. Then, each stage in a child process of its own:
+writing data/raw for 2019 (`demo-data --year 2019`: 12 months). `--project` reuses the raw data of a project kept
+by `--keep` (one size; its data/processed is emptied; no demo). Then, each stage in a child process:
 
-- demo       `credit-county demo-data` (12 month folders and the year folder);
-- ingest     `ingest_month` of each of the `--months` last months (one process: the CLI's work
-             without 12 interpreter starts);
-- score      `credit-county score --month 2019-12`: score history of every ingested month, the
-             month's analyses and its sensitivity tables (Monte Carlo and Sobol as
+- demo       `credit-county demo-data --year 2019` (12 month folders and the year folder);
+- ingest-serial  `ingest_month` of each of the `--months` last months, one after the other in one
+             process (not by default: the baseline of `ingest`);
+- ingest     the same months as `credit-county ingest --all` ingests them (scoring.pipeline.ingesting):
+             each month a Dask task on a local cluster of 2 workers, the files written by the stage
+             (one after the other in the stage's process below 32 MB of raw files: 16 and 136 units);
+- score      `credit-county score --month M` (M: the last raw month): score history of every ingested
+             month, the month's analyses and its sensitivity tables (Monte Carlo and Sobol as
              params/sensitivity.yaml sets them), every stage table written;
 - tables     the score stage without its sensitivity tables: score history, the month's analyses
              and the CSV text of every table (`monthly.month_tables`; nothing written);
 - montecarlo `sensitivity.monte_carlo` on the month's values, 10,000 draws per family (4 families);
 - sobol      `sensitivity.sobol` with its bootstrap (params/sensitivity.yaml: n, resamples).
 
-`--stages` picks the stages to time (default all); demo and ingest always run, as the set-up of the
-others (e.g. `--stages montecarlo,sobol --months 1`: the sensitivity stages on one ingested month).
+`--stages` picks the stages to time (default all but ingest-serial); demo and ingest always run, as
+the set-up of the others (e.g. `--stages montecarlo,sobol --months 1`: the sensitivity stages on one
+ingested month).
 
 Printed per stage: wall and CPU seconds of the child and its peak memory (maximum resident set
 size, os.wait4). The targets of issue 13 at 2,844 units: ingest + score ≤ 10 s, Monte Carlo
@@ -46,7 +52,6 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 CLI = Path(sys.executable).with_name("credit-county")
-MONTH = "2019-12"
 TIERS = (("district", "区", 0.10), ("county", "县", 0.75), ("zone", "功能区", 0.15))
 TARGETS = {"ingest+score": 10.0, "montecarlo": 10.0}
 MONTE_CARLO_GB = 2.0
@@ -88,12 +93,25 @@ def make_project(root: Path, n: int, seed: int) -> None:
     (root / "params" / "units.yaml").write_text(units_yaml(n, seed), encoding="utf-8")
 
 
+def last_month(root: Path) -> str:
+    """The month the score stages analyse: the project's last raw month (2019-12: the demo writes 2019)."""
+    from scoring.project import Project
+
+    return Project(root).raw_months()[-1]
+
+
 def child(stage: str, root: Path, months: int) -> None:
     """One stage, in this (child) process."""
     from scoring.project import Project
 
     project = Project(root)
-    if stage == "ingest":
+    MONTH = last_month(root)
+    if stage == "ingest":  # what `credit-county ingest --all` does: the months as Dask tasks on 2 workers
+        from scoring.pipeline.ingesting import ingest_months
+
+        ingest_months(project, project.raw_months()[-months:], workers=2)
+        return
+    if stage == "ingest-serial":  # one month after the other in this process (no cluster)
         from scoring.ingest import ingest_month
 
         for month in project.raw_months()[-months:]:
@@ -137,28 +155,38 @@ def timed(stage: str, args: list[str]) -> Run:
     return Run(stage, wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, proc.returncode, stderr)
 
 
-STAGES = ("demo", "ingest", "tables", "score", "montecarlo", "sobol")
+STAGES = ("demo", "ingest", "ingest-serial", "tables", "score", "montecarlo", "sobol")
 
 
-def measure(n: int, seed: int, months: int, keep: bool, stages: tuple[str, ...] = STAGES) -> list[Run]:
-    """Build the project of `n` units and time `stages` (demo and ingest always: the others need them)."""
-    root = Path(tempfile.mkdtemp(prefix=f"bench-scale-{n}-"))
+def measure(n: int, seed: int, months: int, keep: bool, stages: tuple[str, ...] = STAGES,
+            project: Path | None = None) -> list[Run]:
+    """Build the project of `n` units and time `stages` (demo and ingest always: the others need them).
+    `project`: a project kept by an earlier run (`--keep`) whose raw data is reused (no demo)."""
+    root = project or Path(tempfile.mkdtemp(prefix=f"bench-scale-{n}-"))
     me = [sys.executable, str(Path(__file__).resolve())]
     try:
-        make_project(root, n, seed)
-        runs = [timed("demo", [str(CLI), "--root", str(root), "demo-data"])]
+        if project is None:
+            make_project(root, n, seed)
+            runs = [timed("demo", [str(CLI), "--root", str(root), "demo-data", "--year", "2019"])]
+        else:
+            shutil.rmtree(root / "data" / "processed")
+            (root / "data" / "processed").mkdir()
+            runs = [Run("demo", 0.0, 0.0, 0.0, 0, "")]
+        if runs[-1].status == 0 and "ingest-serial" in stages:
+            runs.append(timed("ingest-serial", [*me, "--child", "ingest-serial", "--root", str(root),
+                                                "--months", str(months)]))
         if runs[-1].status == 0:
             runs.append(timed("ingest", [*me, "--child", "ingest", "--root", str(root), "--months", str(months)]))
         if runs[-1].status == 0 and "tables" in stages:
             runs.append(timed("tables", [*me, "--child", "tables", "--root", str(root)]))
         if runs[-1].status == 0 and "score" in stages:
-            runs.append(timed("score", [str(CLI), "--root", str(root), "score", "--month", MONTH]))
+            runs.append(timed("score", [str(CLI), "--root", str(root), "score", "--month", last_month(root)]))
         if runs[-1].status == 0:
             for stage in [s for s in ("montecarlo", "sobol") if s in stages]:
                 runs.append(timed(stage, [*me, "--child", stage, "--root", str(root)]))
         return runs
     finally:
-        if keep:
+        if keep or project is not None:
             print(f"kept {root}")
         else:
             shutil.rmtree(root, ignore_errors=True)
@@ -189,7 +217,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=7, help="seed of the synthetic units")
     parser.add_argument("--months", type=int, default=12, help="months ingested (the last ones of the year)")
     parser.add_argument("--keep", action="store_true", help="keep the scratch projects")
-    parser.add_argument("--stages", default=",".join(STAGES),
+    parser.add_argument("--project", help="reuse the raw data of a kept project (one size; no demo stage)")
+    parser.add_argument("--stages", default=",".join(s for s in STAGES if s != "ingest-serial"),
                         help="comma-separated stages to time (demo and ingest always run)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--root", help=argparse.SUPPRESS)
@@ -206,7 +235,7 @@ def main(argv: list[str] | None = None) -> int:
           "stage's own)")
     print(f"{'units':>6} {'stage':<11} {'wall s':>8} {'cpu s':>8} {'peak MiB':>9}")
     for n in sizes:
-        report(n, measure(n, args.seed, args.months, args.keep, stages))
+        report(n, measure(n, args.seed, args.months, args.keep, stages, Path(args.project) if args.project else None))
     print(f"load average after: {os.getloadavg()[0]:.2f}")
     return 0
 

@@ -1,7 +1,9 @@
-"""Session fixtures: one demo project with the December 2019 bulletin (and the 2019 review) built once.
+"""Session fixtures: one demo project with the December 2019 bulletin (and the 2019 review) built once,
+and a copy of it with the demo's second year (the December 2020 bulletin and the 2020 review).
 
-Building it (demo data, 12 months ingested, 18 notebooks run and rendered) takes about
-40 s on two cores, so every end-to-end test shares it and none of them modifies it.
+Building the first (demo data, 12 months ingested, 18 notebooks run and rendered) takes about
+40 s on two cores, the second about as long again, so every end-to-end test shares them and none
+of them modifies them.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ def demo_project(tmp_path_factory) -> Project:
     from scoring.pipeline.bulletin import ensure_processed
 
     project = copy_project(tmp_path_factory.mktemp("demo"))
-    write_demo(project)
+    write_demo(project, years=[2019])
     ensure_processed(project, DEMO_MONTH)
     return project
 
@@ -55,6 +57,22 @@ def built_year(built_month):
 
     assert main(["--root", str(built_month.root), "review", "--year", "2019", "--quiet"]) == 0
     return built_month
+
+
+@pytest.fixture(scope="session")
+def two_years(built_year, tmp_path_factory) -> Project:
+    """A copy of the built 2019 project with the demo's second year: 2020 written (continuing 2019),
+    ingested by the bulletin of December 2020, and the 2020 review (re-evaluating the 2019 titles)."""
+    from scoring.cli import main
+    from scoring.demo import write_demo
+
+    root = tmp_path_factory.mktemp("two-years") / "project"
+    shutil.copytree(built_year.root, root, ignore=shutil.ignore_patterns(".runs"))
+    project = Project(root)
+    write_demo(project, years=[2020])
+    assert main(["--root", str(root), "bulletin", "--month", "2020-12", "--quiet"]) == 0
+    assert main(["--root", str(root), "review", "--year", "2020", "--quiet"]) == 0
+    return project
 
 
 @pytest.fixture()

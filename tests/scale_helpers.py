@@ -54,7 +54,7 @@ def build_province(root: Path, units: int = PROVINCE_UNITS) -> Province:
     args = ["--root", str(root)]
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):
-        assert main([*args, "demo-data"]) == 0
+        assert main([*args, "demo-data", "--year", "2019"]) == 0
         for month in MONTHS:
             assert main([*args, "ingest", "--month", month]) == 0
         assert main([*args, "score", "--month", MONTHS[-1]]) == 0

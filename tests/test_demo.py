@@ -24,7 +24,7 @@ MONTHS = [f"2019-{m:02d}" for m in range(1, 13)]
 def demo(tmp_path_factory):
     """A project with the demo year written and every month ingested."""
     project = make_project(tmp_path_factory.mktemp("demo"))
-    assert write_demo(project) == MONTHS
+    assert write_demo(project, years=[2019]) == MONTHS
     for month in MONTHS:
         ingest_month(project, month)
     return project
@@ -41,10 +41,10 @@ def manifest(project, month) -> dict:
 
 def test_same_seed_same_bytes_other_seed_other_data(demo, tmp_path):
     again = make_project(tmp_path / "again")
-    write_demo(again)
+    write_demo(again, years=[2019])
     assert tree_bytes(again.raw) == tree_bytes(demo.raw)
     other = make_project(tmp_path / "other")
-    write_demo(other, seed=7)
+    write_demo(other, years=[2019], seed=7)
     assert tree_bytes(other.raw) != tree_bytes(demo.raw)
 
 
@@ -203,6 +203,8 @@ def settings_problems(project, *edits) -> list[str]:
     (("lists", "watch_share"), 1.3, "lists.watch_share: 应不大于 1.0 — 1.3"),
     (("legal_persons_per_1000_people", "county"), None, "legal_persons_per_1000_people: 须有 county"),
     (("division_codes", "yinan"), "37132", "division_codes.yinan: 格式不符"),
+    (("years",), [2019, 2021], "years: 须为连续的年份，从早到晚 — [2019, 2021]"),
+    (("years",), [], "years: "),
 ])
 def test_a_wrong_setting_is_refused_with_its_key_path(tmp_path, path, value, line):
     problems = settings_problems(make_project(tmp_path), (path, value))

@@ -232,8 +232,8 @@ def test_the_annual_source_stays_out_of_the_month(project):
 
 def test_demo_writes_a_marked_reviews_file_that_reads_and_repeats_byte_for_byte(tmp_path):
     first, second = make_project(tmp_path / "a"), make_project(tmp_path / "b")
-    write_demo(first)
-    write_demo(second)
+    write_demo(first, years=[YEAR])
+    write_demo(second, years=[YEAR])
     path = first.raw / str(YEAR) / "reviews.csv"
     assert path.read_bytes() == (second.raw / str(YEAR) / "reviews.csv").read_bytes()
     assert "synthetic: true" in (first.raw / str(YEAR) / "示例数据.txt").read_text(encoding="utf-8")

@@ -131,7 +131,7 @@ def test_the_command_refuses_a_stray_file_where_the_processed_month_goes(tmp_pat
     from scoring.demo import write_demo
 
     project = copy_project(tmp_path / "p")
-    write_demo(project)
+    write_demo(project, years=[2019])
     stray = project.processed / "2019-12"
     stray.write_bytes(b"\x00 not a folder")
     assert main(["--root", str(project.root), "ingest", "--month", "2019-12"]) == 2

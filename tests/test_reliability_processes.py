@@ -40,7 +40,7 @@ def project(tmp_path_factory) -> Project:
     from scoring.pipeline.score import score_month
 
     project = copy_project(tmp_path_factory.mktemp("killed"))
-    write_demo(project)
+    write_demo(project, years=[2019])
     ensure_processed(project, DEMO_MONTH)
     score_month(project, DEMO_MONTH)
     return project

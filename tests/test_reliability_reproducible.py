@@ -51,7 +51,7 @@ def _build(root: Path, seed: str, zone: str) -> Project:
     project = copy_project(root)
     env = {k: v for k, v in os.environ.items() if k not in ("SOURCE_DATE_EPOCH", "CREDIT_COUNTY_ROOT")}
     env.update(PYTHONHASHSEED=seed, TZ=zone)
-    _cli("--root", str(root), "demo-data", env=env)
+    _cli("--root", str(root), "demo-data", "--year", "2019", env=env)
     _cli("--root", str(root), "bulletin", "--month", DEMO_MONTH, "--quiet", env=env)
     return project
 

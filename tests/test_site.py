@@ -15,14 +15,13 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-import pandas as pd
 import pytest
 
 from scoring.errors import SpecError
 from scoring.project import Project
 from scoring.site import build_site
 from scoring.site.settings import load_site_text
-from scoring.tables import StageFolder, write_tables
+from scoring.tables import StageFolder
 from tests.conftest import DEMO_MONTH, ROOT
 
 UNIT = "lanshan"
@@ -196,42 +195,31 @@ def test_a_damaged_titles_register_is_left_out_with_a_note(project):
     assert f"unit-{UNIT}.html" in result.files
 
 
-def fake_second_year(project: Project) -> None:
-    """outputs/2020-12 from December 2019's stage tables: the history of 2019 and the same rows as 2020
-    (ranks of the first two units swapped), scored tables only (no reports)."""
-    stage = StageFolder(project.output_month(DEMO_MONTH))
-    history = stage.table("history")
-    later = history.assign(month=history["month"].str.replace("2019-", "2020-", regex=False))
-    first = later["unit"] == later["unit"].iloc[0]
-    second = later["unit"] == later["unit"].iloc[1]
-    later.loc[first, "rank"], later.loc[second, "rank"] = later.loc[second, "rank"].to_numpy(), \
-        later.loc[first, "rank"].to_numpy()
-    tables = {"history": pd.concat([history, later], ignore_index=True),
-              "scores": later[later["month"] == "2020-12"], "city": stage.table("city").assign(month="2020-12")}
-    meta = {k: v for k, v in stage.meta.items() if k not in ("tables", "index_sha256")} | {"month": "2020-12"}
-    write_tables(project.output_month("2020-12"), tables, meta,
-                 index_yaml=stage.index_file.read_text(encoding="utf-8"))
-
-
-def test_a_second_year_gives_the_year_comparison(project):
-    fake_second_year(project)
+def test_the_second_year_gives_the_year_comparison(two_years, tmp_path):
+    """The demo's two years (tests/conftest.py two_years): the comparison page holds the 达标 counts of
+    every month of both years and each unit's December totals and ranks, as the stage tables say."""
+    project = clone(two_years, tmp_path / "p")
     result = build_site(project)
     folder = project.outputs / "site"
     assert "compare-2020.html" in result.files and "month-2020-12.html" in result.files and not result.skipped
     check_links(folder)
     assert "compare-2020.html" in Page(folder / "index.html").links
     counts, units = Page(folder / "compare-2020.html").tables
-    assert len(counts) == 13 and all(row[1] == row[2] for row in counts[1:])
-    scores = StageFolder(project.output_month(DEMO_MONTH)).table("scores")
+    history = StageFolder(project.output_month("2020-12")).table("history")
+    passed = history.groupby("month")["pass"].sum()
+    assert len(counts) == 13
+    for m, row in enumerate(counts[1:], start=1):
+        assert row[1:3] == [str(passed[f"2019-{m:02d}"]), str(passed[f"2020-{m:02d}"])]
     by_name = {row[0]: row for row in units[1:]}
-    for r in scores.itertuples(index=False):
-        assert by_name[r.name][1] == by_name[r.name][2] == f"{r.total_rounded:.2f}"
-    first, second = scores["name"].iloc[0], scores["name"].iloc[1]
-    assert by_name[first][3:] == [str(scores["rank"].iloc[0]), str(scores["rank"].iloc[1])]
-    assert by_name[second][3:] == [str(scores["rank"].iloc[1]), str(scores["rank"].iloc[0])]
-    # the unit page runs over both years; the month of 2020 has no reports
+    for year, column in (("2019", 1), ("2020", 2)):
+        december = StageFolder(project.output_month(f"{year}-12")).table("scores")
+        for r in december.itertuples(index=False):
+            assert by_name[r.name][column] == f"{r.total_rounded:.2f}"
+            assert by_name[r.name][column + 2] == str(r.rank)
+    # the unit page runs over both years; both Decembers have their reports
     assert len(Page(folder / f"unit-{UNIT}.html").tables[0]) == 1 + 24
-    assert "尚未生成报告" in (folder / "month-2020-12.html").read_text(encoding="utf-8")
+    assert "../2020-12/units/" + UNIT + ".pdf" in Page(folder / "month-2020-12.html").links
+    assert "review-2020.html" in result.files
 
 
 def test_the_site_texts_are_validated(tmp_path):
@@ -266,15 +254,14 @@ def browser():
 
 
 @pytest.fixture(scope="module")
-def browsed_site(built_year, tmp_path_factory) -> Path:
-    """The demo site with the fake second year (so the comparison page is there too)."""
-    project = clone(built_year, tmp_path_factory.mktemp("site") / "p")
-    fake_second_year(project)
+def browsed_site(two_years, tmp_path_factory) -> Path:
+    """The demo site of both years (so the comparison page is there too)."""
+    project = clone(two_years, tmp_path_factory.mktemp("site") / "p")
     build_site(project)
     return project.outputs / "site"
 
 
-BROWSED = ("index.html", f"month-{DEMO_MONTH}.html", f"unit-{UNIT}.html", "review-2019.html", "compare-2020.html",
+BROWSED = ("index.html", f"month-{DEMO_MONTH}.html", f"unit-{UNIT}.html", "review-2020.html", "compare-2020.html",
            "browse.html")
 
 SITE_MEASURE = """

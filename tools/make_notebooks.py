@@ -47,7 +47,8 @@ UNIT = notebook(
     COMMON + 'unit = "lanshan"  # a unit code from params/units.yaml\n',
     LOAD.format(extra="") + "unit_report = report.UnitReport(ctx, unit)",
     ["unit_report.header()", "unit_report.key_figures()", "unit_report.narrative()", "unit_report.categories()",
-     "unit_report.strengths_weaknesses()", "unit_report.trend()", "unit_report.indicator_table()",
+     "unit_report.strengths_weaknesses()", "unit_report.trend()", "unit_report.year_on_year()",
+     "unit_report.indicator_table()",
      "unit_report.metric_table()", "unit_report.problem_list()", "unit_report.progress()",
      "unit_report.movement_list()", "unit_report.provenance()"],
 )

@@ -1,6 +1,6 @@
 """The `credit-county` command: one verb per step of the pipeline.
 
-    credit-county demo-data               write the synthetic 示例数据 for 2019 into data/raw/ (if empty)
+    credit-county demo-data               write the synthetic 示例数据 (2019 and 2020) into data/raw/
     credit-county template --month M      an Excel workbook for departments to fill in
     credit-county template --year Y --reviews   the acceptance reviewers' workbook
     credit-county ingest --month M        data/raw/M → data/processed/M (validated)
@@ -82,9 +82,17 @@ def _score(args: argparse.Namespace, project: Project) -> int:
 
 @command("ingest")
 def _ingest(args: argparse.Namespace, project: Project) -> int:
-    from scoring.ingest import ingest_month
+    if args.month:
+        from scoring.ingest import ingest_month
 
-    print(f"wrote {ingest_month(project, args.month)}")
+        print(f"wrote {ingest_month(project, args.month)}")
+        return 0
+    from scoring.pipeline.ingesting import ingest_months, stale_months
+
+    stale = stale_months(project)
+    for path in ingest_months(project, stale, workers=args.workers, scheduler=args.scheduler):
+        print(f"wrote {path}")
+    print(f"{len(project.raw_months()) - len(stale)} month(s) already up to date, {len(stale)} ingested")
     return 0
 
 
@@ -134,7 +142,7 @@ def _site(args: argparse.Namespace, project: Project) -> int:
 def _demo(args: argparse.Namespace, project: Project) -> int:
     from scoring.demo import write_demo
 
-    months = write_demo(project, year=args.year, seed=args.seed, force=args.force)
+    months = write_demo(project, years=[args.year] if args.year else None, seed=args.seed, force=args.force)
     print(f"wrote 示例数据 for {len(months)} months into {project.raw}: {months[0]} … {months[-1]}")
     return 0
 
@@ -205,7 +213,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--index-file", help="a trial with another index → outputs/trials/")
 
     p = sub.add_parser("ingest", help="validate data/raw/YYYY-MM and write data/processed/YYYY-MM")
-    p.add_argument("--month", required=True, help="YYYY-MM")
+    when = p.add_mutually_exclusive_group(required=True)
+    when.add_argument("--month", help="YYYY-MM")
+    when.add_argument("--all", action="store_true",
+                      help="every raw month whose processed data is missing or stale, the months in parallel on Dask")
+    p.add_argument("--workers", type=int, default=2, help="with --all: local Dask worker processes (default 2)")
+    p.add_argument("--scheduler", help="with --all: a Dask scheduler (tcp://host:8786) "
+                                       f"(default: ${SCHEDULER_ENV}, else a local cluster of --workers)")
 
     p = sub.add_parser("template", help="write the Excel workbook departments (--month) or the acceptance "
                                         "reviewers (--year --reviews) fill in")
@@ -217,7 +231,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", help="where to write it (default: outputs/templates/)")
 
     p = sub.add_parser("demo-data", help="write the deterministic synthetic dataset (示例数据) into data/raw/")
-    p.add_argument("--year", type=int, default=2019)
+    p.add_argument("--year", type=int, help="only this year (default: the years of params/demo.yaml, 2019 and 2020)")
     p.add_argument("--seed", type=int, default=20190601)
     p.add_argument("--force", action="store_true", help="rewrite months that are themselves demo data")
 
@@ -264,7 +278,8 @@ def written_folder(args: argparse.Namespace, project: Project) -> Path | None:
     if args.command in ("score", "bulletin") and month:
         return project.outputs / ("trials" if getattr(args, "weights_file", None) or getattr(args, "index_file", None)
                                   else month)
-    folders = {"ingest": project.processed / str(month), "review": project.outputs / str(getattr(args, "year", "")),
+    folders = {"ingest": project.processed / str(month) if month else project.processed,
+               "review": project.outputs / str(getattr(args, "year", "")),
                "demo-data": project.raw, "template": project.outputs / "templates", "bulletin": project.outputs,
                "sensitivity": project.outputs / "trials",
                "workbook": Path(args.tables) if getattr(args, "tables", None) else project.outputs / str(month)}

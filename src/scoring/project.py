@@ -29,6 +29,12 @@ def previous_month(month: str) -> str:
     return f"{year - 1}-12" if mon == 1 else f"{year}-{mon - 1:02d}"
 
 
+def same_month_last_year(month: str) -> str:
+    """YYYY-MM of the month twelve months before `month` (2020-12 → 2019-12)."""
+    year, mon = check_month(month).split("-")
+    return f"{int(year) - 1}-{mon}"
+
+
 def is_project(folder: Path) -> bool:
     return (folder / "params" / "index.yaml").is_file()
 

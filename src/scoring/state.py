@@ -84,9 +84,24 @@ def _is_kind(value: object, kinds: tuple[type, ...]) -> bool:
     return isinstance(value, tuple(k for k in kinds if k is not bool)) or (float in kinds and isinstance(value, int))
 
 
+def _plain_header(text: str) -> list[str] | None:
+    """The header of a CSV text that needs no parsing — no quote, no carriage return, every non-empty
+    line with the header's number of commas — else None (then `csv.reader` reads it)."""
+    if '"' in text or "\r" in text:
+        return None
+    lines = [line for line in text.split("\n") if line]
+    if not lines:
+        return None
+    commas = lines[0].count(",")
+    return lines[0].split(",") if all(line.count(",") == commas for line in lines) else None
+
+
 def _csv_shape(path: Path, text: str, what: str) -> tuple[list[str], list[str]]:
     """The header and the problems of the CSV's structure: a row with another number of fields than
     the header (damaged or cut short), an unclosed quote."""
+    plain = _plain_header(text)
+    if plain is not None:  # what csv.reader would find, without reading every row through it
+        return plain, []
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     header: list[str] = []
     problems: list[str] = []
@@ -160,7 +175,7 @@ def read_state_csv(path: Path, what: str, fix: str, columns: dict[str, type] | N
     if problems:
         raise StateError(f"{path}: {what} holds values of the wrong kind — {fix}",
                          problems=[*problems, f"{path}: {fix}"])
-    for col in text_cols:  # only cells that start with an apostrophe can have been neutralised
+    for col in text_cols if "'" in text else ():  # only cells that start with an apostrophe were neutralised
         try:
             quoted = frame[col].str.startswith("'", na=False)
         except AttributeError:  # no text in the column at all

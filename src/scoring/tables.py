@@ -23,9 +23,10 @@ from typing import Any
 
 import pandas as pd
 
+from scoring.csvbytes import fast_csv
 from scoring.errors import DataError, StateError
 from scoring.hashing import sha256_bytes, sha256_file
-from scoring.safeio import atomic_write_bytes, atomic_write_text, neutralise_frame
+from scoring.safeio import atomic_write_bytes, atomic_write_text
 from scoring.state import read_state_csv, read_state_json, short
 
 STAGE_FILE = "stage.json"
@@ -76,6 +77,16 @@ CATALOGUE: dict[str, TableSpec] = {t.name: t for t in (
           "the month before and the changes (of the printed means)",
           "tier:str position:int n_units:int mean_total n_pass:int prev_mean_total prev_n_pass delta_mean "
           "delta_pass"),
+    _spec("year_on_year", "unit: total, printed total, rank, 达标 this month and in the same month last year "
+          "(empty without it), the change of the printed totals and of the rank (> 0 = moved up)",
+          "unit:str last_year_month:str total total_rounded rank:int pass:bool last_total last_total_rounded "
+          "last_rank last_pass delta_total rank_change"),
+    _spec("year_on_year_categories", "unit × category: points this month and in the same month last year "
+          "(empty without it), the change of the printed points", "unit:str code:str points last_points delta"),
+    _spec("city_year_on_year", "the month city-wide against the same month last year (empty without it): "
+          "units, mean total and 达标 count then and now, their changes (as printed)",
+          "month:str last_year_month:str n_units:int mean_total n_pass:int last_n_units:int last_mean_total "
+          "last_n_pass:int delta_mean delta_pass:int"),
     _spec("categories", "unit × category: points, max points, fraction, city median and best",
           "unit:str code:str points max_points fraction city_median city_max"),
     _spec("indicators", "unit × indicator: points, lost (max − points), fraction, city median fraction, "
@@ -152,8 +163,9 @@ CATALOGUE: dict[str, TableSpec] = {t.name: t for t in (
 
 
 def _csv_bytes(frame: pd.DataFrame) -> bytes:
-    """Deterministic UTF-8 CSV: floats as their shortest round-trip repr, '\\n' line ends."""
-    return neutralise_frame(frame).to_csv(index=False, lineterminator="\n").encode("utf-8")
+    """Deterministic UTF-8 CSV: floats as their shortest round-trip repr, '\\n' line ends, formula-safe
+    cells (pandas' bytes, `csvbytes.fast_csv`)."""
+    return fast_csv(frame)
 
 
 def conform(name: str, frame: pd.DataFrame) -> pd.DataFrame:

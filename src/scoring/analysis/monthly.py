@@ -1,9 +1,10 @@
 """Every analysis of one month, as the stage tables the reports read (scoring.tables).
 
 `month_tables` turns a scored history into the month's tables (points, scores, history,
-changes, city, city_tiers, categories, indicators, strengths, problems, movers, indicator_moves,
-movements, progress, crossings, zero_tolerance, city_indicators, drivers, issues,
-metric_detail, list_counts, timeline); `sensitivity_tables` adds the weighting analysis.
+changes, city, city_tiers, year_on_year, year_on_year_categories, city_year_on_year (the same
+month last year: scoring.analysis.yearly), categories, indicators, strengths, problems, movers,
+indicator_moves, movements, progress, crossings, zero_tolerance, city_indicators, drivers,
+issues, metric_detail, list_counts, timeline); `sensitivity_tables` adds the weighting analysis.
 Codes in, codes out: labels are the reports' business. Points are index points (150 in all).
 """
 
@@ -12,7 +13,7 @@ from __future__ import annotations
 import pandas as pd
 
 from scoring import engine
-from scoring.analysis import acceptance, history, profiles
+from scoring.analysis import acceptance, history, profiles, yearly
 from scoring.analysis import sensitivity as sens
 from scoring.analysis.acceptance_rules import ReviewRules
 from scoring.analysis.history import Scored
@@ -131,6 +132,9 @@ def month_tables(scored: Scored, list_entries: pd.DataFrame | None, rules: Revie
         "changes": changes,
         "city": _city(scored, changes),
         "city_tiers": _city_tiers(scored, changes),
+        "year_on_year": yearly.year_on_year(scored),
+        "year_on_year_categories": yearly.year_on_year_categories(scored),
+        "city_year_on_year": yearly.city_year_on_year(scored),
         "categories": profiles.category_profiles(scored),
         "indicators": indicators,
         "strengths": _strengths(indicators, scored.units.codes),

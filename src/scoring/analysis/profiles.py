@@ -28,6 +28,11 @@ def indicator_level(scored: Scored) -> str:
     return levels[-2] if len(levels) >= 2 else levels[-1]
 
 
+def _level_points(scored: Scored, level: str) -> pd.DataFrame:
+    """Every month's points rows at `level` (e.g. the indicators), selected once per scored history."""
+    return scored.derived(("level_points", level), lambda: scored.points[scored.points["level"] == level])
+
+
 def _category_profile(scored: Scored, unit: str) -> pd.DataFrame:
     """Per category: the unit's points, full marks, and the city median and best that month."""
     cats = [c.code for c in scored.spec.categories]
@@ -146,7 +151,7 @@ def movers(change_table: pd.DataFrame, n: int = 3) -> tuple[pd.DataFrame, pd.Dat
 def indicator_moves(scored: Scored, month: str, previous: str, n: int = 5) -> pd.DataFrame:
     """City-wide: the indicators whose mean points moved most since the previous month."""
     level = indicator_level(scored)
-    pts = scored.points[scored.points["level"] == level]
+    pts = _level_points(scored, level)
     mean = pts.groupby(["month", "code"])["points"].mean().unstack("month")
     if month not in mean or previous not in mean:
         return pd.DataFrame(columns=["code", "before", "now", "delta"])
@@ -178,7 +183,7 @@ def city_indicators(scored: Scored, previous: str) -> pd.DataFrame:
     the month before (NaN when not scored), points lost in all, units under WEAK_FRACTION;
     `position` 1 = the lowest score rate (ties by code)."""
     level = indicator_level(scored)
-    ind = scored.points[scored.points["level"] == level]
+    ind = _level_points(scored, level)
 
     def rate(month: str) -> pd.Series:
         rows = ind[ind["month"] == month].groupby("code")[["points", "max_points"]].sum()
@@ -201,7 +206,7 @@ def drivers(scored: Scored, changes: pd.DataFrame, previous: str, n: int = 2) ->
     moved most in the same direction (up: largest gains; down: largest losses), with their
     points before and now; `order` 1 = the largest."""
     level = indicator_level(scored)
-    ind = scored.points[scored.points["level"] == level]
+    ind = _level_points(scored, level)
     wide = ind[ind["month"].isin([previous, scored.month])].pivot_table(
         index=["unit", "code"], columns="month", values="points")
     columns = ["unit", "order", "code", "before", "now", "delta"]

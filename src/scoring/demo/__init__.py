@@ -1,7 +1,8 @@
-"""Deterministic synthetic raw data (示例数据) for the 16 units and every month of a year.
+"""Deterministic synthetic raw data (示例数据) for the units and every month of the demo's years.
 
-`write_demo` writes data/raw/YYYY-MM/ for January–December, exactly as departments would
-send it, in every format the ingestion reads:
+`write_demo` writes data/raw/YYYY-MM/ for January–December of each year of params/demo.yaml
+`years` (2019 and 2020: one simulation, the second year continuing the first), exactly as
+departments would send it, in every format the ingestion reads:
   示例数据.txt                  the mark: this month is synthetic (`synthetic: true`)
   单位基础数据.csv              UTF-8 (with a byte-order mark in even months)
   指标填报.xlsx                 the indicator sheet, plus a 说明 sheet carrying the mark
@@ -28,6 +29,7 @@ the contract's.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from scoring.demo.files import generate
 from scoring.demo.settings import DemoSettings, load_demo_settings
@@ -49,26 +51,30 @@ def raw_years(project: Project) -> list[str]:
     return sorted(p.name for p in project.raw.iterdir() if p.is_dir() and YEAR_PATTERN.match(p.name))
 
 
-def write_demo(project: Project, year: int = 2019, seed: int = DEFAULT_SEED, force: bool = False) -> list[str]:
-    """Write the demo months of `year` and its year folder (reviews.csv) into data/raw/;
-    return the months written.
+def write_demo(project: Project, years: Sequence[int] | None = None, seed: int = DEFAULT_SEED,
+               force: bool = False) -> list[str]:
+    """Write the demo months and year folders (reviews.csv) of `years` (default: params/demo.yaml
+    `years`) into data/raw/; return the months written.
 
-    Refuses when data/raw already holds a month folder or a year folder: real data is never
-    overwritten. With `force`, folders that are themselves demo data (they hold the mark
-    file) are replaced; a folder without the mark is still refused.
+    Refuses a folder it would write that already exists, and any data/raw that holds real data
+    (a folder without the mark file): real data is never overwritten, nor mixed with the demo.
+    With `force`, folders that are themselves demo data are replaced.
     """
     spec, units, contract = load_params(project)
     settings = load_demo_settings(project, spec, contract)
+    years = tuple(settings.years if years is None else years)
+    targets = [f"{y}-{m:02d}" for y in years for m in range(1, 13)] + [str(y) for y in years]
     existing = project.raw_months() + raw_years(project)
-    if existing and not force:
-        raise CreditCountyError(f"{project.raw} already holds {', '.join(existing)}: the demo data "
-                                f"({contract.mark}) is written only into an empty data/raw, so that real data is "
-                                "never overwritten")
+    clash = sorted(set(existing) & set(targets))
+    if clash and not force:
+        raise CreditCountyError(f"{project.raw} already holds {', '.join(clash)}: the demo data "
+                                f"({contract.mark}) is written only where data/raw has no such folder, so that "
+                                "real data is never overwritten (--force replaces demo folders)")
     real = [m for m in existing if not (project.raw / m / contract.marker_file).is_file()]
     if real:
         raise CreditCountyError(f"{project.raw}: {', '.join(real)} hold(s) real data (no {contract.marker_file}); "
                                 "the demo data is not written next to real data")
-    folders = generate(spec, units, contract, settings, year, seed)
+    folders = generate(spec, units, contract, settings, years, seed)
     for folder, files in folders.items():
         with staged_dir(project.raw / folder) as stage:
             stage.chmod(0o755)  # a temporary folder is private; the month folder is not

@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from collections.abc import Sequence
 from typing import Any
 
 import openpyxl
@@ -36,20 +37,30 @@ REVIEWS_FILE = "reviews.csv"  # the year folder's file (data/raw/YYYY/reviews.cs
 TEMPLATE_RECORDS_MAX = 20_000  # list records the filled December template holds at most (else: the CSV files)
 
 
-def generate(spec: IndexSpec, units: Units, contract: Contract, settings: DemoSettings, year: int,
+def generate(spec: IndexSpec, units: Units, contract: Contract, settings: DemoSettings, years: Sequence[int],
              seed: int) -> dict[str, dict[str, bytes]]:
-    """The demo files of `year`: folder of data/raw → file name → bytes. The folders are the
-    twelve months (YYYY-MM) and the year (YYYY: the acceptance reviewers' scores)."""
-    g = Generator(spec, units, contract, settings, year, seed)
-    g.simulate_lists()
+    """The demo files of `years`: folder of data/raw → file name → bytes. Each year's folders are
+    its twelve months (YYYY-MM) and the year (YYYY: the acceptance reviewers' scores). One
+    simulation runs from the demo's first year (params/demo.yaml `years`, or an earlier one asked
+    for) through the last asked for, each year continuing the one before, so a year's bytes are
+    the same whichever years are written with it."""
+    out: dict[str, dict[str, bytes]] = {}
+    g: Generator | None = None
+    for year in range(min(settings.years[0], *years), max(years) + 1):
+        g = Generator(spec, units, contract, settings, year, seed) if g is None else g.next_year()
+        g.simulate_lists()  # all the next year needs from this one
+        if year in years:
+            out.update(_year_folders(g))
+    return out
+
+
+def _year_folders(g: Generator) -> dict[str, dict[str, bytes]]:
+    """One simulated year's folders: the twelve months, then the year folder."""
     sheets = {m: g.sheet_values(m) for m in range(1, 13)}
     reviews = {m: g.review_scores(m) for m in range(1, 13)}
     apply_cases(g, sheets, reviews)
-    out: dict[str, dict[str, bytes]] = {}
-    for m in range(1, 13):
-        month = f"{year}-{m:02d}"
-        out[month] = _month_files(g, month, m, sheets[m], reviews[m])
-    out[str(year)] = _year_files(g)  # drawn last: the months' bytes do not depend on it
+    out = {f"{g.year}-{m:02d}": _month_files(g, f"{g.year}-{m:02d}", m, sheets[m], reviews[m]) for m in range(1, 13)}
+    out[str(g.year)] = _year_files(g)  # drawn last: the months' bytes do not depend on it
     return out
 
 

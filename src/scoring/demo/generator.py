@@ -2,12 +2,16 @@
 
 numpy's default_rng(seed) draws everything in a fixed order, so the same seed and settings
 give the same values. Each unit has a quality in [0, 1] per month (a trend moves it); the
-values follow it. A sheet metric's value is drawn by the generator params/demo.yaml names
-for the metric's method (`scoring.demo.values`), and written as its column type writes it.
+values follow it. A later year continues the year before (`Generator.next_year`): the same
+units, their December quality and size, the entities still listed on 31 December; its own
+draws come from default_rng([seed, year]), so adding a year never changes the earlier ones.
+A sheet metric's value is drawn by the generator params/demo.yaml names for the metric's
+method (`scoring.demo.values`), and written as its column type writes it.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
@@ -68,36 +72,58 @@ class Generator:
     """Draws a year of synthetic data; every random draw happens in a fixed order."""
 
     def __init__(self, spec: IndexSpec, units: Units, contract: Contract, settings: DemoSettings, year: int,
-                 seed: int) -> None:
+                 seed: int, before: Generator | None = None) -> None:
         self.spec, self.units, self.contract, self.s = spec, units, contract, settings
         self.year, self.seed = year, seed
-        self.rng = np.random.default_rng(seed)
-        self.codes: set[str] = set()
-        self.plans = self._plans()
-        self.entities: list[Entity] = []
+        self.rng = np.random.default_rng(seed if before is None else [seed, year])
+        self.codes: set[str] = set() if before is None else set(before.codes)
+        self.plans = self._plans() if before is None else self._continued(before.plans)
+        # the entities still listed at the end of the year before, as copies (`before` is not changed)
+        self.entities: list[Entity] = [] if before is None else [
+            dataclasses.replace(e) for e in before.entities if e.exit is None]
+        self.continues = before is not None
+
+    def next_year(self) -> Generator:
+        """The year after this one, continuing it (call after `simulate_lists`)."""
+        return Generator(self.spec, self.units, self.contract, self.s, self.year + 1, self.seed, before=self)
 
     # ---- units
     def _uniform(self, pair: tuple[float, float]) -> float:
         return float(self.rng.uniform(pair[0], pair[1]))
 
-    def _plans(self) -> list[UnitPlan]:
-        s, rng = self.s, self.rng
-        n = len(self.units.units)
-        order = rng.permutation(n)
-        k_up, k_down = s.trends.improving, s.trends.slipping
-        trend = np.zeros(n)
+    def _trends(self) -> np.ndarray:
+        """+1 for the units that improve over the year, −1 for those that slip, 0 for the rest."""
+        order = self.rng.permutation(len(self.units.units))
+        k_up, k_down = self.s.trends.improving, self.s.trends.slipping
+        trend = np.zeros(len(order))
         trend[order[:k_up]], trend[order[k_up:k_up + k_down]] = 1.0, -1.0
+        return trend
+
+    def _path(self, start: float, trend: float) -> list[float]:
+        """A year of monthly quality: start + trend × trend_per_month × (month − 1) + noise, in [0.02, 0.98]."""
+        s = self.s
+        return [float(np.clip(start + trend * s.trend_per_month * m + self.rng.normal(0, s.quality_noise), 0.02, 0.98))
+                for m in range(12)]
+
+    def _plans(self) -> list[UnitPlan]:
+        s = self.s
+        trend = self._trends()
         plans = []
         density = s.legal_persons_per_1000_people
         for i, u in enumerate(self.units.units):
             people = (u.population_2010 or 50.0) * 10000 * (1 + self._uniform(s.population_growth_since_2010))
             legal0 = people * self._uniform(density.get(u.tier, density["county"])) / 1000
-            q0 = self._uniform(s.quality)
-            path = [float(np.clip(q0 + trend[i] * s.trend_per_month * m + rng.normal(0, s.quality_noise), 0.02, 0.98))
-                    for m in range(12)]
+            path = self._path(self._uniform(s.quality), trend[i])
             plans.append(UnitPlan(u, round(people), legal0, self._uniform(s.market_entities_per_legal_person),
                                   self._uniform(s.legal_persons_monthly_growth), path))
         return plans
+
+    def _continued(self, before: list[UnitPlan]) -> list[UnitPlan]:
+        """The units of the year before, a year on: sized as at its December, January's quality
+        starting from December's, new trends."""
+        trend = self._trends()
+        return [dataclasses.replace(p, legal0=p.legal0 * (1 + p.growth) ** 12, quality=self._path(p.quality[-1], t))
+                for p, t in zip(before, trend, strict=True)]
 
     # ---- entities
     def _code(self, unit: str) -> str:
@@ -134,11 +160,12 @@ class Generator:
                       violations, keep=rare)
 
     def simulate_lists(self) -> None:
-        """The initial stock on 1 January, then each month's exits and entries."""
+        """The initial stock on 1 January (a continued year: the entities carried over), then each
+        month's exits and entries."""
         li, types = self.s.lists, self.s.lists.types
         before = dt.date(self.year - 1, 12, 31)
         first = min(li.first_listed, dt.date(self.year - 3, 1, 1))
-        for k, p in enumerate(self.plans):
+        for k, p in enumerate([] if self.continues else self.plans):
             per_1000 = p.legal0 / 1000
             stock = int(self.rng.poisson(self._uniform(li.stock_per_1000) * per_1000 * (1.5 - p.quality[0])))
             for _ in range(stock):

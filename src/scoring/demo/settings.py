@@ -25,6 +25,7 @@ NonEmptyTexts = Annotated[tuple[Text, ...], BeforeValidator(as_tuple), Field(min
 Pair = Annotated[tuple[float, float], BeforeValidator(as_tuple)]  # [low, high] or [worst, best]
 NonNegative = Annotated[float, Field(ge=0)]
 Count = Annotated[int, Field(ge=0)]
+Year = Annotated[int, Field(ge=1990, le=2100)]
 GeneratorName = Literal[tuple(GENERATORS)]
 
 
@@ -128,6 +129,7 @@ class DemoSettings(Strict):
     """params/demo.yaml."""
 
     note: Text
+    years: Annotated[tuple[Year, ...], BeforeValidator(as_tuple), Field(min_length=1)]  # consecutive, oldest first
     files: FileNames
     notes_sheet: Text
     population_growth_since_2010: Pair
@@ -163,6 +165,9 @@ class DemoSettings(Strict):
         if len(self.departments) > 1 and "{department}" not in self.files.records:
             errors.append((("files", "records"), "demo_department_file", "needs {department}: one file per "
                            "department", {"department": "{department}"}, self.files.records))
+        if list(self.years) != list(range(self.years[0], self.years[0] + len(self.years))):
+            errors.append((("years",), "demo_years_consecutive", "consecutive years, oldest first", {},
+                           list(self.years)))
         if context.get("contract") is not None:
             errors += _contract_rules(self, context["contract"])
         if context.get("spec") is not None:

@@ -41,8 +41,7 @@ def check_metric_table(spec: IndexSpec, units: Units, metrics: pd.DataFrame, sou
             problems.append(f"{source}: row {row}, column 'unit': {unit!r} is not a unit in params/units.yaml")
         if bad_code[i]:
             problems.append(f"{source}: row {row}, column 'metric': {code!r} is not a metric of the index")
-    dup = metrics.duplicated(["month", "unit", "metric"], keep=False)
-    for row in np.flatnonzero(dup.to_numpy()):
+    for row in np.flatnonzero(_duplicated(metrics)):
         r = metrics.iloc[row]
         problems.append(f"{source}: row {row + 2}: duplicate value for "
                         f"({r['month']}, {r['unit']}, {r['metric']})")
@@ -51,6 +50,16 @@ def check_metric_table(spec: IndexSpec, units: Units, metrics: pd.DataFrame, sou
         problems.append(f"{source}: row {row + 2}, column 'value': {metrics['value'].iloc[row]!r} is not a number")
     if problems:
         raise DataError(f"{source}: {len(problems)} problem(s)", problems=problems)
+
+
+def _duplicated(metrics: pd.DataFrame) -> np.ndarray:
+    """`metrics.duplicated(["month", "unit", "metric"], keep=False)` as a boolean array, computed on
+    one integer key per row (the three columns factorised; empty cells equal, as pandas takes them)."""
+    key = np.zeros(len(metrics), dtype=np.int64)
+    for col in ("month", "unit", "metric"):
+        codes, uniques = pd.factorize(metrics[col].to_numpy(dtype=object), use_na_sentinel=True)
+        key = key * (len(uniques) + 1) + (codes + 1)
+    return pd.Series(key).duplicated(keep=False).to_numpy()
 
 
 def metric_fractions(spec: IndexSpec, units: Units, values: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -77,16 +86,29 @@ def metric_fractions(spec: IndexSpec, units: Units, values: pd.DataFrame) -> tup
 def score(spec: IndexSpec, units: Units, metrics: pd.DataFrame) -> pd.DataFrame:
     """The tidy points table for every month in `metrics` (see module docstring)."""
     check_metric_table(spec, units, metrics)
-    metrics = metrics.assign(value=pd.to_numeric(metrics["value"]))
+    codes = [m.code for m in spec.metrics()]
     frames = []
-    for month, month_rows in metrics.groupby("month", sort=True):
-        wide = month_rows.pivot(index="unit", columns="metric", values="value")
-        values = wide.reindex(index=units.codes, columns=[m.code for m in spec.metrics()])
+    for month, values in _month_grids(metrics, units.codes, codes):
         fractions, missing = metric_fractions(spec, units, values)
-        frames.append(_tidy_month(spec, str(month), values, fractions, missing))
+        frames.append(_tidy_month(spec, month, values, fractions, missing))
     if not frames:
         return pd.DataFrame(columns=POINT_COLUMNS)
     return pd.concat(frames, ignore_index=True)
+
+
+def _month_grids(metrics: pd.DataFrame, units: list[str], codes: list[str]) -> list[tuple[str, pd.DataFrame]]:
+    """Each month of a checked metric table (known units and codes, no duplicates), in month order,
+    as units × metric codes (NaN where no value): what a pivot per month, reindexed, gives, filled
+    by one assignment into a months × units × metrics array. Rows without a month are left out, as
+    `groupby("month")` leaves them."""
+    metrics = metrics[metrics["month"].notna()]
+    months, month_of = np.unique(metrics["month"].to_numpy(dtype=object).astype(str), return_inverse=True)
+    unit_of = pd.Index(units).get_indexer(metrics["unit"].to_numpy(dtype=object))
+    code_of = pd.Index(codes).get_indexer(metrics["metric"].to_numpy(dtype=object))
+    grid = np.full((len(months), len(units), len(codes)), np.nan)
+    grid[month_of, unit_of, code_of] = pd.to_numeric(metrics["value"]).to_numpy(dtype=float)
+    index, columns = pd.Index(units, name="unit"), pd.Index(codes, name="metric")
+    return [(str(m), pd.DataFrame(grid[i], index=index, columns=columns)) for i, m in enumerate(months)]
 
 
 def _tidy_month(spec: IndexSpec, month: str, values: pd.DataFrame, fractions: pd.DataFrame,

@@ -49,9 +49,10 @@ def factorized(values: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def forget() -> None:
-    """Drop the remembered factorisations and clean columns (after a month: they keep its columns alive)."""
+    """Drop the remembered factorisations, clean columns and codes (after a month: they keep its columns alive)."""
     _FACTORS.clear()
     _CLEAN.clear()
+    _CODES.clear()
 
 
 def distinct_map(values: pd.Series, func: Callable[[Any], Any], empty: Any = None) -> np.ndarray:
@@ -148,10 +149,25 @@ def read_once(parse: Callable[[Any], Any], as_number: Callable[[Any], float]) ->
     return shared(compute)
 
 
+_CODES: dict[tuple[int, tuple[int, ...], tuple[int, ...]], tuple[np.ndarray, np.ndarray]] = {}
+
+
 def normalised_codes(values: pd.Series) -> np.ndarray:
-    """`cells.normalise_code` of every cell (None for empty cells) as an object array: one upper-casing of
-    the whole column when every code is plain ASCII letters and digits (the usual case)."""
-    array = values.to_numpy(dtype=object)
+    """`cells.normalise_code` of every cell (None for empty cells) as a new object array: one upper-casing
+    of the whole column when every code is plain ASCII letters and digits (the usual case). Remembered
+    for the last columns seen (by data buffer, as `factorized`): a column's checks, keys and typed
+    values normalise it once."""
+    array = values.to_numpy(dtype=object) if isinstance(values, pd.Series) else np.asarray(values, dtype=object)
+    key = _key(array)
+    hit = _CODES.get(key)
+    if hit is None:
+        if len(_CODES) >= _KEPT:
+            del _CODES[next(iter(_CODES))]
+        hit = _CODES[key] = (array, _normalised_codes(array))
+    return hit[1].copy()
+
+
+def _normalised_codes(array: np.ndarray) -> np.ndarray:
     present = pd.notna(array)
     texts = array[present]
     try:
@@ -159,7 +175,7 @@ def normalised_codes(values: pd.Series) -> np.ndarray:
     except TypeError:  # not only text
         joined = ""
     if not joined or not (joined.isascii() and joined.isalnum()):
-        return distinct_map(values, cells.normalise_code)
+        return distinct_map(pd.Series(array, dtype=object), cells.normalise_code)
     out = np.full(len(array), None, dtype=object)
     out[present] = "\n".join(texts).upper().split("\n")
     return out

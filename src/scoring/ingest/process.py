@@ -13,6 +13,7 @@ Writes, in a folder built beside the old one and swapped in only when complete:
 
 from __future__ import annotations
 
+import io
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,8 +23,9 @@ import numpy as np
 import pandas as pd
 
 from scoring import __version__, provenance
+from scoring.csvbytes import fast_csv
 from scoring.errors import DataError, SpecError, StateError
-from scoring.hashing import sha256_file
+from scoring.hashing import sha256_bytes, sha256_file
 from scoring.index.spec import IndexSpec, Units, load_index, load_units
 from scoring.ingest.cells import header_keys
 from scoring.ingest.columns import distinct_map, forget
@@ -44,7 +46,7 @@ from scoring.ingest.readers import InputFile, link_problem, read_month_folder
 from scoring.ingest.tables import RawFrame, to_raw_frame, validate_table
 from scoring.ingest.windows import MonthWindow
 from scoring.project import Project, check_month
-from scoring.safeio import atomic_write_text, staged_dir, write_csv
+from scoring.safeio import atomic_write_bytes, staged_dir
 
 SOURCES_FILE = "sources.yaml"
 # the columns of the processed CSV files
@@ -215,8 +217,9 @@ def _metric_values(spec: IndexSpec, units: Units, contract: Contract, typed: dic
     long = wide.stack(future_stack=True).rename("value").reset_index()
     long.columns = ["unit", "metric", "value"]
     long.insert(0, "month", month)
-    not_reported = [(u, c) for u, c, v in zip(long["unit"], long["metric"], long["value"], strict=True)
-                    if np.isnan(v)]
+    missing = np.isnan(long["value"].to_numpy(dtype=float))
+    not_reported = list(zip(long["unit"].to_numpy(dtype=object)[missing].tolist(),
+                            long["metric"].to_numpy(dtype=object)[missing].tolist(), strict=True))
     return long[["month", "unit", "metric", "value"]], not_reported
 
 
@@ -230,9 +233,22 @@ def _entries(records: pd.DataFrame, units: Units, contract: Contract, month: str
     out["_u"], out["_t"] = out["unit"].map(unit_order), out["list_type"].map(type_order)
     for col in ("entry_date", "exit_date"):
         out[col] = distinct_map(out[col], lambda d: d.isoformat(), "")
-    out = out.sort_values(["_u", "_t", "entry_date", "credit_code"], kind="stable")
+    out = out.iloc[_entries_order(out)]
     out["violations"] = out["violations"].astype("Int64")
     return out[ENTRIES_CSV_COLUMNS].reset_index(drop=True)
+
+
+def _entries_order(out: pd.DataFrame) -> np.ndarray:
+    """The positions of the rows sorted by unit (params order), list type (contract order), entry
+    date and credit code: `sort_values([...], kind="stable")`'s order, by one stable `numpy.lexsort`
+    of the positions and the texts as fixed-width numpy strings (compared by code point, as Python
+    compares them; the dates are ISO text and a valid code has no NUL a fixed width would drop)."""
+    keys = [out["_u"], out["_t"], out["entry_date"], out["credit_code"]]
+    if any(k.isna().any() for k in keys):  # not after validation; pandas' own NaN placement then
+        return out.reset_index(drop=True).sort_values(["_u", "_t", "entry_date", "credit_code"],
+                                                      kind="stable").index.to_numpy()
+    texts = [k.to_numpy(dtype=object).astype(str) for k in keys[2:]]
+    return np.lexsort((texts[1], texts[0], keys[1].to_numpy(dtype=np.int64), keys[0].to_numpy(dtype=np.int64)))
 
 
 def _reviews(reviews: pd.DataFrame, units: Units, spec: IndexSpec) -> pd.DataFrame:
@@ -249,8 +265,9 @@ def _reviews(reviews: pd.DataFrame, units: Units, spec: IndexSpec) -> pd.DataFra
 # --------------------------------------------------------------------------- writing
 
 
-def manifest(data: MonthData, outputs: dict[str, Path]) -> dict[str, Any]:
-    """What a reviewer needs to trust the processed month: inputs, parameter hashes, versions."""
+def manifest(data: MonthData, outputs: dict[str, bytes]) -> dict[str, Any]:
+    """What a reviewer needs to trust the processed month: inputs, parameter hashes, versions
+    (`outputs`: each written file's bytes)."""
     written = {"metrics.csv": data.metrics, "register.csv": data.register, "list_entries.csv": data.entries,
                "reviews.csv": data.reviews}  # their rows, as the CSV files hold them
     return {
@@ -263,32 +280,45 @@ def manifest(data: MonthData, outputs: dict[str, Path]) -> dict[str, Any]:
              "tables": [{"source": t.source.key, "sheet": t.sheet, "rows": len(t.numbers)} for t in f.tables]}
             for f in data.inputs
         ],
-        "outputs": {name: {"sha256": sha256_file(path), "rows": len(written[name]) if name in written else
-                           _count_rows(path)} for name, path in outputs.items()},
+        "outputs": {name: {"sha256": sha256_bytes(text), "rows": len(written[name]) if name in written else
+                           _count_rows(text)} for name, text in outputs.items()},
         "not_reported": [{"unit": u, "metric": m} for u, m in data.not_reported],
         "list_movements": {k: int(((data.entries["movement"] == k) & (data.entries["counted"] == 1)).sum())
                            for k in ("entered", "exited", "listed")},
     }
 
 
-def _count_rows(path: Path) -> int:
-    return max(0, len(pd.read_csv(path, dtype=str, keep_default_na=False)))
+def _count_rows(text: bytes) -> int:
+    return max(0, len(pd.read_csv(io.BytesIO(text), dtype=str, keep_default_na=False)))
+
+
+def month_files(data: MonthData) -> dict[str, bytes]:
+    """The processed month's files as bytes (file name → content), manifest.json last: what
+    `write_month` writes, computed anywhere (a Dask worker of `scoring.pipeline.ingesting`)."""
+    files = {
+        "metrics.csv": fast_csv(data.metrics, FLOAT_FORMAT),
+        "register.csv": fast_csv(data.register, FLOAT_FORMAT),
+        "list_entries.csv": fast_csv(data.entries, FLOAT_FORMAT),
+        "reviews.csv": fast_csv(data.reviews, FLOAT_FORMAT),
+    }
+    files["manifest.json"] = (json.dumps(manifest(data, files), ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    return files
+
+
+def write_files(project: Project, month: str, files: dict[str, bytes]) -> Path:
+    """Write a processed month's files (`month_files`) as a whole: built beside the old folder,
+    swapped in when complete."""
+    final = project.processed_month(month)
+    with staged_dir(final) as stage:
+        stage.chmod(0o755)  # a temporary folder is private; the month folder is not
+        for name, content in files.items():
+            atomic_write_bytes(stage / name, content)
+    return final
 
 
 def write_month(project: Project, data: MonthData) -> Path:
     """Write the processed month as a whole: built beside the old folder, swapped in when complete."""
-    final = project.processed_month(data.month)
-    with staged_dir(final) as stage:
-        stage.chmod(0o755)  # a temporary folder is private; the month folder is not
-        outputs = {
-            "metrics.csv": write_csv(data.metrics, stage / "metrics.csv", float_format=FLOAT_FORMAT),
-            "register.csv": write_csv(data.register, stage / "register.csv", float_format=FLOAT_FORMAT),
-            "list_entries.csv": write_csv(data.entries, stage / "list_entries.csv", float_format=FLOAT_FORMAT),
-            "reviews.csv": write_csv(data.reviews, stage / "reviews.csv", float_format=FLOAT_FORMAT),
-        }
-        text = json.dumps(manifest(data, outputs), ensure_ascii=False, indent=2) + "\n"
-        atomic_write_text(stage / "manifest.json", text)
-    return final
+    return write_files(project, data.month, month_files(data))
 
 
 def ingest_month(project: Project, month: str) -> Path:

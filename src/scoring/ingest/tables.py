@@ -59,7 +59,7 @@ def to_raw_frame(raw: RawTable, problems: list[DataProblem]) -> RawFrame:
     headers: dict[str, str] = {}
     for i in range(width):
         header = raw.headers[i] if i < len(raw.headers) else None
-        has_data = bool(pd.notna(columns[i]).any())
+        has_data = any(v is not None and v == v for v in columns[i])  # a cell not None (nor NaN): stops at the first
         if header is None:
             names.append(f"(column {_column_letter(i)}, no header)" if has_data else None)
             continue

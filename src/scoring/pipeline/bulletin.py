@@ -73,18 +73,16 @@ def latest_month(project: Project) -> str:
     return months[-1]
 
 
-def ensure_processed(project: Project, month: str) -> list[str]:
+def ensure_processed(project: Project, month: str, workers: int = 2, scheduler: str | None = None) -> list[str]:
     """Ingest every raw month up to `month` whose processed data is missing or stale.
 
-    Stale = the manifest's input hashes differ from the raw files now. Returns the months ingested.
+    Stale = the manifest's input hashes differ from the raw files now. Several stale months are
+    ingested in parallel, each a Dask task (scoring.pipeline.ingesting). Returns the months ingested.
     """
-    from scoring.ingest import ingest_month, is_up_to_date
+    from scoring.pipeline.ingesting import ingest_months, stale_months
 
-    done = []
-    for m in [x for x in project.raw_months() if x <= month]:
-        if not is_up_to_date(project, m):
-            ingest_month(project, m)
-            done.append(m)
+    done = stale_months(project, month)
+    ingest_months(project, done, workers=workers, scheduler=scheduler)
     if not project.metrics_file(month).is_file():
         raise CreditCountyError(f"no data for {month}: neither {project.raw_month(month)} "
                                 f"nor {project.metrics_file(month)} exists")
@@ -171,7 +169,7 @@ def build(project: Project, month: str | None = None, *, workers: int = 2, progr
     if unknown:
         raise CreditCountyError(f"unknown unit codes {unknown}; known: {', '.join(all_units.codes)}")
 
-    ensure_processed(project, month)
+    ensure_processed(project, month, workers, scheduler)
     final = project.output_month(month)
     if set(wanted) != set(all_units.codes) and final.exists():
         _check_carry_over_is_current(project, month, final)
@@ -272,7 +270,7 @@ def build_review(project: Project, year: int, *, progress: bool = True,
     spec, _units = load_spec(project)
     rules = load_rules(project.params / "review.yaml", spec)
     text = load_report_text(project.params / "report.yaml")
-    ensure_processed(project, f"{year}-{rules.acceptance_month:02d}")
+    ensure_processed(project, f"{year}-{rules.acceptance_month:02d}", scheduler=scheduler)
     register = register_file(project)
     later = sorted({int(y) for y in read_register(register)["year"] if int(y) > year})
     if later:

@@ -65,6 +65,7 @@ def overview(ctx: MonthContext) -> str:
     out = _fill(ctx, "overview.summary", month_label=ctx.text.month_label(ctx.month), n_units=int(city["n_units"]),
                 mean=number(city["mean_total"], d), mean_change=mean_change, n_pass=int(city["n_pass"]),
                 pass_line=number(ctx.spec.pass_line, 0), pass_change=pass_change)
+    out += _year_on_year(ctx)
     if first:
         out += _fill(ctx, "overview.first_month")
     else:
@@ -88,6 +89,18 @@ def overview(ctx: MonthContext) -> str:
     else:
         out += _fill(ctx, "overview.no_zero_tolerance")
     return out + _fill(ctx, "overview.weakest", items=weakest_names(ctx, with_rate=True))
+
+
+def _year_on_year(ctx: MonthContext) -> str:
+    """同比: the city's mean and 达标 count against the same month last year (stage table
+    city_year_on_year); '' without that month."""
+    if not ctx.stage.has("city_year_on_year") or not len(ctx.table("city_year_on_year")):
+        return ""
+    row, d = ctx.table("city_year_on_year").iloc[0], ctx.decimals
+    delta = row["delta_mean"]
+    return _fill(ctx, "overview.year_on_year", last_month_label=ctx.text.month_label(row["last_year_month"]),
+                 mean_change=_fill(ctx, f"overview.year_mean_{_way(delta)}", delta=number(abs(delta), d)),
+                 last_n_pass=int(row["last_n_pass"]), n_pass=int(row["n_pass"]))
 
 
 def _way(value: float) -> str:

@@ -28,7 +28,7 @@ from matplotlib.patches import Patch
 from scoring.render import fonts
 
 PALETTE = {"mine": "#1f4e8c", "median": "#8c96a0", "full": "#e3e7eb", "pass": "#202020", "good": "#1f4e8c",
-           "light": "#c9d6e8"}
+           "light": "#c9d6e8", "last_year": "#7f9fcc"}
 #: Widest figure (inches): the text width of the A4 page with GB/T 9704 margins (156 mm).
 WIDTH_IN = 156 / 25.4
 #: Smallest text on a figure (points, at its printed size); tick labels and values use it.
@@ -88,21 +88,26 @@ def category_bars(profile: pd.DataFrame, names: list[str], labels: dict[str, str
 
 
 def trend_chart(trend: pd.DataFrame, pass_line: float, month_labels: list[str], labels: dict[str, str],
-                n_units: int | None = None) -> Figure:
+                n_units: int | None = None, last_year: Sequence[float] | None = None) -> Figure:
     """Total per month (left axis, solid line with values printed, dashed pass line) and rank
     (right axis, dotted with squares, 1 at the top). `n_units`: the rank axis' length (default:
-    the worst rank in `trend`, at least 16 is not assumed)."""
+    the worst rank in `trend`, at least 16 is not assumed). `last_year`: the totals of the same
+    months a year before (NaN where not scored), a thin grey line without values."""
     fig, ax = _figure(3.3)
     x = np.arange(len(trend))
+    before = np.asarray(last_year if last_year is not None else [], dtype=float)
     ax.plot(x, trend["total"], marker="o", color=PALETTE["mine"], label=labels["trend_total"])
+    if np.isfinite(before).any():  # under this year's line (zorder), after it in the legend
+        ax.plot(x, before, marker="^", markersize=4, color=PALETTE["last_year"], linewidth=1, linestyle="-.",
+                zorder=1.5, label=labels["trend_last_year"])
     for xi, v in zip(x, trend["total"], strict=True):
         ax.annotate(f"{v:.1f}", (xi, v), textcoords="offset points", xytext=(0, 5), ha="center",
                     fontsize=MIN_PT, color=PALETTE["mine"])
     ax.axhline(pass_line, color=PALETTE["pass"], linestyle="--", linewidth=1, label=labels["trend_pass_line"])
     ax.set_ylabel(labels["trend_total"], fontsize=LABEL_PT)
     ax.set_xticks(x, month_labels, fontsize=MIN_PT)
-    low = min(trend["total"].min(), pass_line)
-    high = max(trend["total"].max(), pass_line)
+    shown = [*trend["total"], *before[np.isfinite(before)], pass_line]
+    low, high = min(shown), max(shown)
     ax.set_ylim(low - 6, high + 8)
     ax2 = ax.twinx()
     ax2.plot(x, trend["rank"], marker="s", markerfacecolor="white", color=PALETTE["median"], linestyle=":",
@@ -115,7 +120,7 @@ def trend_chart(trend: pd.DataFrame, pass_line: float, month_labels: list[str], 
     ax2.spines[["top"]].set_visible(False)
     handles = ax.get_legend_handles_labels()[0] + ax2.get_legend_handles_labels()[0]
     ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.14), fontsize=MIN_PT, frameon=False,
-              ncol=3)
+              ncol=len(handles))
     ax.set_title(labels["trend_title"], fontsize=TITLE_PT)
     return fig
 

@@ -155,7 +155,8 @@ class CityReport:
         return [display.AttachmentHeading(self._fill("annexes.label", n=n), texts[ANNEXES[n - 1]])]
 
     def annex_ranking(self) -> list:
-        """附件1: unit × categories, total, change, rank, rank change, tier rank, 达标; the notes
+        """附件1: unit × categories, total, change (and against the same month last year, when it was
+        scored), rank, rank change, tier rank, 达标; the notes
         on the method and the project's own rules, each with its source."""
         t, d, spec = self.ctx.text, self.ctx.decimals, self.ctx.spec
         cols, c = t["columns"], self.changes
@@ -167,6 +168,9 @@ class CityReport:
             frame[header_text] = [number(v, d) for v in scores[cat.code]]
         frame[cols["total"]] = [number(v, d) for v in c["total"]]
         frame[cols["change"]] = [signed(v, d) for v in c["delta_total"]]
+        if self.ctx.stage.has("year_on_year") and len(self.ctx.table("year_on_year")):  # 同比, when last year is there
+            last_year = self.ctx.table("year_on_year").set_index("unit").reindex(c["unit"])
+            frame[cols["year_change"]] = [signed(v, d) for v in last_year["delta_total"]]
         frame[cols["rank_change"]] = [arrow(t, v) for v in c["rank_change"]]
         frame[cols["tier_rank"]] = c["tier_rank"].astype(int)
         frame[cols["pass"]] = [pass_text(t, p) for p in c["pass"]]

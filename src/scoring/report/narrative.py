@@ -83,6 +83,31 @@ def _first(ctx: MonthContext, unit: str, change_row: pd.Series) -> str:
     return first
 
 
+def year_on_year_row(ctx: MonthContext, unit: str) -> pd.Series | None:
+    """The unit's row of the stage table year_on_year, or None (no same month last year, or a stage
+    folder written before the table existed)."""
+    if not ctx.stage.has("year_on_year"):
+        return None
+    rows = ctx.unit_table("year_on_year", unit)
+    return rows.iloc[0] if len(rows) else None
+
+
+def year_sentence(ctx: MonthContext, row: pd.Series) -> str:
+    """同比: the unit's printed total and rank against the same month last year, and a change of 达标."""
+    text, d = ctx.text, ctx.decimals
+    last_month_label = text.month_label(row["last_year_month"])
+    if pd.isna(row["last_total"]):
+        return text.fill("year_new", last_month_label=last_month_label)
+    delta = row["delta_total"]
+    key = "year_up" if delta > 0 else "year_down" if delta < 0 else "year_same"
+    out = text.fill(key, last_month_label=last_month_label, last_total=number(row["last_total"], d),
+                    total=number(row["total"], d), delta=number(abs(delta), d), last_rank=int(row["last_rank"]),
+                    rank=int(row["rank"]), rank_move=_rank_move(text, row["rank_change"]))
+    if bool(row["pass"]) != bool(row["last_pass"]):
+        out += text.fill("year_pass_up" if row["pass"] else "year_pass_down")
+    return out
+
+
 def unit_paragraphs(ctx: MonthContext, unit: str, change_row: pd.Series,
                     strengths: pd.DataFrame, weaknesses: pd.DataFrame, indicators: pd.DataFrame,
                     problems: pd.DataFrame) -> list[str]:
@@ -118,7 +143,9 @@ def unit_paragraphs(ctx: MonthContext, unit: str, change_row: pd.Series,
 
         third = text.fill("no_problems", line=weak_line(ctx))
 
-    paragraphs = [_first(ctx, unit, change_row), second, third]
+    last_year = year_on_year_row(ctx, unit)
+    paragraphs = [_first(ctx, unit, change_row), "" if last_year is None else year_sentence(ctx, last_year),
+                  second, third]
     counts = ctx.unit_table("list_counts", unit)
     if ctx.stage.meta.get("list_records") and len(counts):
         row = counts.iloc[0]

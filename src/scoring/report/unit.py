@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from scoring.project import same_month_last_year
 from scoring.render import display
 from scoring.report import body, charts, narrative
 from scoring.report.common import (
@@ -114,23 +115,47 @@ class UnitReport:
 
     def trend(self) -> list:
         """Total, rank and 达标 by month since the programme began (stage table timeline: from
-        the latest 安排部署 month)."""
+        the latest 安排部署 month); with the totals of the same months last year when the history
+        holds them (a second year)."""
         t, d = self.ctx.text, self.ctx.decimals
         timeline = self.ctx.table("timeline")
         shown = set(timeline.loc[timeline["shown"], "month"])
-        tr = self.ctx.unit_table("history", self.unit)
-        tr = tr[tr["month"].isin(shown)].sort_values("month").reset_index(drop=True)
+        history = self.ctx.unit_table("history", self.unit)
+        tr = history[history["month"].isin(shown)].sort_values("month").reset_index(drop=True)
+        totals = history.set_index("month")["total"]
+        before = totals.reindex([same_month_last_year(m) for m in tr["month"]]).to_numpy(dtype=float)
+        has_before = bool(pd.notna(before).any())
         labels = [t["titles"]["month_short"].format(month=int(m.split("-")[1])) for m in tr["month"]]
-        fig = charts.trend_chart(tr, self.ctx.spec.pass_line, labels, t["charts"], n_units=len(self.ctx.units.codes))
+        fig = charts.trend_chart(tr, self.ctx.spec.pass_line, labels, t["charts"], n_units=len(self.ctx.units.codes),
+                                 last_year=before if has_before else None)
         cols = t["columns"]
         table = pd.DataFrame({
             cols["month"]: [t.month_label(m) for m in tr["month"]],
             cols["total"]: [number(v, d) for v in tr["total"]],
+            **({cols["last_year"]: [number(v, d) for v in before]} if has_before else {}),
             cols["rank"]: tr["rank"].astype(int),
             cols["tier_rank"]: tr["tier_rank"].astype(int),
             cols["pass"]: [pass_text(t, p) for p in tr["pass"]],
         })
         return [display.Heading(t["sections"]["trend"], level=2), display.Figure(fig), display.Table(table)]
+
+    def year_on_year(self) -> list:
+        """The categories this month and in the same month last year (stage table
+        year_on_year_categories; the total from year_on_year); nothing without that month."""
+        row = narrative.year_on_year_row(self.ctx, self.unit)
+        if row is None or pd.isna(row["last_total"]):
+            return []
+        t, d, spec = self.ctx.text, self.ctx.decimals, self.ctx.spec
+        cols = t["columns"]
+        rows = self.ctx.unit_table("year_on_year_categories", self.unit)
+        frame = pd.DataFrame({
+            cols["category"]: [*[spec.label(c) for c in rows["code"]], cols["total"]],
+            cols["this_month"]: [number(v, d) for v in [*rows["points"], row["total"]]],
+            cols["last_year"]: [number(v, d) for v in [*rows["last_points"], row["last_total"]]],
+            cols["year_change"]: [signed(v, d) for v in [*rows["delta"], row["delta_total"]]],
+        })
+        note = t.fill("year_note", last_month_label=t.month_label(row["last_year_month"]))
+        return [display.Heading(t["sections"]["year_on_year"], level=2), display.Table(frame), display.TableNote(note)]
 
     def indicator_table(self) -> list:
         return [display.Heading(self.ctx.text["sections"]["indicators"], level=2),

@@ -1,8 +1,9 @@
 """The month's data for the departments: one Excel workbook (outputs/YYYY-MM/通报数据.xlsx).
 
 Sheets, in order (names, headers and labels from params/report.yaml `workbook:`):
-ranking (rank, unit, tier, category points, total as printed, change, rank change, tier rank,
-达标, points to the pass line), categories, indicators (points, max, lost = points to gain,
+ranking (rank, unit, tier, category points, total as printed, change, the change against the
+same month last year when it was scored, rank change, tier rank, 达标, points to the pass
+line), categories, indicators (points, max, lost = points to gain,
 score rate, city median score rate), sub-items (raw value with its unit of measure, city median,
 points, max, lost, flags), points to gain (every indicator with points lost, most first, with
 its problems), list movements, and 说明 (data month, 示例数据 or not, 试算, the index and the
@@ -100,6 +101,10 @@ def _ranking(ctx: MonthContext, lab: _Labels, order: dict[str, int]) -> list[Col
     scores = ctx.table("scores").set_index("unit")
     cats = [Col(ctx.spec.label(c.code), [_num(v) for v in scores.loc[ch["unit"], c.code]], lab.points)
             for c in ctx.spec.categories]
+    year = []  # 同比, when the same month last year was scored (stage table year_on_year)
+    if ctx.stage.has("year_on_year") and len(ctx.table("year_on_year")):
+        last_year = ctx.table("year_on_year").set_index("unit")["delta_total"]
+        year = [Col(lab.col("year_change"), [_num(v) for v in last_year.reindex(ch["unit"])], lab.signed)]
     return [
         Col(lab.col("rank"), [_int(v) for v in ch["rank"]], INTEGER),
         Col(lab.col("unit"), [ctx.unit_name(u) for u in ch["unit"]]),
@@ -107,6 +112,7 @@ def _ranking(ctx: MonthContext, lab: _Labels, order: dict[str, int]) -> list[Col
         *cats,
         Col(lab.col("total"), [_num(v) for v in ch["total_rounded"]], lab.points),
         Col(lab.col("change"), [_num(v) for v in ch["delta_total"]], lab.signed),
+        *year,
         Col(lab.col("rank_change"), [_int(v) for v in ch["rank_change"]], lab.data["formats"]["rank_change"]),
         Col(lab.col("tier_rank"), [_int(v) for v in ch["tier_rank"]], INTEGER),
         Col(lab.col("pass"), lab.yes_no(ch["pass"])),
