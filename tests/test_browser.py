@@ -67,9 +67,12 @@ def browser():
 
 
 @pytest.fixture(scope="module")
-def pages(built_month) -> dict[str, Path]:
-    stage = built_month.root / "outputs" / DEMO_MONTH
-    found = {"bulletin": stage / "bulletin.html", "unit": stage / "units" / f"{UNIT}.html"}
+def pages(built_month, two_years) -> dict[str, Path]:
+    """The bulletin and a unit report of December 2019, and of December 2020 (the second year: with
+    the same month last year — a sentence, a section, a column more)."""
+    stage, later = built_month.root / "outputs" / DEMO_MONTH, two_years.output_month("2020-12")
+    found = {"bulletin": stage / "bulletin.html", "unit": stage / "units" / f"{UNIT}.html",
+             "bulletin-2020": later / "bulletin.html", "unit-2020": later / "units" / f"{UNIT}.html"}
     for path in found.values():
         assert path.is_file(), path
     return found
@@ -137,7 +140,7 @@ def cjk_fonts(driver, selector: str) -> dict[str, int]:
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-@pytest.mark.parametrize("page", ["bulletin", "unit"])
+@pytest.mark.parametrize("page", ["bulletin", "unit", "bulletin-2020", "unit-2020"])
 def test_page_fits_the_screen_and_tables_scroll_in_their_box(browser, pages, page, width, tmp_path):
     show(browser, pages[page], width)
     shot = screenshot(browser, tmp_path / f"{page}-{width}.png")
