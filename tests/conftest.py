@@ -75,6 +75,18 @@ def two_years(built_year, tmp_path_factory) -> Project:
     return project
 
 
+@pytest.fixture(scope="module")
+def browser():
+    """A headless Chromium (tests/test_browser.py), its DOM and CSS domains on, for one test module."""
+    from tests.test_browser import _browser_or_fail
+
+    driver = _browser_or_fail()
+    driver.execute_cdp_cmd("DOM.enable", {})
+    driver.execute_cdp_cmd("CSS.enable", {})
+    yield driver
+    driver.quit()
+
+
 @pytest.fixture()
 def params_project(tmp_path) -> Path:
     """A scratch project with the index and the labels (its params/labels.yaml gives the Chinese rules)."""

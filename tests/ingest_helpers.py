@@ -128,6 +128,14 @@ def write_xlsx(path: Path, sheets: dict[str, list[dict]], headers: list[str] | N
     return path
 
 
+def real_month_folder(project: Project, month: str = "2019-05") -> Path:
+    """data/raw/M holding one real (unmarked) register file: data the demo must never touch."""
+    real = project.raw_month(month)
+    real.mkdir()
+    (real / "单位基础数据.csv").write_text("县区\n", encoding="utf-8")
+    return real
+
+
 def tree_bytes(folder: Path) -> dict[str, bytes]:
     """Every file under `folder` (relative name → bytes), to compare two runs."""
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}

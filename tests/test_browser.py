@@ -58,15 +58,6 @@ def _browser_or_fail():
 
 
 @pytest.fixture(scope="module")
-def browser():
-    driver = _browser_or_fail()
-    driver.execute_cdp_cmd("DOM.enable", {})
-    driver.execute_cdp_cmd("CSS.enable", {})
-    yield driver
-    driver.quit()
-
-
-@pytest.fixture(scope="module")
 def pages(built_month, two_years) -> dict[str, Path]:
     """The bulletin and a unit report of December 2019, and of December 2020 (the second year: with
     the same month last year — a sentence, a section, a column more)."""

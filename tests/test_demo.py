@@ -15,7 +15,7 @@ from scoring.demo.generator import Generator, apply_cases
 from scoring.demo.values import GENERATORS, Draw
 from scoring.errors import CreditCountyError, SpecError
 from scoring.ingest import ingest_month, load_params
-from tests.ingest_helpers import make_project, tree_bytes
+from tests.ingest_helpers import make_project, real_month_folder, tree_bytes
 
 MONTHS = [f"2019-{m:02d}" for m in range(1, 13)]
 
@@ -50,9 +50,7 @@ def test_same_seed_same_bytes_other_seed_other_data(demo, tmp_path):
 
 def test_refuses_a_raw_folder_with_months_and_never_touches_real_data(tmp_path):
     project = make_project(tmp_path)
-    real = project.raw_month("2019-05")
-    real.mkdir()
-    (real / "单位基础数据.csv").write_text("县区\n", encoding="utf-8")
+    real = real_month_folder(project)
     with pytest.raises(CreditCountyError, match="already holds 2019-05"):
         write_demo(project)
     with pytest.raises(CreditCountyError, match="real data"):

@@ -13,7 +13,7 @@ from scoring.demo.files import generate
 from scoring.demo.generator import Generator
 from scoring.errors import CreditCountyError
 from scoring.ingest import load_params
-from tests.ingest_helpers import make_project, tree_bytes
+from tests.ingest_helpers import make_project, real_month_folder, tree_bytes
 
 
 @pytest.fixture(scope="module")
@@ -95,9 +95,7 @@ def test_a_later_year_is_written_beside_the_first_without_touching_it(tmp_path):
 
 def test_a_later_year_is_not_written_beside_real_data(tmp_path):
     project = make_project(tmp_path)
-    real = project.raw_month("2019-05")
-    real.mkdir()
-    (real / "单位基础数据.csv").write_text("县区\n", encoding="utf-8")
+    real_month_folder(project)
     with pytest.raises(CreditCountyError, match="real data"):
         write_demo(project, years=[2020])
     assert project.raw_months() == ["2019-05"]

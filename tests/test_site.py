@@ -243,17 +243,6 @@ def test_a_file_where_the_site_goes_is_refused(project):
 
 
 @pytest.fixture(scope="module")
-def browser():
-    from tests.test_browser import _browser_or_fail
-
-    driver = _browser_or_fail()
-    driver.execute_cdp_cmd("DOM.enable", {})
-    driver.execute_cdp_cmd("CSS.enable", {})
-    yield driver
-    driver.quit()
-
-
-@pytest.fixture(scope="module")
 def browsed_site(two_years, tmp_path_factory) -> Path:
     """The demo site of both years (so the comparison page is there too)."""
     project = clone(two_years, tmp_path_factory.mktemp("site") / "p")
