@@ -15,8 +15,8 @@ by `--keep` (one size; its data/processed is emptied; no demo). Then, each stage
 - ingest-serial  `ingest_month` of each of the `--months` last months, one after the other in one
              process (not by default: the baseline of `ingest`);
 - ingest     the same months as `credit-county ingest --all` ingests them (scoring.pipeline.ingesting):
-             each month a Dask task on a local cluster of 2 workers, the files written by the stage
-             (one after the other in the stage's process below 32 MB of raw files: 16 and 136 units);
+             each month a Dask task on Dask's process scheduler with 2 workers forked from the stage's
+             process (one after the other in it below 32 MB of raw files: 16 and 136 units);
 - score      `credit-county score --month M` (M: the last raw month): score history of every ingested
              month, the month's analyses and its sensitivity tables (Monte Carlo and Sobol as
              params/sensitivity.yaml sets them), every stage table written;
@@ -169,7 +169,7 @@ def measure(n: int, seed: int, months: int, keep: bool, stages: tuple[str, ...] 
             make_project(root, n, seed)
             runs = [timed("demo", [str(CLI), "--root", str(root), "demo-data", "--year", "2019"])]
         else:
-            shutil.rmtree(root / "data" / "processed")
+            shutil.rmtree(root / "data" / "processed", ignore_errors=True)
             (root / "data" / "processed").mkdir()
             runs = [Run("demo", 0.0, 0.0, 0.0, 0, "")]
         if runs[-1].status == 0 and "ingest-serial" in stages:

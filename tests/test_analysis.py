@@ -38,6 +38,16 @@ def scored() -> history.Scored:
     return history.Scored(spec, TOY_UNITS, "2019-08", points, engine.summarise(spec, TOY_UNITS, points))
 
 
+@pytest.mark.parametrize("order", ["as scored", "months interleaved"])
+def test_month_points_are_each_months_rows_whatever_their_order(scored, order):
+    points = scored.points if order == "as scored" else scored.points.iloc[::-1].sort_values("unit", kind="stable")
+    mixed = history.Scored(scored.spec, scored.units, scored.month, points, scored.summary)
+    assert order == "as scored" or points["month"].ne(points["month"].shift()).sum() > 2  # not one run a month
+    for month in ("2019-07", "2019-08"):
+        pd.testing.assert_frame_equal(mixed.month_points(month), points[points["month"] == month])
+    assert mixed.month_points("2019-06").empty
+
+
 def test_changes_since_last_month(scored):
     c = history.changes(scored.summary, "2019-08", 2).set_index("unit")
     assert c["delta_total"].to_dict() == pytest.approx({"u1": 8.0, "u2": 0.0, "u3": -8.0})

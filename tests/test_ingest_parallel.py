@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import contextlib
 import io
+import multiprocessing
+import threading
+from unittest import mock
 
 import numpy as np
 import pandas as pd
@@ -45,16 +48,71 @@ def test_months_on_a_cluster_give_the_bytes_of_one_month_after_the_other(tmp_pat
     assert stale_months(many) == []
 
 
-def test_a_refused_month_stops_as_the_sequential_loop_does(tmp_path):
+def test_with_a_thread_running_the_workers_are_spawned_with_the_same_bytes(tmp_path):
+    one, many = _project(tmp_path / "one"), _project(tmp_path / "many")
+    for m in MONTHS:
+        ingest_month(one, m)
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait, daemon=True)  # forking a process with threads is not safe
+    other.start()
+    try:
+        with mock.patch("multiprocessing.get_context", wraps=multiprocessing.get_context) as context:
+            ingest_months(many, list(MONTHS), workers=2, min_bytes=0)
+    finally:
+        stop.set()
+    assert [c.args for c in context.call_args_list][:1] == [("spawn",)]
+    assert tree_bytes(many.processed) == tree_bytes(one.processed)
+
+
+def test_on_a_scheduler_the_months_come_back_as_bytes_with_the_same_result(tmp_path):
+    """The --scheduler route (Dask distributed): a LocalCluster with 2 workers in this process."""
+    from distributed import LocalCluster
+
+    one, many = _project(tmp_path / "one"), _project(tmp_path / "many")
+    for m in MONTHS:
+        ingest_month(one, m)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as local:
+        written = ingest_months(many, list(MONTHS), workers=2, scheduler=local.scheduler_address, min_bytes=0)
+    assert written == [many.processed_month(m) for m in MONTHS]
+    assert tree_bytes(many.processed) == tree_bytes(one.processed)
+    assert sorted(p.name for p in many.processed.iterdir()) == list(MONTHS)  # no stage folder left
+
+
+@pytest.mark.parametrize("route", ["this machine", "scheduler"])
+def test_a_refused_month_stops_as_the_sequential_loop_does(tmp_path, route):
+    from distributed import LocalCluster
+
     project = _project(tmp_path / "p", broken="2019-08")
     with pytest.raises(DataError) as alone:
         ingest_month(_project(tmp_path / "q", broken="2019-08"), "2019-08")
-    with pytest.raises(DataError) as parallel:
-        ingest_months(project, list(MONTHS), workers=2, min_bytes=0)
+    with contextlib.ExitStack() as stack:
+        scheduler = None
+        if route == "scheduler":
+            scheduler = stack.enter_context(LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                                         dashboard_address=None)).scheduler_address
+        with pytest.raises(DataError) as parallel:
+            ingest_months(project, list(MONTHS), workers=2, scheduler=scheduler, min_bytes=0)
     assert str(parallel.value) == str(alone.value)
     assert parallel.value.problems == alone.value.problems
     assert any("不存在区" in line for line in parallel.value.problems)
-    assert [p.name for p in sorted(project.processed.iterdir())] == ["2019-07"]  # before it: written; after: not
+    # before it: published; it and after it: not, and no stage folder of theirs is left (all names listed)
+    assert [p.name for p in sorted(project.processed.iterdir())] == ["2019-07"]
+
+
+def test_an_interrupted_ingest_leaves_no_stage_folder_and_no_month(tmp_path, monkeypatch):
+    import dask.multiprocessing
+
+    project = _project(tmp_path)
+    real = dask.multiprocessing.get
+
+    def interrupted(*args, **kwargs):
+        real(*args, **kwargs)  # the months' stage folders are built ...
+        raise KeyboardInterrupt  # ... and the user presses Ctrl-C before they are published
+
+    monkeypatch.setattr(dask.multiprocessing, "get", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        ingest_months(project, list(MONTHS), workers=2, min_bytes=0)
+    assert list(project.processed.iterdir()) == []
 
 
 def test_ingest_all_skips_the_months_up_to_date(tmp_path):

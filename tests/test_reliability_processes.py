@@ -109,6 +109,24 @@ def test_local_workers_die_with_the_command_and_at_once_on_an_exception():
     assert time.monotonic() - started < 8 and not process_alive(*worker)
 
 
+def _me() -> tuple[int, int, int]:
+    return os.getpid(), process_start(os.getpid()) or 0, os.getppid()
+
+
+def test_the_ingest_pool_workers_die_with_the_command_and_at_once_on_an_exception():
+    """cluster.process_pool (Dask's process scheduler, ingest): forked workers tied to this process."""
+    with cluster.process_pool(1) as pool:
+        assert pool.submit(pdeathsig).result() == signal.SIGTERM
+        assert pool.submit(_me).result()[2] == os.getpid()
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt), cluster.process_pool(1) as pool:
+        pid, start, _parent = pool.submit(_me).result()
+        pool.submit(time.sleep, 60)
+        time.sleep(0.3)
+        raise KeyboardInterrupt
+    assert time.monotonic() - started < 8 and not process_alive(pid, start)
+
+
 def test_kill_9_leaves_no_process_and_the_next_command_removes_the_leftovers(project):
     published = hashes(project.output_month(DEMO_MONTH))
     proc, workers, kernels = start_bulletin(project)

@@ -3,9 +3,10 @@
 `csv_bytes` is `safeio.write_csv`'s text (formula-safe cells, no index, '\\n' line ends, UTF-8).
 `fast_csv` gives the same bytes for the usual frame — the processed months (list_entries.csv has
 hundreds of thousands of rows a month) and the stage tables (scoring.tables) — by joining the
-cells' texts: when no cell needs CSV quoting (a comma, quote or line end) and none starts like a
-formula, the rows are the cells joined by commas (floats as `float_format % x`, or their shortest
-repr, as pandas formats them); any other frame goes through pandas.
+cells' texts: when no cell needs CSV quoting (a comma, quote or line end) and no text cell (nor
+column name) starts like a formula, the rows are the cells joined by commas (floats as
+`float_format % x`, or their shortest repr, as pandas formats them; numbers are never
+neutralised, so a negative number is written as it is); any other frame goes through pandas.
 """
 
 from __future__ import annotations
@@ -16,7 +17,11 @@ import pandas as pd
 from scoring.safeio import FORMULA_PREFIXES, neutralise_frame
 
 _QUOTED = (b'"', b"\r")  # a cell the csv module would quote (commas and line ends are counted)
-_RISKY = np.frombuffer("".join(FORMULA_PREFIXES).encode("ascii"), dtype=np.uint8)  # a cell starting so
+_RISKY = np.zeros(256, dtype=bool)  # byte → whether a cell starting with it is one FORMULA_PREFIXES names
+_RISKY[np.frombuffer("".join(FORMULA_PREFIXES).encode("ascii"), dtype=np.uint8)] = True
+_CELL_START = np.zeros(256, dtype=bool)  # byte → whether the next byte starts a cell (a comma, a line end)
+_CELL_START[[ord(","), ord("\n")]] = True
+_UNIQUE_FROM = 1024  # floats formatted once per distinct value from this many cells on
 
 
 def _starts_risky(data: bytes) -> bool:
@@ -25,8 +30,7 @@ def _starts_risky(data: bytes) -> bool:
     array = np.frombuffer(data, dtype=np.uint8)
     if not len(array):
         return False
-    after = array[1:][(array[:-1] == ord(",")) | (array[:-1] == ord("\n"))]
-    return bool(np.isin(array[:1], _RISKY).any() or np.isin(after, _RISKY).any())
+    return bool(_RISKY[array[0]] or _RISKY[array[1:][_CELL_START[array[:-1]]]].any())
 
 
 def csv_bytes(frame: pd.DataFrame, float_format: str | None = None) -> bytes:
@@ -35,42 +39,53 @@ def csv_bytes(frame: pd.DataFrame, float_format: str | None = None) -> bytes:
     return text.encode("utf-8")
 
 
-def _column_texts(values: pd.Series, float_format: str | None) -> list[str]:
+def _float_texts(floats: np.ndarray, float_format: str | None) -> list[str]:
+    """Each float as `float_format % x` (None: its repr, the shortest round trip, as pandas writes
+    it), NaN empty. Long columns are formatted once per distinct value (np.unique; not when a −0.0
+    is present, which np.unique would merge with 0.0)."""
+    fmt = repr if float_format is None else float_format.__mod__
+    if len(floats) >= _UNIQUE_FROM and not np.signbit(floats[floats == 0.0]).any():
+        distinct, inverse = np.unique(floats, return_inverse=True)  # NaNs: one, last
+        texts = np.array([("" if x != x else fmt(x)) for x in distinct.tolist()] or [""], dtype=object)
+        return texts[inverse].tolist()
+    return [("" if x != x else fmt(x)) for x in floats.tolist()]
+
+
+def _column_texts(values: pd.Series, float_format: str | None) -> tuple[list[str], bool]:
     """Each cell as to_csv writes it when it is text, a whole number, True / False or a float
-    (`float_format % x`; without one, the shortest repr, as pandas): empty for None / NA / NaN.
-    Raises TypeError for any other column."""
+    (`float_format % x`; without one, the shortest repr, as pandas): empty for None / NA / NaN;
+    and whether the column is one neutralise_frame rewrites (text). Raises TypeError for any other
+    column."""
     dtype = values.dtype
     if pd.api.types.is_float_dtype(dtype) and isinstance(dtype, np.dtype):
-        floats = values.to_numpy(dtype=float)
-        if float_format is None:  # Python's repr: the shortest round trip, as numpy's str (and twice as fast)
-            return [("" if x != x else repr(x)) for x in floats.tolist()]
-        return [("" if x != x else float_format % x) for x in floats.tolist()]
+        return _float_texts(values.to_numpy(dtype=float), float_format), False
     if (pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_integer_dtype(dtype)) and isinstance(dtype, np.dtype):
-        return values.to_numpy().astype(str).tolist()
+        return values.to_numpy().astype(str).tolist(), False
     if pd.api.types.is_integer_dtype(dtype):  # Int64: NA empty
         digits = values.to_numpy(dtype=np.int64, na_value=0).astype(str).astype(object)
         digits[values.isna().to_numpy()] = ""
-        return digits.tolist()
+        return digits.tolist(), False
     if pd.api.types.is_object_dtype(dtype):  # text and None (any other cell: TypeError when joined)
         cells = values.to_numpy(dtype=object).copy()
         cells[np.equal(cells, None)] = ""
-        return cells.tolist()
+        return cells.tolist(), True
     if pd.api.types.is_string_dtype(dtype):
-        return values.to_numpy(dtype=object, na_value="").tolist()
+        return values.to_numpy(dtype=object, na_value="").tolist(), True
     raise TypeError(f"a column of {dtype}")
 
 
 def fast_csv(frame: pd.DataFrame, float_format: str | None = None) -> bytes:
     """`csv_bytes(frame, float_format)` exactly, from the cells joined by commas: taken when every
-    cell is text, a whole number or a float, no cell holds a comma, quote or
-    line end (nothing to quote: each row has one comma fewer than columns) and none starts like a
-    formula (nothing to neutralise); otherwise through pandas."""
+    cell is text, a whole number or a float, no cell holds a comma, quote or line end (nothing to
+    quote: each row has one comma fewer than columns) and no text cell nor column name starts like
+    a formula (nothing to neutralise); otherwise through pandas."""
     columns = [str(c) for c in frame.columns]
     if not len(frame) or len(columns) < 2 or frame.columns.has_duplicates or frame.columns.nlevels > 1:
         return csv_bytes(frame, float_format)  # (a row of one empty cell is written as "")
     try:
         texts = [_column_texts(frame[c], float_format) for c in frame.columns]
-        body = "\n".join(map(",".join, zip(*texts, strict=True)))
+        body = "\n".join(map(",".join, zip(*(cells for cells, _ in texts), strict=True)))
+        text_cells = "\n".join("\n".join(cells) for cells, is_text in texts if is_text)
     except TypeError:  # a cell that is not text
         return csv_bytes(frame, float_format)
     head = ",".join(columns).encode("utf-8")
@@ -79,5 +94,5 @@ def fast_csv(frame: pd.DataFrame, float_format: str | None = None) -> bytes:
     plain = (data.count(b"\n") == rows - 1 and data.count(b",") == rows * (len(columns) - 1)
              and head.count(b",") == len(columns) - 1 and b"\n" not in head
              and not any(q in data or q in head for q in _QUOTED)
-             and not _starts_risky(head) and not _starts_risky(data))
+             and not _starts_risky(head) and not _starts_risky(text_cells.encode("utf-8")))
     return head + b"\n" + data + b"\n" if plain else csv_bytes(frame, float_format)

@@ -230,21 +230,23 @@ def _publish(stage: Path, final: Path) -> Path | None:
     return old
 
 
-@contextlib.contextmanager
-def staged_dir(final: str | Path) -> Iterator[Path]:
-    """Yield an empty temporary folder beside `final`; on success swap it into place.
-
-    The previous `final` is kept until the new one is in place, then removed, so a reader
-    sees either the old folder or the new one, never a half-built one. A file or symbolic link
-    at `final` is refused (CreditCountyError) before anything is built; nothing is moved.
-    """
+def new_stage(final: str | Path, prefix: str | None = None) -> Path:
+    """An empty temporary folder beside `final` (readable by all), to be published by `publish_stage`.
+    `prefix`: the temporary name's prefix, `scratch_prefix(final.name, "building")` of this process by
+    default (another process's, e.g. the parent of a worker building it, makes that process its owner)."""
     final = Path(final)
     _refuse_stray(final)
     final.parent.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(prefix=scratch_prefix(final.name, "building"), dir=final.parent))
+    stage = Path(tempfile.mkdtemp(prefix=prefix or scratch_prefix(final.name, "building"), dir=final.parent))
     stage.chmod(0o755)  # mkdtemp makes 0700; the published folder is for readers too
+    return stage
+
+
+def publish_stage(stage: Path, final: str | Path) -> None:
+    """Swap the complete folder `stage` (`new_stage`) in at `final`; the earlier `final` is removed
+    once the new one is in place. On failure `stage` is removed and `final` left as it was."""
+    final = Path(final)
     try:
-        yield stage
         with _signals_deferred():  # an interrupt during the swap takes effect after it
             _refuse_stray(final)
             old = _publish(stage, final)
@@ -253,3 +255,20 @@ def staged_dir(final: str | Path) -> Iterator[Path]:
         raise
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def staged_dir(final: str | Path) -> Iterator[Path]:
+    """Yield an empty temporary folder beside `final`; on success swap it into place.
+
+    The previous `final` is kept until the new one is in place, then removed, so a reader
+    sees either the old folder or the new one, never a half-built one. A file or symbolic link
+    at `final` is refused (CreditCountyError) before anything is built; nothing is moved.
+    """
+    stage = new_stage(final)
+    try:
+        yield stage
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)
+        raise
+    publish_stage(stage, final)

@@ -11,12 +11,14 @@ Reading writes nothing.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from scoring.errors import StateError
@@ -37,6 +39,11 @@ def short(value: object) -> str:
 def read_state_text(path: Path, what: str, fix: str) -> str:
     """A text file this program wrote (UTF-8, a BOM tolerated); StateError naming the file when it
     is missing, unreadable, not UTF-8 or empty. `what` names the file for a user, `fix` says what to do."""
+    return _read_state_data(path, what, fix)[1]
+
+
+def _read_state_data(path: Path, what: str, fix: str) -> tuple[bytes, str]:
+    """read_state_text's text and its UTF-8 bytes (without the BOM)."""
     path = Path(path)
     try:
         data = path.read_bytes()
@@ -50,9 +57,9 @@ def read_state_text(path: Path, what: str, fix: str) -> str:
         line = data[:exc.start].count(b"\n") + 1
         raise StateError(f"{path}: {what} is not UTF-8 text (byte 0x{data[exc.start]:02x} on line {line}) — "
                          f"{fix}") from exc
-    if not text.strip():
+    if not text or text.isspace():  # (as `not text.strip()`, without copying the text)
         raise StateError(f"{path}: {what} is empty — {fix}")
-    return text
+    return (data[len(codecs.BOM_UTF8):] if data.startswith(codecs.BOM_UTF8) else data), text
 
 
 def read_state_json(path: Path, what: str, fix: str, fields: dict[str, type | tuple[type, ...]] | None = None,
@@ -84,22 +91,37 @@ def _is_kind(value: object, kinds: tuple[type, ...]) -> bool:
     return isinstance(value, tuple(k for k in kinds if k is not bool)) or (float in kinds and isinstance(value, int))
 
 
-def _plain_header(text: str) -> list[str] | None:
+def _plain_header(text: str, data: bytes | None = None) -> list[str] | None:
     """The header of a CSV text that needs no parsing — no quote, no carriage return, every non-empty
-    line with the header's number of commas — else None (then `csv.reader` reads it)."""
+    line with the header's number of commas — else None (then `csv.reader` reads it). Counted on the
+    UTF-8 bytes (`data`, when at hand): with k commas in the header and L non-empty lines, there are
+    k × L commas and the k-th one of each run of k lies in its line (so each line holds exactly k)."""
     if '"' in text or "\r" in text:
         return None
-    lines = [line for line in text.split("\n") if line]
-    if not lines:
+    array = np.frombuffer(text.encode("utf-8") if data is None else data, dtype=np.uint8)
+    breaks = np.flatnonzero(array == ord("\n"))
+    starts = np.concatenate(([0], breaks + 1))
+    ends = np.concatenate((breaks, [len(array)]))
+    filled = ends > starts  # the non-empty lines
+    starts, ends = starts[filled], ends[filled]
+    if not len(starts):
         return None
-    commas = lines[0].count(",")
-    return lines[0].split(",") if all(line.count(",") == commas for line in lines) else None
+    first = len(text) - len(text.lstrip("\n")) if text.startswith("\n") else 0
+    stop = text.find("\n", first)
+    header = text[first:stop if stop >= 0 else len(text)]
+    k = header.count(",")
+    commas = np.flatnonzero(array == ord(","))
+    if len(commas) != k * len(starts):
+        return None
+    if k and not ((commas[::k] >= starts).all() and (commas[k - 1::k] < ends).all()):
+        return None
+    return header.split(",")
 
 
-def _csv_shape(path: Path, text: str, what: str) -> tuple[list[str], list[str]]:
+def _csv_shape(path: Path, text: str, what: str, data: bytes | None = None) -> tuple[list[str], list[str]]:
     """The header and the problems of the CSV's structure: a row with another number of fields than
-    the header (damaged or cut short), an unclosed quote."""
-    plain = _plain_header(text)
+    the header (damaged or cut short), an unclosed quote. `data`: text's UTF-8 bytes, if at hand."""
+    plain = _plain_header(text, data)
     if plain is not None:  # what csv.reader would find, without reading every row through it
         return plain, []
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
@@ -157,8 +179,8 @@ def read_state_csv(path: Path, what: str, fix: str, columns: dict[str, type] | N
     prefixes undone), empty cells of the other columns are NaN, booleans are True/False.
     StateError listing the problems (file, row, column, value, rule), `fix` last."""
     path = Path(path)
-    text = read_state_text(path, what, fix)
-    header, problems = _csv_shape(path, text, what)
+    data, text = _read_state_data(path, what, fix)
+    header, problems = _csv_shape(path, text, what, data)
     columns = dict.fromkeys(header, str) if columns is None else columns
     missing = [c for c in columns if c not in header]
     if missing:
@@ -167,7 +189,7 @@ def read_state_csv(path: Path, what: str, fix: str, columns: dict[str, type] | N
         raise StateError(f"{path}: {what} is damaged — {fix}", problems=[*problems, f"{path}: {fix}"])
     text_cols = [c for c, kind in columns.items() if kind is str]
     try:
-        frame = pd.read_csv(io.StringIO(text), dtype=dict.fromkeys(text_cols, str), keep_default_na=False,
+        frame = pd.read_csv(io.BytesIO(data), dtype=dict.fromkeys(text_cols, str), keep_default_na=False,
                             na_values={c: [""] for c in columns if c not in text_cols})
     except (pd.errors.ParserError, ValueError) as exc:
         raise StateError(f"{path}: {what} cannot be read ({' '.join(str(exc).split())}) — {fix}") from exc

@@ -43,6 +43,14 @@ class Scored:
 
     @cached_property
     def _points_by_month(self) -> dict[str, pd.DataFrame]:
+        """Each month's rows of `points`: slices when each month is one run of rows (as the engine
+        writes them), else grouped."""
+        months = self.points["month"].to_numpy(dtype=object)
+        if len(months) and not pd.isna(months).any():
+            bounds = np.concatenate(([0], np.flatnonzero(months[1:] != months[:-1]) + 1, [len(months)]))
+            names = [str(m) for m in months[bounds[:-1]]]
+            if len(set(names)) == len(names):
+                return {m: self.points.iloc[a:b] for m, a, b in zip(names, bounds[:-1], bounds[1:], strict=True)}
         return {str(m): frame for m, frame in self.points.groupby("month", sort=False)}
 
     def unit_points(self, unit: str, month: str | None = None) -> pd.DataFrame:

@@ -10,6 +10,9 @@ Codes in, codes out: labels are the reports' business. Points are index points (
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import numpy as np
 import pandas as pd
 
 from scoring import engine
@@ -84,11 +87,24 @@ def _city_tiers(scored: Scored, changes: pd.DataFrame) -> pd.DataFrame:
     return out.reindex(columns=list(CATALOGUE["city_tiers"].columns))
 
 
+def _elementwise(column: pd.Series, test: Callable[[pd.Series], pd.Series]) -> np.ndarray:
+    """`test(column)` as a boolean array, for a `test` of each value alone: on a text column computed
+    once per distinct value (a month of list records repeats a few hundred dates)."""
+    if not isinstance(column.dtype, pd.StringDtype):
+        return np.asarray(test(column), dtype=bool)
+    codes, distinct = pd.factorize(column, use_na_sentinel=False)
+    return np.asarray(test(pd.Series(distinct, dtype=column.dtype)), dtype=bool)[codes]
+
+
+def _year_month(dates: pd.Series) -> pd.Series:
+    return dates.astype(str).str[:7]
+
+
 def _counted(list_entries: pd.DataFrame | None) -> pd.DataFrame:
     """The rows of the counted list types (黑名单, 重点关注名单; not 红名单), or an empty frame."""
     if list_entries is None or not len(list_entries):
         return pd.DataFrame(columns=["unit", "entity", "credit_code", "list_type", "domain", "entry_date", "exit_date"])
-    return list_entries[list_entries["counted"].astype(str) == "1"]
+    return list_entries[_elementwise(list_entries["counted"], lambda c: c.astype(str) == "1")]
 
 
 def list_movements(list_entries: pd.DataFrame | None, month: str) -> pd.DataFrame:
@@ -97,7 +113,7 @@ def list_movements(list_entries: pd.DataFrame | None, month: str) -> pd.DataFram
     in the same month appears twice (列入 and 退出) and the rows count as the list metrics do."""
     columns = list(CATALOGUE["movements"].columns)
     rows = _counted(list_entries)
-    frames = [rows[rows[col].astype(str).str[:7] == month].assign(movement=movement)
+    frames = [rows[_elementwise(rows[col], lambda d: _year_month(d) == month)].assign(movement=movement)
               for movement, col in zip(LISTED_MOVEMENTS, ("entry_date", "exit_date"), strict=True)]
     out = pd.concat(frames, ignore_index=True).reindex(columns=columns)
     return out.sort_values(["unit", "movement", "entry_date", "credit_code"]).reset_index(drop=True)
@@ -109,11 +125,13 @@ def list_counts(list_entries: pd.DataFrame | None, month: str, units: list[str])
     if list_entries is None:
         return pd.DataFrame(columns=list(CATALOGUE["list_counts"].columns))
     rows = _counted(list_entries)
-    entry, exit_ = rows["entry_date"].astype(str).str[:7], rows["exit_date"].astype(str).str[:7]
-    masks = {"listed": (entry <= month) & ((exit_ == "") | (exit_ > month)),
-             "entered": entry == month, "exited": exit_ == month}
-    out = pd.DataFrame({k: m.groupby(rows["unit"]).sum().reindex(units, fill_value=0).astype(int)
-                        for k, m in masks.items()})
+    entry, exit_ = rows["entry_date"], rows["exit_date"]
+    masks = {"listed": _elementwise(entry, lambda d: _year_month(d) <= month)
+             & _elementwise(exit_, lambda d: (_year_month(d) == "") | (_year_month(d) > month)),
+             "entered": _elementwise(entry, lambda d: _year_month(d) == month),
+             "exited": _elementwise(exit_, lambda d: _year_month(d) == month)}
+    out = pd.DataFrame({k: pd.Series(m, index=rows.index).groupby(rows["unit"]).sum().reindex(
+        units, fill_value=0).astype(int) for k, m in masks.items()})
     return out.rename_axis("unit").reset_index()
 
 

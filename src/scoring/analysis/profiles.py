@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import numpy as np
 import pandas as pd
 
 from scoring import engine
@@ -22,6 +23,31 @@ def is_weak(fraction: pd.Series) -> pd.Series:
     return engine.rounded(fraction * 100, 0) < WEAK_FRACTION * 100
 
 
+def has_flag(flags: pd.Series, flag: str) -> pd.Series:
+    """`flags.str.contains(flag, regex=False)`; on a text column (NaN for none) computed once per
+    distinct value (a month's flags are a few texts over units × metrics rows)."""
+    dtype = flags.dtype
+    if not (isinstance(dtype, pd.StringDtype) and dtype.na_value is np.nan):
+        return flags.str.contains(flag, regex=False)
+    codes, distinct = pd.factorize(flags, use_na_sentinel=False)
+    hit = pd.Series(distinct, dtype=dtype).str.contains(flag, regex=False).to_numpy(dtype=bool)
+    return pd.Series(hit[codes], index=flags.index, name=flags.name)
+
+
+def _is(column: pd.Series, value: str) -> np.ndarray:
+    """`column == value` as a boolean array; a text column (NaN for none) compared as objects, as
+    pandas compares it (NaN: False), without pandas' pass for missing values over the column."""
+    dtype = column.dtype
+    if isinstance(dtype, pd.StringDtype) and dtype.na_value is np.nan:
+        return np.equal(column.to_numpy(dtype=object), value)
+    return (column == value).to_numpy(dtype=bool)
+
+
+def _looked_up(table: pd.Series, keys: pd.Series) -> np.ndarray:
+    """`keys.map(table)` (NaN where a key is not in the table's unique index) as an array."""
+    return table.reindex(keys.to_numpy(dtype=object)).to_numpy()
+
+
 def indicator_level(scored: Scored) -> str:
     """The level just above metrics (indicators in the Linyi index)."""
     levels = scored.spec.levels
@@ -30,7 +56,7 @@ def indicator_level(scored: Scored) -> str:
 
 def _level_points(scored: Scored, level: str) -> pd.DataFrame:
     """Every month's points rows at `level` (e.g. the indicators), selected once per scored history."""
-    return scored.derived(("level_points", level), lambda: scored.points[scored.points["level"] == level])
+    return scored.derived(("level_points", level), lambda: scored.points[_is(scored.points["level"], level)])
 
 
 def _category_profile(scored: Scored, unit: str) -> pd.DataFrame:
@@ -125,7 +151,7 @@ def _problems(scored: Scored, unit: str) -> pd.DataFrame:
     rows = [{"kind": "weak", "code": r.code, "value": r.fraction, "lost": r.max_points - r.points}
             for r in weak.itertuples()]
     for flag, kind in ((engine.FLAG_ZERO_TOLERANCE, "zero_tolerance"), (engine.FLAG_MISSING, "missing")):
-        hit = mine[mine["flags"].str.contains(flag, regex=False)]
+        hit = mine[has_flag(mine["flags"], flag)]
         rows += [{"kind": kind, "code": r.code, "value": r.raw_value, "lost": r.max_points - r.points}
                  for r in hit.itertuples()]
     out = pd.DataFrame(rows, columns=["kind", "code", "value", "lost"])
@@ -162,16 +188,16 @@ def indicator_moves(scored: Scored, month: str, previous: str, n: int = 5) -> pd
 
 
 def _unit_order(scored: Scored, frame: pd.DataFrame) -> pd.Series:
-    return frame["unit"].map({u: i for i, u in enumerate(scored.units.codes)})
+    return _unit_rank(scored, frame["unit"])
 
 
 def metric_detail(scored: Scored) -> pd.DataFrame:
     """Every unit × metric this month: raw value, city median of the raw values, fraction, points,
     max points and points lost; units in params order, each unit's metrics by points lost (most first)."""
     pts = scored.month_points()
-    leaf = pts[pts["level"] == scored.spec.levels[-1]]
+    leaf = pts[_is(pts["level"], scored.spec.levels[-1])]
     median = leaf.groupby("code")["raw_value"].median()
-    out = leaf.assign(city_median=leaf["code"].map(median), lost=leaf["max_points"] - leaf["points"],
+    out = leaf.assign(city_median=_looked_up(median, leaf["code"]), lost=leaf["max_points"] - leaf["points"],
                       _u=_unit_order(scored, leaf))
     out = out.sort_values(["_u", "lost", "code"], ascending=[True, False, True])
     return out[["unit", "code", "parent", "raw_value", "city_median", "fraction", "points", "max_points", "lost",
@@ -186,10 +212,10 @@ def city_indicators(scored: Scored, previous: str) -> pd.DataFrame:
     ind = _level_points(scored, level)
 
     def rate(month: str) -> pd.Series:
-        rows = ind[ind["month"] == month].groupby("code")[["points", "max_points"]].sum()
+        rows = ind[_is(ind["month"], month)].groupby("code")[["points", "max_points"]].sum()
         return rows["points"] / rows["max_points"]
 
-    now = ind[ind["month"] == scored.month]
+    now = ind[_is(ind["month"], scored.month)]
     out = now.groupby("code", sort=False).agg(parent=("parent", "first"), max_points=("max_points", "first"),
                                               points=("points", "sum"), full=("max_points", "sum"))
     out["fraction"] = rate(scored.month)
@@ -207,7 +233,7 @@ def drivers(scored: Scored, changes: pd.DataFrame, previous: str, n: int = 2) ->
     points before and now; `order` 1 = the largest."""
     level = indicator_level(scored)
     ind = _level_points(scored, level)
-    wide = ind[ind["month"].isin([previous, scored.month])].pivot_table(
+    wide = ind[_is(ind["month"], previous) | _is(ind["month"], scored.month)].pivot_table(
         index=["unit", "code"], columns="month", values="points")
     columns = ["unit", "order", "code", "before", "now", "delta"]
     if previous not in wide or scored.month not in wide:
@@ -254,7 +280,7 @@ def zero_tolerance_failures(scored: Scored, previous: str, vetoes: tuple[dict, .
     lost, whether it failed the month before too, and whether the value is a veto of the annual
     acceptance (a `vetoes` rule of params/review.yaml: value above its max_value)."""
     def failed(points: pd.DataFrame) -> pd.DataFrame:
-        return points[points["flags"].str.contains(engine.FLAG_ZERO_TOLERANCE, regex=False)]
+        return points[has_flag(points["flags"], engine.FLAG_ZERO_TOLERANCE)]
 
     hit = failed(scored.month_points())
     before = failed(scored.month_points(previous))
@@ -289,7 +315,11 @@ def zero_tolerance_metrics(spec: IndexSpec) -> list[Metric]:
 
 
 def _unit_rank(scored: Scored, units: pd.Series) -> pd.Series:
-    return units.map({u: i for i, u in enumerate(scored.units.codes)})
+    """Each unit's position in params order, NaN for a code that is not a unit (as a map of
+    {code: position} gives it)."""
+    found = pd.Index(scored.units.codes).get_indexer(units.to_numpy(dtype=object))
+    return pd.Series(found if (found >= 0).all() else np.where(found >= 0, found, np.nan), index=units.index,
+                     name=units.name)
 
 
 def _with_unit_first(frame: pd.DataFrame) -> pd.DataFrame:
@@ -301,11 +331,11 @@ def problems_by_unit(scored: Scored) -> pd.DataFrame:
     pts = scored.month_points()
     level = indicator_level(scored)
     lost = pts["max_points"] - pts["points"]
-    weak = (pts["level"] == level) & is_weak(pts["fraction"])
+    weak = pd.Series(_is(pts["level"], level), index=pts.index) & is_weak(pts["fraction"])
     parts = [pd.DataFrame({"unit": pts["unit"][weak], "kind": "weak", "code": pts["code"][weak],
                            "value": pts["fraction"][weak], "lost": lost[weak]})]
     for flag, kind in ((engine.FLAG_ZERO_TOLERANCE, "zero_tolerance"), (engine.FLAG_MISSING, "missing")):
-        hit = pts["flags"].str.contains(flag, regex=False)
+        hit = has_flag(pts["flags"], flag)
         parts.append(pd.DataFrame({"unit": pts["unit"][hit], "kind": kind, "code": pts["code"][hit],
                                    "value": pts["raw_value"][hit], "lost": lost[hit]}))
     out = pd.concat(parts, ignore_index=True).astype({"unit": object, "kind": object, "code": object})
@@ -319,10 +349,10 @@ def indicator_tables(scored: Scored) -> pd.DataFrame:
     """`indicator_table` of every unit: unit, code, parent, points, max_points, lost, fraction,
     city_median_fraction, relative, percentile."""
     pts = scored.month_points()
-    ind = pts[pts["level"] == indicator_level(scored)]
+    ind = pts[_is(pts["level"], indicator_level(scored))]
     city_median = ind.groupby("code")["fraction"].median()
     percentile = ind.groupby("code")["fraction"].rank(pct=True, method="average")
-    mine = ind.assign(city_median_fraction=ind["code"].map(city_median), percentile=percentile)
+    mine = ind.assign(city_median_fraction=_looked_up(city_median, ind["code"]), percentile=percentile)
     mine = mine[mine["unit"].isin(scored.units.codes)].copy()
     mine["lost"] = mine["max_points"] - mine["points"]
     shown_mine = engine.rounded(mine["fraction"] * 100, 0)

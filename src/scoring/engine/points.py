@@ -8,9 +8,12 @@ Output (`score`): the tidy points table, one row per month × unit × node or me
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
+from scoring.engine.summary import summarise, summarise_nodes
 from scoring.errors import DataError, ScoringError
 from scoring.index import methods
 from scoring.index.spec import IndexSpec, Node, Units
@@ -26,10 +29,21 @@ POINT_COLUMNS = ["month", "unit", "level", "code", "parent", "raw_value", "fract
 
 def check_metric_table(spec: IndexSpec, units: Units, metrics: pd.DataFrame, source: str = "metrics") -> None:
     """Refuse a metric table with unknown units or metric codes, duplicates or non-numbers."""
+    _checked_positions(spec, units, metrics, source)
+
+
+def _checked_positions(spec: IndexSpec, units: Units, metrics: pd.DataFrame, source: str = "metrics",
+                       ) -> _Positions | None:
+    """check_metric_table, returning where each row goes in the months × metrics × units grid when the
+    table is plainly clean (every unit and code known, every row with a month, numbers, no
+    duplicate); None when it passed the general check only (then `_grid` places the rows itself)."""
     required = {"month", "unit", "metric", "value"}
     missing_cols = required - set(metrics.columns)
     if missing_cols:
         raise DataError(f"{source}: missing columns {sorted(missing_cols)}")
+    found = _clean_positions(units.codes, [m.code for m in spec.metrics()], metrics)
+    if found is not None:
+        return found
     problems = []
     known_units = set(units.codes)
     known_metrics = {m.code for m in spec.metrics()}
@@ -50,6 +64,45 @@ def check_metric_table(spec: IndexSpec, units: Units, metrics: pd.DataFrame, sou
         problems.append(f"{source}: row {row + 2}, column 'value': {metrics['value'].iloc[row]!r} is not a number")
     if problems:
         raise DataError(f"{source}: {len(problems)} problem(s)", problems=problems)
+    return None
+
+
+@dataclass(frozen=True)
+class _Positions:
+    """Each row's month (index into `months`, sorted as text), unit and metric (indices into the units
+    and the metric codes)."""
+
+    months: list[str]
+    month_of: np.ndarray
+    unit_of: np.ndarray
+    code_of: np.ndarray
+
+
+def _clean_positions(unit_codes: list[str], codes: list[str], metrics: pd.DataFrame) -> _Positions | None:
+    """The rows' positions when the check can find no problem (known units and codes, by hash
+    equality as isin; months present; a numeric value column; each (month, unit, metric) once —
+    the key of the three positions, as `_duplicated` factorises them); else None."""
+    if metrics["value"].dtype.kind not in "fiu":
+        return None
+    unit_of, code_of = _indices(metrics["unit"], unit_codes), _indices(metrics["metric"], codes)
+    month_codes, month_values = pd.factorize(metrics["month"].to_numpy(dtype=object), use_na_sentinel=True)
+    if len(metrics) and min(unit_of.min(), code_of.min(), month_codes.min()) < 0:
+        return None
+    key = (month_codes * len(unit_codes) + unit_of) * len(codes) + code_of
+    size = len(month_values) * len(unit_codes) * len(codes)
+    once = ((np.bincount(key, minlength=1).max(initial=0) <= 1) if size <= 8 * len(key) + (1 << 20)
+            else len(np.unique(key)) == len(key))
+    if not once:
+        return None
+    months, inverse = np.unique(np.asarray(month_values, dtype=object).astype(str), return_inverse=True)
+    return _Positions([str(m) for m in months], inverse[month_codes].reshape(-1), unit_of, code_of)
+
+
+def _indices(values: pd.Series, labels: list[str]) -> np.ndarray:
+    """Each value's position in `labels` (−1: not there, or empty), by hash equality as isin: the
+    column factorised, each distinct value looked up once."""
+    found, distinct = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
+    return np.append(pd.Index(labels).get_indexer(distinct), -1)[found]
 
 
 def _duplicated(metrics: pd.DataFrame) -> np.ndarray:
@@ -70,7 +123,17 @@ def metric_fractions(spec: IndexSpec, units: Units, values: pd.DataFrame) -> tup
     """
     codes = [m.code for m in spec.metrics()]
     values = values.reindex(index=units.codes, columns=codes).astype(float)
-    fractions = pd.DataFrame(index=values.index, columns=codes, dtype=float)
+    grid = np.ascontiguousarray(values.to_numpy(dtype=float).T)[np.newaxis]
+    try:
+        found = _grid_fractions(spec, grid, values.index)[0].T
+    except Exception:  # any failure: the plain loop decides (and words the error)
+        return _metric_fractions_plain(spec, values)
+    return pd.DataFrame(found, index=values.index, columns=codes), values.isna()
+
+
+def _metric_fractions_plain(spec: IndexSpec, values: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """metric_fractions one metric at a time through `methods.apply` (the reference; its errors)."""
+    fractions = pd.DataFrame(index=values.index, columns=values.columns, dtype=float)
     for metric in spec.metrics():
         try:
             f = methods.apply(metric.method, values[metric.code], direction=metric.direction,
@@ -83,78 +146,170 @@ def metric_fractions(spec: IndexSpec, units: Units, values: pd.DataFrame) -> tup
     return fractions.fillna(0.0), missing
 
 
+def _grid_fractions(spec: IndexSpec, grid: np.ndarray, unit_index: pd.Index) -> np.ndarray:
+    """months × metrics × units values (NaN = missing) → fractions clipped to [0, 1], missing 0.
+    Parameters are validated once per metric; a relative method scores each month on its own (a
+    Series indexed by unit), any other — a function of each value alone — all months in one call.
+    Raises what a method raises (metric_fractions / score then run the plain loop)."""
+    months, _, n = grid.shape
+    out = np.empty_like(grid)
+    for j, metric in enumerate(spec.metrics()):
+        method = methods.CATALOGUE[metric.method]
+        scorer = method.scorer(direction=metric.direction, points=metric.points, params=metric.params)
+        if method.relative:
+            for i in range(months):
+                out[i, j] = scorer(pd.Series(grid[i, j], index=unit_index)).to_numpy(dtype=float)
+        else:
+            out[:, j] = scorer(pd.Series(grid[:, j].reshape(-1))).to_numpy(dtype=float).reshape(months, n)
+    np.clip(out, 0.0, 1.0, out=out)
+    out[np.isnan(out)] = 0.0
+    return out
+
+
+@dataclass(frozen=True)
+class CheckedMetrics:
+    """A metric table that passed check_metric_table (`checked_metrics`), with where its rows go."""
+
+    frame: pd.DataFrame
+    positions: _Positions | None  # None: a table the general check passed (rows placed by `_grid`)
+
+
+def checked_metrics(spec: IndexSpec, units: Units, metrics: pd.DataFrame, source: str = "metrics") -> CheckedMetrics:
+    """check_metric_table(spec, units, metrics, source), keeping what it found for `score_checked`."""
+    return CheckedMetrics(metrics, _checked_positions(spec, units, metrics, source))
+
+
 def score(spec: IndexSpec, units: Units, metrics: pd.DataFrame) -> pd.DataFrame:
     """The tidy points table for every month in `metrics` (see module docstring)."""
-    check_metric_table(spec, units, metrics)
+    positions = _checked_positions(spec, units, metrics)
     codes = [m.code for m in spec.metrics()]
-    frames = []
-    for month, values in _month_grids(metrics, units.codes, codes):
-        fractions, missing = metric_fractions(spec, units, values)
-        frames.append(_tidy_month(spec, month, values, fractions, missing))
-    if not frames:
-        return pd.DataFrame(columns=POINT_COLUMNS)
-    return pd.concat(frames, ignore_index=True)
+    if positions is None:
+        positions = _place(metrics, units.codes, codes)
+    return _score_grid(spec, units, positions.months, _grid(positions, [metrics], len(codes), len(units.codes)))[0]
 
 
-def _month_grids(metrics: pd.DataFrame, units: list[str], codes: list[str]) -> list[tuple[str, pd.DataFrame]]:
-    """Each month of a checked metric table (known units and codes, no duplicates), in month order,
-    as units × metric codes (NaN where no value): what a pivot per month, reindexed, gives, filled
-    by one assignment into a months × units × metrics array. Rows without a month are left out, as
-    `groupby("month")` leaves them."""
-    metrics = metrics[metrics["month"].notna()]
-    months, month_of = np.unique(metrics["month"].to_numpy(dtype=object).astype(str), return_inverse=True)
-    unit_of = pd.Index(units).get_indexer(metrics["unit"].to_numpy(dtype=object))
-    code_of = pd.Index(codes).get_indexer(metrics["metric"].to_numpy(dtype=object))
-    grid = np.full((len(months), len(units), len(codes)), np.nan)
-    grid[month_of, unit_of, code_of] = pd.to_numeric(metrics["value"]).to_numpy(dtype=float)
-    index, columns = pd.Index(units, name="unit"), pd.Index(codes, name="metric")
-    return [(str(m), pd.DataFrame(grid[i], index=index, columns=columns)) for i, m in enumerate(months)]
+def score_checked(spec: IndexSpec, units: Units, parts: list[CheckedMetrics]) -> pd.DataFrame:
+    """`score(spec, units, pd.concat([p.frame for p in parts], ignore_index=True))` of tables checked
+    one by one, without checking them again when no month is in two of them (no row of one can then
+    repeat a row of another); otherwise exactly that (the concatenation checked and scored)."""
+    return score_and_summarise(spec, units, parts)[0]
 
 
-def _tidy_month(spec: IndexSpec, month: str, values: pd.DataFrame, fractions: pd.DataFrame,
-                missing: pd.DataFrame) -> pd.DataFrame:
-    """One month's points rows: the nodes from the root down (each before its children, the last child
-    first), then the metrics in reverse index order; each block one row per unit. Built as whole
-    columns (one frame per month, not one per metric)."""
-    unit_codes = np.asarray(values.index, dtype=object)
-    n = len(unit_codes)
-    blocks: list[dict[str, object]] = []  # one per metric or node, in the order they are computed
-    metric_points: dict[str, pd.Series] = {}
-    for m in spec.metrics():
-        pts = fractions[m.code] * m.points
+def score_and_summarise(spec: IndexSpec, units: Units, parts: list[CheckedMetrics]) -> tuple[pd.DataFrame,
+                                                                                              pd.DataFrame]:
+    """`score_checked`'s points and their `summarise` (from the nodes' points when they were scored
+    here, without reading the points table back)."""
+    months = [p.positions.months for p in parts if p.positions is not None]
+    if len(months) < len(parts) or len({m for ms in months for m in ms}) < sum(map(len, months)) or not parts:
+        frames = [p.frame for p in parts]
+        points = score(spec, units, pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
+            columns=["month", "unit", "metric", "value"]))
+        return points, summarise(spec, units, points)
+    every = sorted({m for ms in months for m in ms})
+    where = {m: i for i, m in enumerate(every)}
+    found = [p.positions for p in parts]
+    positions = _Positions(every, np.concatenate([np.asarray([where[m] for m in f.months], dtype=np.int64)[f.month_of]
+                                                  for f in found]),
+                           np.concatenate([f.unit_of for f in found]), np.concatenate([f.code_of for f in found]))
+    grid = _grid(positions, [p.frame for p in parts], len(spec.metrics()), len(units.codes))
+    points, nodes = _score_grid(spec, units, every, grid)
+    return points, (summarise_nodes(spec, units, every, nodes) if every else summarise(spec, units, points))
+
+
+def _score_grid(spec: IndexSpec, units: Units, months: list[str], grid: np.ndarray,
+                ) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
+    """The tidy points of a months × metric codes × units array of values, and each node's points
+    (months × units)."""
+    if not months:
+        return pd.DataFrame(columns=POINT_COLUMNS), {}
+    index = pd.Index(units.codes, name="unit")
+    codes = [m.code for m in spec.metrics()]
+    try:
+        fractions = _grid_fractions(spec, grid, index)
+    except Exception:  # the plain loop, month by month, decides (and words the error)
+        fractions = np.stack([_metric_fractions_plain(spec, pd.DataFrame(grid[i].T, index=index, columns=codes))[0]
+                              .to_numpy(dtype=float).T for i in range(len(months))])
+    return _tidy(spec, months, units.codes, grid, fractions)
+
+
+def _place(metrics: pd.DataFrame, units: list[str], codes: list[str]) -> _Positions:
+    """Where the rows of a checked metric table (known units and codes, no duplicates) go: months in
+    order (as text); rows without a month are left out (month −1), as `groupby("month")` leaves them."""
+    dated = metrics["month"].notna().to_numpy()
+    months, month_of = np.unique(metrics["month"][dated].to_numpy(dtype=object).astype(str), return_inverse=True)
+    month_all = np.full(len(metrics), -1, dtype=np.int64)
+    month_all[dated] = month_of.reshape(-1)
+    return _Positions([str(m) for m in months], month_all,
+                      pd.Index(units).get_indexer(metrics["unit"].to_numpy(dtype=object)),
+                      pd.Index(codes).get_indexer(metrics["metric"].to_numpy(dtype=object)))
+
+
+def _grid(positions: _Positions, frames: list[pd.DataFrame], n_codes: int, n_units: int) -> np.ndarray:
+    """The values of `frames` (their rows in order, as `positions` places them) as a months × metric
+    codes × units array, NaN where no value: what a pivot per month, reindexed, gives."""
+    grid = np.full((len(positions.months), n_codes, n_units), np.nan)
+    values = np.concatenate([pd.to_numeric(f["value"]).to_numpy(dtype=float) for f in frames])
+    dated = positions.month_of >= 0
+    grid[positions.month_of[dated], positions.code_of[dated], positions.unit_of[dated]] = values[dated]
+    return grid
+
+
+def _tidy(spec: IndexSpec, months: list[str], unit_codes: list[str], grid: np.ndarray,
+          fractions: np.ndarray) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
+    """The points rows, month after month (months in order): the nodes from the root down (each
+    before its children, the last child first), then the metrics in reverse index order; each block
+    one row per unit. Built as whole columns of all months (arrays months × blocks × units); with
+    each node's points (months × units)."""
+    n_months, _, n = grid.shape
+    missing = np.isnan(grid)
+    index = pd.Index(unit_codes, name="unit")
+    vocabulary = {"": 0, FLAG_MISSING: 1}  # the flags' texts, coded
+    blocks: list[tuple[str, str, str, np.ndarray | None, np.ndarray, np.ndarray, float, np.ndarray]] = []
+    metric_points: dict[str, np.ndarray] = {}
+    node_points: dict[str, np.ndarray] = {}
+    for j, m in enumerate(spec.metrics()):
+        pts = fractions[:, j] * m.points
         metric_points[m.code] = pts
-        own = methods.flags(m.method, values[m.code], fractions[m.code]).to_numpy()  # the method's own flags
-        flags = np.where(own != "", own, np.where(missing[m.code], FLAG_MISSING, ""))
-        blocks.append({"level": spec.levels[-1] if spec.levels else "metric", "code": m.code, "parent": m.parent,
-                       "raw_value": values[m.code].to_numpy(dtype=float), "fraction": fractions[m.code].to_numpy(),
-                       "points": pts.to_numpy(), "max_points": m.points, "flags": flags})
+        flags = missing[:, j].astype(np.int64)  # FLAG_MISSING or "" …
+        if methods.CATALOGUE[m.method].flag_rule is not None:  # … unless the method flags the unit itself
+            for i in range(n_months):
+                own = methods.flags(m.method, pd.Series(grid[i, j], index=index),
+                                    pd.Series(fractions[i, j], index=index)).to_numpy(dtype=object)
+                coded = np.array([vocabulary.setdefault(f, len(vocabulary)) for f in own.tolist()], dtype=np.int64)
+                flags[i] = np.where(own != "", coded, flags[i])
+        blocks.append((spec.levels[-1] if spec.levels else "metric", m.code, m.parent, grid[:, j], fractions[:, j],
+                       pts, m.points, flags))
 
-    def aggregate(node: Node, parent: str) -> pd.Series:
+    def aggregate(node: Node, parent: str) -> np.ndarray:
         parts = [metric_points[m.code] for m in node.metrics]
         parts += [aggregate(child, node.code) for child in node.children]
         pts = sum(parts[1:], parts[0])
-        blocks.append({"level": node.level, "code": node.code, "parent": parent, "raw_value": np.nan,
-                       "fraction": (pts / node.points).to_numpy(), "points": pts.to_numpy(),
-                       "max_points": node.points, "flags": ""})
+        blocks.append((node.level, node.code, parent, None, pts / node.points, pts, node.points, None))
+        node_points[node.code] = pts
         return pts
 
     aggregate(spec.root, "")
     blocks.reverse()
+    shape = (n_months, len(blocks), n)
 
-    def column(name: str, dtype: object = None) -> np.ndarray:
-        if all(np.ndim(b[name]) == 0 for b in blocks):  # one value per block
-            return np.repeat(np.asarray([b[name] for b in blocks], dtype=dtype), n)
-        parts = [np.full(n, b[name], dtype=dtype) if np.ndim(b[name]) == 0 else np.asarray(b[name], dtype=dtype)
-                 for b in blocks]
-        return np.concatenate(parts) if parts else np.empty(0, dtype=dtype)
+    def stacked(k: int, empty: float | int) -> np.ndarray:
+        out = np.empty(shape, dtype=float if isinstance(empty, float) else np.int64)
+        for b, block in enumerate(blocks):
+            out[:, b] = empty if block[k] is None else block[k]
+        return out.reshape(-1)
 
     text = pd.StringDtype(na_value=np.nan)
-    out = pd.DataFrame({
-        "month": pd.array(np.full(n * len(blocks), month, dtype=object), dtype=text),
-        "unit": pd.array(np.tile(unit_codes, len(blocks)), dtype=text),
-        "level": pd.array(column("level", object), dtype=text), "code": pd.array(column("code", object), dtype=text),
-        "parent": pd.array(column("parent", object), dtype=text), "raw_value": column("raw_value", float),
-        "fraction": column("fraction", float), "points": column("points", float),
-        "max_points": column("max_points"), "flags": pd.array(column("flags", object), dtype=text),
-    })
-    return out[POINT_COLUMNS]
+
+    def strings(values: list[str], codes: np.ndarray) -> pd.api.extensions.ExtensionArray:
+        return pd.array(np.asarray(values, dtype=object), dtype=text).take(codes)
+
+    per_block = np.tile(np.repeat(np.arange(len(blocks)), n), n_months)
+    return pd.DataFrame({
+        "month": strings(months, np.repeat(np.arange(n_months), len(blocks) * n)),
+        "unit": strings(unit_codes, np.tile(np.arange(n), n_months * len(blocks))),
+        "level": strings([b[0] for b in blocks], per_block), "code": strings([b[1] for b in blocks], per_block),
+        "parent": strings([b[2] for b in blocks], per_block), "raw_value": stacked(3, np.nan),
+        "fraction": stacked(4, np.nan), "points": stacked(5, np.nan),
+        "max_points": np.asarray([b[6] for b in blocks])[per_block],
+        "flags": strings(list(vocabulary), stacked(7, 0)),
+    }, copy=False), node_points

@@ -16,6 +16,7 @@ engine and the alternative weights read everything else from the entry.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
@@ -315,12 +316,16 @@ class Method:
 
     def score(self, values: pd.Series, *, direction: str, points: float, params: dict[str, Any]) -> Fractions:
         """Fractions of `values` (the parameters' defaults filled in from the model)."""
+        return self.scorer(direction=direction, points=points, params=params)(values)
+
+    def scorer(self, *, direction: str, points: float, params: dict[str, Any]) -> Callable[[pd.Series], Fractions]:
+        """`score` as a function of the values alone, the parameters validated once (SpecError now)."""
         try:
             chosen = self.validate(params, direction)
         except ValidationError as exc:
             lines = problems_of(exc, f"method {self.name}")
             raise SpecError("; ".join(lines), problems=lines) from exc
-        return self.func(values, direction=direction, points=points, **dict(chosen))
+        return functools.partial(self.func, direction=direction, points=points, **dict(chosen))
 
     def flags(self, values: pd.Series, fractions: pd.Series) -> pd.Series:
         """This method's flag per unit ("" for none); `fractions` as scored (missing → 0)."""

@@ -10,6 +10,7 @@ values are all distinct, are numpy operations over the column (`code_checks`).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -24,35 +25,87 @@ _WEIGHTS = np.array(cells.CODE_WEIGHTS, dtype=np.int64)
 _ALPHABET_BYTES = np.frombuffer(cells.CODE_ALPHABET.encode("ascii"), dtype=np.uint8)
 
 
-_FACTORS: dict[tuple[int, tuple[int, ...], tuple[int, ...]], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
-_KEPT = 48  # columns whose factorisation is remembered
-_CLEAN: dict[tuple[int, tuple[int, ...], tuple[int, ...]], object] = {}  # columns without invisible characters
+Key = tuple[int, tuple[int, ...], tuple[int, ...]]  # a column array's data buffer, shape and strides
 
 
-def _key(array: np.ndarray) -> tuple[int, tuple[int, ...], tuple[int, ...]]:
+@dataclass
+class _Column:
+    """What is known of one column, each fact computed at most once (None: not yet)."""
+
+    array: np.ndarray  # kept alive: its buffer is not reused while remembered
+    codes: np.ndarray | None = None  # pandas.factorize: −1 for empty cells
+    uniques: np.ndarray | None = None
+    empty: np.ndarray | None = None  # pandas.isna of every cell
+    text: bool | None = None  # every cell is a str (so none is empty)
+    clean: bool | None = None  # no cell holds an invisible character
+    ascii: bytes | None = None  # every cell joined, when every one is ASCII text (`visible` found it)
+    codes_normalised: np.ndarray | None = None  # `normalised_codes`
+
+
+_SEEN: dict[Key, _Column] = {}
+_KEPT = 48  # columns remembered
+
+
+def _key(array: np.ndarray) -> Key:
     return array.__array_interface__["data"][0], array.shape, array.strides
 
 
-def factorized(values: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """`pandas.factorize` of a column (codes, −1 for empty cells; distinct texts), remembered for the
-    last columns seen (known by their data buffer, which the memo keeps alive): the several checks
-    and conversions of one column hash its texts once. Columns are not changed in place here."""
+def _column(values: pd.Series | np.ndarray) -> _Column:
+    """The remembered facts of a column, known by its data buffer (which the memo keeps alive), for the
+    last columns seen: the several checks and conversions of one column read it once. Columns are not
+    changed in place here."""
     array = values.to_numpy(dtype=object) if isinstance(values, pd.Series) else np.asarray(values, dtype=object)
     key = _key(array)
-    hit = _FACTORS.get(key)
+    hit = _SEEN.get(key)
     if hit is None:
-        codes, uniques = pd.factorize(array)  # empty cells (None, NaN) → −1
-        if len(_FACTORS) >= _KEPT:
-            del _FACTORS[next(iter(_FACTORS))]
-        hit = _FACTORS[key] = (array, codes, np.asarray(uniques, dtype=object))
-    return hit[1], hit[2]
+        if len(_SEEN) >= _KEPT:
+            del _SEEN[next(iter(_SEEN))]
+        hit = _SEEN[key] = _Column(array)
+    return hit
+
+
+def factorized(values: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`pandas.factorize` of a column (codes, −1 for empty cells; distinct texts), remembered (`_column`)."""
+    col = _column(values)
+    if col.codes is None:
+        codes, uniques = pd.factorize(col.array)  # empty cells (None, NaN: pandas.isna) → −1
+        col.codes, col.uniques = codes, np.asarray(uniques, dtype=object)
+    return col.codes, col.uniques  # type: ignore[return-value]
+
+
+def empty_cells(values: pd.Series | np.ndarray) -> np.ndarray:
+    """`pandas.isna` of every cell (not to be changed), remembered: the codes −1 of a factorised column
+    (factorize takes the cells pandas.isna takes as missing)."""
+    col = _column(values)
+    if col.empty is None:
+        col.empty = (np.zeros(len(col.array), dtype=bool) if col.text else (col.codes < 0) if col.codes is not None
+                     else pd.isna(col.array))
+    return col.empty
+
+
+def has_empty(values: pd.Series | np.ndarray) -> bool:
+    """`Series.hasnans`: some cell is empty (None or NaN), from what is known of the column when it tells."""
+    col = _column(values)
+    if col.text:
+        return False
+    if col.empty is None and col.codes is not None:
+        return bool(len(col.codes)) and int(col.codes.min()) < 0
+    return bool(empty_cells(values).any())
 
 
 def forget() -> None:
-    """Drop the remembered factorisations, clean columns and codes (after a month: they keep its columns alive)."""
-    _FACTORS.clear()
-    _CLEAN.clear()
-    _CODES.clear()
+    """Drop the remembered columns (after a month: they keep its columns alive)."""
+    _SEEN.clear()
+
+
+def distinct_values(values: pd.Series, func: Callable[[Any], Any], empty: Any, dtype: Any) -> np.ndarray:
+    """`func(text)` of every cell as an array of `dtype` (bool, float), computed once per distinct text;
+    `empty` for empty cells."""
+    codes, uniques = factorized(values)
+    results = np.empty(len(uniques) + 1, dtype=dtype)
+    results[:-1] = [func(text) for text in uniques]
+    results[-1] = empty  # code −1 picks the last entry
+    return results[codes]
 
 
 def distinct_map(values: pd.Series, func: Callable[[Any], Any], empty: Any = None) -> np.ndarray:
@@ -67,7 +120,7 @@ def distinct_map(values: pd.Series, func: Callable[[Any], Any], empty: Any = Non
 
 def distinct_test(values: pd.Series, pred: Callable[[Any], bool]) -> pd.Series:
     """`pred(text)` of every cell as a boolean Series (True for empty cells), once per distinct text."""
-    return pd.Series(distinct_map(values, lambda v: bool(pred(v)), True).astype(bool), index=values.index)
+    return pd.Series(distinct_values(values, lambda v: bool(pred(v)), True, bool), index=values.index)
 
 
 def texts(values: pd.Series) -> pd.Series:
@@ -91,29 +144,77 @@ def objects(values: pd.Series, func: Callable[[Any], Any]) -> pd.Series:
 
 def floats(values: pd.Series, parse: Callable[[Any], float | None]) -> pd.Series:
     """`parse` of every cell as floats (NaN for empty cells and for None results)."""
-    out = distinct_map(values, lambda v: np.nan if (x := parse(v)) is None else float(x), np.nan)
-    return pd.Series(out.astype(float), index=values.index, dtype=float)
+    return pd.Series(numbers(values, parse), index=values.index, dtype=float)
 
 
-def visible(values: pd.Series) -> pd.Series:
-    """True where a cell holds none of the invisible characters (`cells.INVISIBLE`); a column found
-    clean is remembered (by its data buffer, as `factorized`): its several checks scan it once."""
-    array = values.to_numpy(dtype=object)
-    key = _key(array)
-    if key in _CLEAN:
-        return pd.Series(True, index=values.index)
-    hit = _FACTORS.get(key)  # each distinct text once if the column is factorised already
-    texts = hit[2] if hit is not None else array
-    try:
-        joined = " ".join(filter(None, texts))  # empty cells (None) left out
-    except TypeError:  # not only text
-        joined = " ".join(v for v in texts if isinstance(v, str))
-    if joined.isprintable() or not cells.INVISIBLE.search(joined):  # the usual case: one scan of the column
-        if len(_CLEAN) >= _KEPT:
-            del _CLEAN[next(iter(_CLEAN))]
-        _CLEAN[key] = array  # kept alive: its buffer is not reused while remembered
+# parsers that read a plain ASCII number (`cells.PLAIN_NUMBER`) as float(text), when finite; True: whole ones only
+_PLAIN_READ = {cells.parse_number: False, cells.parse_ratio: False, cells.parse_whole: True}
+
+
+def numbers(values: pd.Series, parse: Callable[[Any], Any], as_number: Callable[[Any], float] = float) -> np.ndarray:
+    """`as_number` of what `parse` reads in every cell, as floats (NaN: empty, or None read), once per
+    distinct text. The distinct texts that are plain ASCII numbers are read at once (float of each, as
+    `cells.parse_number` reads them) when `parse` is a number parser of `cells` and `as_number` float."""
+    codes, uniques = factorized(values)
+    out = np.full(len(uniques) + 1, np.nan)  # code −1 (empty) picks the last entry
+
+    def number(v: Any) -> float:
+        x = parse(v)
+        return np.nan if x is None else float(as_number(x))
+
+    rest = np.arange(len(uniques))
+    whole = _PLAIN_READ.get(parse)
+    if whole is not None and as_number is float and len(uniques):
+        try:
+            plain = np.fromiter(map(bool, map(cells.PLAIN_NUMBER.fullmatch, uniques)), dtype=bool, count=len(uniques))
+        except TypeError:  # not only text
+            plain = np.zeros(len(uniques), dtype=bool)
+        x = np.array(list(map(float, uniques[plain])), dtype=float)
+        x[~np.isfinite(x)] = np.nan  # parse_number: finite numbers only
+        if whole:
+            x[x != np.floor(x)] = np.nan  # parse_whole: whole numbers only,
+            x += 0.0  # as float(int(value)): -0.0 → 0.0
+        out[:-1][plain] = x
+        rest = np.flatnonzero(~plain)
+    for i in rest.tolist():
+        out[i] = number(uniques[i])
+    return out[codes]
+
+
+def visible(values: pd.Series, distinct: bool = False) -> pd.Series:
+    """True where a cell holds none of the invisible characters (`cells.INVISIBLE`). The column is
+    scanned once (its distinct texts if it is factorised already, or is to be: `distinct`, for a
+    column whose texts repeat) and found clean is remembered (`_column`): its other checks look no more."""
+    col = _column(values)
+    if col.clean is None:
+        col.clean = _clean(col, distinct)
+    if col.clean:
         return pd.Series(True, index=values.index)
     return distinct_test(values, lambda v: not isinstance(v, str) or cells.INVISIBLE.search(v) is None)
+
+
+_ASCII_SHOWN = bytes(b for b in range(128) if not cells.INVISIBLE.match(chr(b)))  # ASCII bytes no rule refuses
+
+
+def _clean(col: _Column, distinct: bool) -> bool:
+    """No cell of the column holds an invisible character: one scan of its texts joined."""
+    if distinct:
+        factorized(col.array)
+    whole = col.uniques is None
+    texts = col.array if whole else col.uniques
+    try:
+        joined = "".join(texts)  # type: ignore[arg-type]
+        col.text = col.text or whole  # every cell is a str
+    except TypeError:  # an empty cell (None), or not only text
+        try:
+            joined = "".join(filter(None, texts))  # type: ignore[arg-type]
+        except TypeError:
+            joined = "".join(v for v in texts if isinstance(v, str))  # type: ignore[union-attr]
+    if joined.isascii():  # the invisible ASCII characters are bytes: deleting every other byte leaves them
+        raw = joined.encode("ascii")
+        col.ascii = raw if whole and col.text else None  # for `code_checks`
+        return not raw.translate(None, _ASCII_SHOWN)
+    return joined.isprintable() or not cells.INVISIBLE.search(joined)
 
 
 def shared(compute: Callable[[pd.Series], dict[str, Any]]) -> Callable[[pd.Series], dict[str, np.ndarray]]:
@@ -123,7 +224,7 @@ def shared(compute: Callable[[pd.Series], dict[str, Any]]) -> Callable[[pd.Serie
 
     def run(values: pd.Series) -> dict[str, np.ndarray]:
         array = values.to_numpy(dtype=object)
-        key = (array.__array_interface__["data"][0], array.shape, array.strides)
+        key = _key(array)
         if last[0] != key:
             last[:] = [key, array, {name: np.asarray(found) for name, found in compute(values).items()}]
         return last[2]
@@ -139,73 +240,125 @@ def read_once(parse: Callable[[Any], Any], as_number: Callable[[Any], float]) ->
     `parse` reads (NaN: empty or unreadable), "empty", and "skip" (a cell holding an invisible
     character: told by its own check, not by these)."""
     def compute(values: pd.Series) -> dict[str, Any]:
-        def number(v: Any) -> float:
-            x = parse(v)
-            return np.nan if x is None else float(as_number(x))
-
-        return {"value": distinct_map(values, number, np.nan).astype(float),
-                "empty": pd.isna(values.to_numpy(dtype=object)), "skip": ~visible(values).to_numpy()}
+        return {"value": numbers(values, parse, as_number), "empty": empty_cells(values),
+                "skip": ~visible(values, distinct=True).to_numpy()}
 
     return shared(compute)
-
-
-_CODES: dict[tuple[int, tuple[int, ...], tuple[int, ...]], tuple[np.ndarray, np.ndarray]] = {}
 
 
 def normalised_codes(values: pd.Series) -> np.ndarray:
     """`cells.normalise_code` of every cell (None for empty cells) as a new object array: one upper-casing
     of the whole column when every code is plain ASCII letters and digits (the usual case). Remembered
-    for the last columns seen (by data buffer, as `factorized`): a column's checks, keys and typed
-    values normalise it once."""
-    array = values.to_numpy(dtype=object) if isinstance(values, pd.Series) else np.asarray(values, dtype=object)
-    key = _key(array)
-    hit = _CODES.get(key)
-    if hit is None:
-        if len(_CODES) >= _KEPT:
-            del _CODES[next(iter(_CODES))]
-        hit = _CODES[key] = (array, _normalised_codes(array))
-    return hit[1].copy()
+    (`_column`): a column's checks, keys and typed values normalise it once."""
+    col = _column(values)
+    if col.codes_normalised is None:
+        col.codes_normalised = _normalised_codes(col.array, ~empty_cells(values))
+    return col.codes_normalised.copy()
 
 
-def _normalised_codes(array: np.ndarray) -> np.ndarray:
-    present = pd.notna(array)
-    texts = array[present]
+def _plain_text(texts: np.ndarray) -> bytes | None:
+    """The texts joined as ASCII bytes when every one is ASCII letters and digits (and one is not empty)."""
     try:
         joined = "".join(texts)
     except TypeError:  # not only text
-        joined = ""
-    if not joined or not (joined.isascii() and joined.isalnum()):
+        return None
+    raw = joined.encode("ascii") if joined.isascii() else b""
+    return raw if raw.isalnum() else None  # bytes.isalnum: str.isalnum of ASCII text, in one C loop
+
+
+_LOWER = bytes(range(ord("a"), ord("z") + 1))
+
+
+def _normalised_codes(array: np.ndarray, present: np.ndarray) -> np.ndarray:
+    texts = array[present]
+    raw = _plain_text(texts)
+    if raw is None:
         return distinct_map(pd.Series(array, dtype=object), cells.normalise_code)
     out = np.full(len(array), None, dtype=object)
-    out[present] = "\n".join(texts).upper().split("\n")
+    if len(raw.translate(None, _LOWER)) == len(raw):  # no lower-case letter: every code is its own upper case
+        out[present] = texts
+    else:
+        out[present] = "\n".join(texts).upper().split("\n")
     return out
+
+
+_UPPER = np.arange(256, dtype=np.uint8)  # byte → its upper case (ASCII)
+_UPPER[ord("a"):ord("z") + 1] -= 32
 
 
 def code_checks(values: pd.Series) -> dict[str, pd.Series]:
     """The four GB 32100-2015 checks of a column of codes (True: passes; empty cells pass), as
-    `cells.code_length_ok`, `code_alphabet_ok`, `code_region_ok`, `code_check_ok` tell them."""
+    `cells.code_length_ok`, `code_alphabet_ok`, `code_region_ok`, `code_check_ok` tell them. A column of
+    plain ASCII letters and digits (the usual case) is judged on its bytes, upper-cased, as
+    `cells.normalise_code` reads such a code."""
+    col = _column(values)
+    if col.text and col.ascii is not None:  # every cell ASCII text, joined already
+        present, texts = np.ones(len(col.array), dtype=bool), col.array
+        raw = col.ascii if col.ascii.isalnum() else None
+    else:
+        present = ~empty_cells(values)
+        texts = col.array[present]
+        raw = _plain_text(texts)
+    if raw is not None:
+        found = _plain_code_checks(texts, raw)
+        index = values.index
+        out = {}
+        for name, ok in found.items():
+            whole = np.ones(len(present), dtype=bool)
+            whole[present] = ok
+            out[name] = pd.Series(whole, index=index)
+        return out
     codes = normalised_codes(values)
     codes[pd.isna(codes)] = ""
     present = codes != ""
     length = np.fromiter(map(len, codes), dtype=np.int64, count=len(codes))
     ascii_ = np.fromiter(map(str.isascii, codes), dtype=bool, count=len(codes))
     full = (length == cells.CODE_LENGTH) & ascii_
+    alphabet, region, check = _grid_checks(codes, full, length)
+    index = values.index
+    return {"length": pd.Series(~present | (length == cells.CODE_LENGTH), index=index),
+            "alphabet": pd.Series(alphabet, index=index), "region": pd.Series(region, index=index),
+            "check": pd.Series(check, index=index)}
+
+
+def _grid_checks(codes: np.ndarray, full: np.ndarray, length: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Alphabet, region and check character of normalised `codes` (`full`: 18 ASCII characters)."""
     alphabet = np.ones(len(codes), dtype=bool)
     region = np.ones(len(codes), dtype=bool)
     check = np.ones(len(codes), dtype=bool)
     if full.any():
         grid = np.frombuffer("".join(codes[full]).encode("ascii"), dtype=np.uint8).reshape(-1, cells.CODE_LENGTH)
-        value = _CODE_VALUE[grid]
-        ok = (value >= 0).all(axis=1)
-        alphabet[full] = ok
-        digits = ((grid[:, 2:8] >= ord("0")) & (grid[:, 2:8] <= ord("9"))).all(axis=1)
-        region[full] = ~ok | digits
-        expected = _ALPHABET_BYTES[(31 - (value[:, :17] * _WEIGHTS).sum(axis=1) % 31) % 31]
-        check[full] = ~ok | (grid[:, 17] == expected)
-    other = present & ~full  # wrong length or not ASCII: the alphabet is judged per code
+        alphabet[full], region[full], check[full] = _judged(grid)
+    other = (length > 0) & ~full  # wrong length or not ASCII: the alphabet is judged per code
     for i in np.flatnonzero(other):
         alphabet[i] = cells.code_alphabet_ok(codes[i])
-    index = values.index
-    return {"length": pd.Series(~present | (length == cells.CODE_LENGTH), index=index),
-            "alphabet": pd.Series(alphabet, index=index), "region": pd.Series(region, index=index),
-            "check": pd.Series(check, index=index)}
+    return alphabet, region, check
+
+
+def _judged(grid: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Alphabet, region and check character of codes as rows of 18 upper-case ASCII bytes."""
+    value = _CODE_VALUE[grid]
+    ok = (value >= 0).all(axis=1)
+    digits = ((grid[:, 2:8] >= ord("0")) & (grid[:, 2:8] <= ord("9"))).all(axis=1)
+    expected = _ALPHABET_BYTES[(31 - (value[:, :17] @ _WEIGHTS) % 31) % 31]
+    return ok, ~ok | digits, ~ok | (grid[:, 17] == expected)
+
+
+def _plain_code_checks(texts: np.ndarray, raw: bytes) -> dict[str, np.ndarray]:
+    """`code_checks` of present codes that are ASCII letters and digits (`raw`: them joined)."""
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    upper = _UPPER[np.frombuffer(raw, dtype=np.uint8)]
+    full = lengths == cells.CODE_LENGTH
+    if full.all():
+        grid = upper.reshape(-1, cells.CODE_LENGTH)
+    else:
+        starts = np.cumsum(lengths) - lengths
+        grid = upper[starts[full][:, None] + np.arange(cells.CODE_LENGTH)]
+    alphabet = np.ones(len(texts), dtype=bool)
+    region = np.ones(len(texts), dtype=bool)
+    check = np.ones(len(texts), dtype=bool)
+    if full.any():
+        alphabet[full], region[full], check[full] = _judged(grid)
+    for i in np.flatnonzero((lengths > 0) & ~full):
+        alphabet[i] = cells.code_alphabet_ok(texts[i])
+    return {"length": full | (lengths == 0), "alphabet": alphabet, "region": region, "check": check}

@@ -15,6 +15,7 @@ the contract's `records.counted`, i.e. 黑名单 and 重点关注名单; 红名�
   violations_per_10k_legal_persons  V_u / L_u × 10 000
 
 A metric of the index names its derivation in `derive`; `DERIVATIONS` is the registry.
+`entries_order` is the order of the rows of list_entries.csv (unit, list type, entry date, code).
 """
 
 from __future__ import annotations
@@ -142,3 +143,35 @@ def per_register(counts: pd.Series, register: pd.DataFrame, per: dict) -> pd.Ser
     """count / register[per.register] × per.scale, per unit (counts and register indexed by unit)."""
     base = register[per["register"]].astype(float).reindex(counts.index)
     return counts.astype(float) / base * float(per["scale"])
+
+
+def entries_order(unit_at: pd.Series, type_at: pd.Series, entry: pd.Series, code: pd.Series,
+                   days: np.ndarray) -> np.ndarray:
+    """The positions of the rows sorted by unit (params order), list type (contract order), entry
+    date (ISO text) and credit code: `sort_values([...], kind="stable")`'s order. `days` are the entry
+    dates' ordinals (0 where the text is ""): ISO dates sort as their ordinals. One stable sort of the
+    integer key (unit, type, day), then the rows of equal keys (few) by a stable `numpy.lexsort`
+    of their codes as fixed-width numpy strings (compared by code point, as Python compares them;
+    a valid code has no NUL a fixed width would drop)."""
+    keys = [unit_at, type_at, entry, code]
+    if any(k.isna().any() for k in keys):  # not after validation; pandas' own NaN placement then
+        frame = pd.DataFrame({"_u": unit_at, "_t": type_at, "entry_date": entry, "credit_code": code})
+        return frame.reset_index(drop=True).sort_values(["_u", "_t", "entry_date", "credit_code"],
+                                                        kind="stable").index.to_numpy()
+    if not len(code):
+        return np.arange(0)
+    u, t = unit_at.to_numpy(dtype=np.int64), type_at.to_numpy(dtype=np.int64)
+    day = np.asarray(days, dtype=object).astype(np.int64)
+    key = (u * (int(t.max()) + 1) + t) * (int(day.max()) + 1) + day  # < 2^63: units × types × 3.7M days
+    order = np.argsort(key, kind="stable")
+    ranked = key[order]
+    equal = ranked[1:] == ranked[:-1]  # row i and row i + 1 (in key order) share the key
+    same = np.zeros(len(order), dtype=bool)
+    same[1:] |= equal
+    same[:-1] |= equal
+    if same.any():  # rows sharing unit, type and day: by credit code, their order kept among equal codes
+        tied = np.flatnonzero(same)
+        rows = order[tied]
+        codes = code.to_numpy(dtype=object)[rows].astype(str)
+        order[tied] = rows[np.lexsort((codes, ranked[tied]))]
+    return order

@@ -10,8 +10,9 @@ other file, which the csv module then reads.
 from __future__ import annotations
 
 import csv
-from collections.abc import Sequence
-from itertools import zip_longest
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from itertools import repeat, zip_longest
 
 import numpy as np
 
@@ -25,6 +26,35 @@ def rows_to_columns(body: Sequence[tuple[int, Sequence[Cell]]]) -> tuple[list[in
     return numbers, columns
 
 
+def cell_text(value: object) -> Cell:
+    """A cell value as the text a user sees: None when empty; 3.0 → '3'; dates as YYYY-MM-DD."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time(0) else value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    text = str(value).strip()
+    return text or None
+
+
+def value_rows(records: Iterable[list[object]]) -> tuple[list[Cell], list[tuple[int, list[Cell]]]]:
+    """Header and non-blank rows, cells as text, numbered from 1 (the header)."""
+    header: list[Cell] = []
+    body = []
+    for number, record in enumerate(records, start=1):
+        cells = [cell_text(v) for v in record]
+        if number == 1:
+            header = cells
+        elif any(c is not None for c in cells):
+            body.append((number, cells))
+    return header, body
+
+
 def _cells(line: str) -> list[Cell]:
     return [c.strip() or None for c in line.split(",")] if line else []
 
@@ -34,9 +64,7 @@ def text_grid(text: str) -> tuple[list[Cell], list[int], list[np.ndarray]] | Non
     and with data rows all of one width; None when the csv module must read it."""
     if '"' in text or "\x00" in text:
         return None
-    if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-    lines = text.split("\n")
+    lines = _lines(text)
     if lines[-1] == "":
         lines.pop()  # the end of the last line
     if not lines:
@@ -53,19 +81,32 @@ def text_grid(text: str) -> tuple[list[Cell], list[int], list[np.ndarray]] | Non
         numbers = list(range(2, len(body) + 2))
     if not body:
         return header, [], []
-    commas = {t.count(",") for t in body}
+    commas = set(map(str.count, body, repeat(",")))
     if len(commas) != 1:
         return None  # rows of different widths
     width = commas.pop() + 1
     flat = list(map(str.strip, ",".join(body).split(",")))
     del body
-    grid = np.fromiter(flat, dtype=object, count=len(flat)).reshape(-1, width)
+    cells = [flat[j::width] for j in range(width)]  # each column's cells
     del flat
-    empty = grid == ""
-    if empty.any():
-        grid[empty] = None
-        blank = empty.all(axis=1)
-        if blank.any():  # rows of empty cells only
-            grid = grid[~blank]
+    columns = [np.fromiter(c, dtype=object, count=len(c)) for c in cells]
+    empty = [columns[j] == "" if "" in c else None for j, c in enumerate(cells)]
+    del cells
+    for column, found in zip(columns, empty, strict=True):
+        if found is not None:
+            column[found] = None
+    if all(found is not None for found in empty):  # rows of empty cells only, maybe
+        blank = np.logical_and.reduce(empty)
+        if blank.any():
+            columns = [column[~blank] for column in columns]
             numbers = np.asarray(numbers)[~blank].tolist()
-    return header, numbers, [grid[:, j].copy() for j in range(width)]
+    return header, numbers, columns
+
+
+def _lines(text: str) -> list[str]:
+    """The lines of `text`, whichever line ends it has (\\n, \\r\\n, \\r): split once when every end is \\r\\n."""
+    if "\r" not in text:
+        return text.split("\n")
+    if text.count("\r") == text.count("\n") == text.count("\r\n"):
+        return text.split("\r\n")
+    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")

@@ -30,11 +30,7 @@ def _unique(source: SourceSpec, ctx: Context, describe_row: Callable[[int], str]
 
     def test(frame: pd.DataFrame) -> pd.Series:
         parts = key_parts(frame, cols, ctx, source)
-        missing = np.zeros(len(frame), dtype=bool)
-        for part in parts:
-            missing |= pd.isna(part)
-        codes = pd.DataFrame({i: pd.factorize(part)[0] for i, part in enumerate(parts)}, index=frame.index)
-        repeated = codes.duplicated(keep=False).to_numpy() & ~missing  # the keys compared as their codes
+        repeated = _repeated(parts)
         keys.clear()
         same.clear()
         for i in np.flatnonzero(repeated).tolist():
@@ -51,6 +47,32 @@ def _unique(source: SourceSpec, ctx: Context, describe_row: Callable[[int], str]
         return f"duplicate row: the same {labels} as {told}" + (f" and {more:,} more rows" if more > 0 else "")
 
     return ctx.check(test, cols[0], describe)
+
+
+def _repeated(parts: list[np.ndarray]) -> np.ndarray:
+    """True for the rows whose key (one cell of each part) no cell of is empty and another row has too:
+    the parts' factorisation codes (−1: empty, as pandas.isna) combined into one integer per row."""
+    n = len(parts[0]) if parts else 0
+    key = np.zeros(n, dtype=np.int64)
+    missing = np.zeros(n, dtype=bool)
+    span = 1  # how many keys the parts so far can make
+    for part in parts:
+        codes, uniques = pd.factorize(part)
+        missing |= codes < 0
+        span *= len(uniques) + 1
+        if span >= 2**62:  # too many to combine: pandas compares the codes
+            frame = pd.DataFrame({i: pd.factorize(p)[0] for i, p in enumerate(parts)})
+            return frame.duplicated(keep=False).to_numpy() & ~missing_cells(parts)
+        key = key * (len(uniques) + 1) + (codes + 1)
+    return pd.Series(key).duplicated(keep=False).to_numpy() & ~missing
+
+
+def missing_cells(parts: list[np.ndarray]) -> np.ndarray:
+    """True for the rows with an empty cell (pandas.isna) in some part."""
+    missing = np.zeros(len(parts[0]) if parts else 0, dtype=bool)
+    for part in parts:
+        missing |= pd.isna(part)
+    return missing
 
 
 def _every_unit(source: SourceSpec, ctx: Context) -> pa.Check:
@@ -92,18 +114,26 @@ def stacked(tables: list[RawFrame], names: list[str]) -> pd.DataFrame:
     return pd.DataFrame(data, columns=names, index=pd.RangeIndex(total), dtype=object)
 
 
-def _pool(source: SourceSpec, tables: list[RawFrame]) -> pd.DataFrame:
+def pooled(source: SourceSpec, tables: list[RawFrame]) -> pd.DataFrame:
+    """The rows of a source's tables one after the other, in the source's columns that some table has
+    (None where a table lacks one): one table's own frame when it has just those columns in that order
+    (so what its checks learnt of its columns is known to the pool's), else `stacked`."""
     if not tables:
         return pd.DataFrame()
     present = [[c for c in source.names if c in t.frame.columns] for t in tables]
-    return stacked(tables, list(dict.fromkeys(c for names in present for c in names)))
+    names = list(dict.fromkeys(c for found in present for c in found))
+    if len(tables) == 1 and list(tables[0].frame.columns) == names:
+        return tables[0].frame
+    return stacked(tables, names)
 
 
-def validate_pool(source: SourceSpec, tables: list[RawFrame], ctx: Context) -> list[DataProblem]:
-    """Problems across all tables of a source (duplicates, missing units, one unit per entity)."""
+def validate_pool(source: SourceSpec, tables: list[RawFrame], ctx: Context,
+                  pool: pd.DataFrame | None = None) -> list[DataProblem]:
+    """Problems across all tables of a source (duplicates, missing units, one unit per entity);
+    `pool`: their `pooled` rows, when known."""
     if not tables:
         return []
-    pool = _pool(source, tables)
+    pool = pooled(source, tables) if pool is None else pool
     file_of = np.repeat(np.arange(len(tables)), [len(t.rows) for t in tables])
     row_of = np.concatenate([np.asarray(t.rows, dtype=np.int64) for t in tables])
 
@@ -142,9 +172,11 @@ def validate_pool(source: SourceSpec, tables: list[RawFrame], ctx: Context) -> l
     return out
 
 
-def typed_frame(source: SourceSpec, tables: list[RawFrame], ctx: Context) -> pd.DataFrame:
-    """All rows of a valid source with typed columns: unit codes, dates, ints, floats (NaN = empty)."""
-    frame = stacked(tables, list(source.names)) if tables else pd.DataFrame(columns=source.names)
+def typed_frame(source: SourceSpec, tables: list[RawFrame], ctx: Context,
+                pool: pd.DataFrame | None = None) -> pd.DataFrame:
+    """All rows of a valid source with typed columns: unit codes, dates, ints, floats (NaN = empty);
+    `pool`: the tables' `pooled` rows, when known (a column no table has is empty)."""
+    frame = (pooled(source, tables) if pool is None else pool) if tables else pd.DataFrame(columns=source.names)
     out = pd.DataFrame(index=frame.index)
     for col in source.columns:
         values = frame[col.name] if col.name in frame.columns else pd.Series([None] * len(frame), dtype=object)

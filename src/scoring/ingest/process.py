@@ -13,6 +13,8 @@ Writes, in a folder built beside the old one and swapped in only when complete:
 
 from __future__ import annotations
 
+import datetime as dt
+import gc
 import io
 import json
 from dataclasses import dataclass, field
@@ -39,9 +41,9 @@ from scoring.ingest.contract import (
     index_metrics,
     load_contract,
 )
-from scoring.ingest.derive import DERIVATIONS, list_facts, movements, per_register
+from scoring.ingest.derive import DERIVATIONS, entries_order, list_facts, movements, per_register
 from scoring.ingest.messages import problem_count
-from scoring.ingest.pools import typed_frame, validate_pool
+from scoring.ingest.pools import pooled, typed_frame, validate_pool
 from scoring.ingest.readers import InputFile, link_problem, read_month_folder
 from scoring.ingest.tables import RawFrame, to_raw_frame, validate_table
 from scoring.ingest.windows import MonthWindow
@@ -72,17 +74,39 @@ class MonthData:
     params: dict[str, str] = field(default_factory=dict)  # versions and hashes of index, units, contract
 
 
+_PARAMS: dict[tuple[str, ...], tuple[IndexSpec, Units, Contract]] = {}  # by the files' paths and SHA-256
+_PARAMS_KEPT = 4
+
+
+def _params_key(project: Project) -> tuple[str, ...] | None:
+    """The paths and SHA-256 of the index, units and contract files (None when one cannot be read)."""
+    try:
+        return tuple(f"{path}\x00{sha256_file(path)}"
+                     for path in (project.index_file, project.units_file, project.params / SOURCES_FILE))
+    except OSError:
+        return None
+
+
 def load_params(project: Project) -> tuple[IndexSpec, Units, Contract]:
-    """The index, the units and the data contract; refuse derivations the registry lacks."""
-    spec = load_index(project.index_file)
-    units = load_units(project.units_file)
-    contract = load_contract(project.params / SOURCES_FILE, spec)
+    """The index, the units and the data contract; refuse derivations the registry lacks. The files
+    are remembered by their paths and contents (the models are frozen): the months of one run read
+    them once (2,844 units: about 0.2 CPU-s of YAML and validation)."""
+    key = _params_key(project)
+    loaded = _PARAMS.get(key) if key is not None else None
+    if loaded is None:
+        loaded = (spec := load_index(project.index_file), load_units(project.units_file),
+                  load_contract(project.params / SOURCES_FILE, spec))
+        if key is not None and _params_key(project) == key:  # not changed while read
+            if len(_PARAMS) >= _PARAMS_KEPT:
+                del _PARAMS[next(iter(_PARAMS))]
+            _PARAMS[key] = loaded
+    spec = loaded[0]
     unknown = [f"{project.index_file}: metric {m.code}: derive {m.derive!r} is not a known derivation "
                f"(known: {', '.join(sorted(DERIVATIONS))})"
                for m in spec.metrics() if m.source == "records" and m.derive not in DERIVATIONS]
     if unknown:
         raise SpecError(unknown[0], problems=unknown)
-    return spec, units, contract
+    return loaded
 
 
 def _label(project: Project, path: Path) -> str:
@@ -99,6 +123,7 @@ def read_raw_month(project: Project, month: str) -> MonthData:
         return _read_raw_month(project, month)
     finally:
         forget()  # the columns' remembered factorisations
+        gc.collect()  # the raw tables sit in reference cycles (checks ↔ context): freed now, not months later
 
 
 def _read_raw_month(project: Project, month: str) -> MonthData:
@@ -123,6 +148,7 @@ def _read_raw_month(project: Project, month: str) -> MonthData:
     for item in inputs:
         for raw in item.tables:
             tables[raw.source.key].append(to_raw_frame(raw, problems))
+    typed: dict[str, pd.DataFrame] = {}
     refused = {s.key for f in inputs if f.refused and (s := contract.source_for_file(Path(f.name).stem))}
     for key, source in contract.sources.items():
         found = tables[key]
@@ -135,14 +161,16 @@ def _read_raw_month(project: Project, month: str) -> MonthData:
                                                       f"{'; '.join(t.raw.where for t in found)} — keep one"))
         for table in found:
             problems.extend(validate_table(table, ctx))
-        problems.extend(validate_pool(source, found, ctx))
+        pool = pooled(source, found)
+        problems.extend(validate_pool(source, found, ctx, pool))
+        if not problems:  # valid so far: typed now, while what the checks learnt of its columns is remembered
+            typed[key] = typed_frame(source, found, ctx, pool)
     problems.extend(_unscored_review_metrics(tables[REVIEW_SOURCE], ctx, label))
     problems.extend(_blank_sheet_metrics(tables[INDICATOR_SOURCE]))
     if problems:
         raise DataError(f"{label}: {problem_count(problems)} problem(s) — nothing was written",
                         problems=sorted_lines(problems))
 
-    typed = {key: typed_frame(contract.sources[key], found, ctx) for key, found in tables.items()}
     register = typed[REGISTER_SOURCE].set_index("unit").reindex(units.codes)
     synthetic = (folder / contract.marker_file).is_file() or any(
         contract.mark in str(v) for frame in typed.values() if "note" in frame.columns for v in frame["note"]
@@ -224,31 +252,22 @@ def _metric_values(spec: IndexSpec, units: Units, contract: Contract, typed: dic
 
 
 def _entries(records: pd.DataFrame, units: Units, contract: Contract, month: str) -> pd.DataFrame:
-    out = records.copy()
-    out["movement"] = movements(out, month) if len(out) else pd.Series(dtype=object)
-    out["counted"] = out["list_type"].isin(contract.sources[RECORDS_SOURCE].counted).astype(int)
-    unit_order = {code: i for i, code in enumerate(units.codes)}
+    """The list records as list_entries.csv holds them: dates as ISO text (empty: none), the month's
+    movement, whether the list type is counted; sorted by unit, list type, entry date and code."""
+    counted_types = contract.sources[RECORDS_SOURCE].counted
     types = contract.sources[RECORDS_SOURCE].column("list_type").values
-    type_order = {t: i for i, t in enumerate(types)}
-    out["_u"], out["_t"] = out["unit"].map(unit_order), out["list_type"].map(type_order)
-    for col in ("entry_date", "exit_date"):
-        out[col] = distinct_map(out[col], lambda d: d.isoformat(), "")
-    out = out.iloc[_entries_order(out)]
-    out["violations"] = out["violations"].astype("Int64")
-    return out[ENTRIES_CSV_COLUMNS].reset_index(drop=True)
-
-
-def _entries_order(out: pd.DataFrame) -> np.ndarray:
-    """The positions of the rows sorted by unit (params order), list type (contract order), entry
-    date and credit code: `sort_values([...], kind="stable")`'s order, by one stable `numpy.lexsort`
-    of the positions and the texts as fixed-width numpy strings (compared by code point, as Python
-    compares them; the dates are ISO text and a valid code has no NUL a fixed width would drop)."""
-    keys = [out["_u"], out["_t"], out["entry_date"], out["credit_code"]]
-    if any(k.isna().any() for k in keys):  # not after validation; pandas' own NaN placement then
-        return out.reset_index(drop=True).sort_values(["_u", "_t", "entry_date", "credit_code"],
-                                                      kind="stable").index.to_numpy()
-    texts = [k.to_numpy(dtype=object).astype(str) for k in keys[2:]]
-    return np.lexsort((texts[1], texts[0], keys[1].to_numpy(dtype=np.int64), keys[0].to_numpy(dtype=np.int64)))
+    columns = {name: records[name] for name in ENTRIES_CSV_COLUMNS[:5]}
+    columns["entry_date"], columns["exit_date"] = (
+        pd.Series(distinct_map(records[col], lambda d: d.isoformat(), ""), index=records.index, dtype=object)
+        for col in ("entry_date", "exit_date"))
+    columns["violations"] = records["violations"].astype("Int64")
+    columns["movement"] = movements(records, month) if len(records) else pd.Series(dtype=object)
+    columns["counted"] = records["list_type"].isin(counted_types).astype(int)
+    unit_at = records["unit"].map({code: i for i, code in enumerate(units.codes)})
+    type_at = records["list_type"].map({t: i for i, t in enumerate(types)})
+    days = distinct_map(records["entry_date"], dt.date.toordinal, 0)  # ordinal ≥ 1; 0: no date (text "")
+    order = entries_order(unit_at, type_at, columns["entry_date"], records["credit_code"], days)
+    return pd.DataFrame({name: columns[name].iloc[order].reset_index(drop=True) for name in ENTRIES_CSV_COLUMNS})
 
 
 def _reviews(reviews: pd.DataFrame, units: Units, spec: IndexSpec) -> pd.DataFrame:
@@ -283,9 +302,15 @@ def manifest(data: MonthData, outputs: dict[str, bytes]) -> dict[str, Any]:
         "outputs": {name: {"sha256": sha256_bytes(text), "rows": len(written[name]) if name in written else
                            _count_rows(text)} for name, text in outputs.items()},
         "not_reported": [{"unit": u, "metric": m} for u, m in data.not_reported],
-        "list_movements": {k: int(((data.entries["movement"] == k) & (data.entries["counted"] == 1)).sum())
-                           for k in ("entered", "exited", "listed")},
+        "list_movements": _movement_counts(data.entries),
     }
+
+
+def _movement_counts(entries: pd.DataFrame) -> dict[str, int]:
+    """How many counted entries entered, exited and stayed listed this month."""
+    movement = entries["movement"].to_numpy(dtype=object)
+    counted = entries["counted"].to_numpy() == 1
+    return {k: int(((movement == k) & counted).sum()) for k in ("entered", "exited", "listed")}
 
 
 def _count_rows(text: bytes) -> int:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import datetime as dt
 import io
 import os
 import re
@@ -27,9 +26,9 @@ import numpy as np
 
 from scoring.hashing import sha256_bytes, sha256_file
 from scoring.ingest.contract import Contract, SourceSpec
-from scoring.ingest.grid import Cell, rows_to_columns, text_grid
+from scoring.ingest.grid import Cell, rows_to_columns, text_grid, value_rows
 from scoring.ingest.messages import escaped, excerpt
-from scoring.ingest.sheets import sheet_values
+from scoring.ingest.sheets import sheet_tables
 
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
@@ -90,33 +89,7 @@ def detect_encoding(data: bytes, encodings: tuple[str, ...] = ("utf-8", "gbk", "
     raise last or UnicodeDecodeError("utf-8", data, 0, 1, "no encoding to try")
 
 
-def cell_text(value: object) -> Cell:
-    """A cell value as the text a user sees: None when empty; 3.0 → '3'; dates as YYYY-MM-DD."""
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat() if value.time() == dt.time(0) else value.isoformat(sep=" ")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    text = str(value).strip()
-    return text or None
-
-
-def _rows(records: Iterable[list[object]]) -> tuple[list[Cell], list[tuple[int, list[Cell]]]]:
-    """Header and non-blank rows, cells as text, numbered from 1 (the header)."""
-    header: list[Cell] = []
-    body = []
-    for number, record in enumerate(records, start=1):
-        cells = [cell_text(v) for v in record]
-        if number == 1:
-            header = cells
-        elif any(c is not None for c in cells):
-            body.append((number, cells))
-    return header, body
+_rows = value_rows  # the name the tests know
 
 
 def _text_rows(records: Iterable[list[str]]) -> tuple[list[Cell], list[tuple[int, list[Cell]]]]:
@@ -281,19 +254,19 @@ def _read_xlsx(item: InputFile, path: Path, data: bytes, contract: Contract, whe
     wb = formulas = None
     try:
         has_formulas = _has_formulas(data)
-        fast = None if has_formulas else sheet_values(data)  # no formula to check: the fast reader
+        fast = None if has_formulas else sheet_tables(data)  # no formula to check: the fast reader
         if fast is None:
             wb = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
             formulas = openpyxl.load_workbook(io.BytesIO(data), data_only=False) if has_formulas else None
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
         problems.append(f"{where}: unreadable — not an Excel .xlsx workbook ({type(exc).__name__}: {exc})")
         return
-    sheets = fast if fast is not None else [(ws.title, sheet_records(ws)) for ws in wb.worksheets]
+    sheets = fast if fast is not None else [(ws.title, _table(sheet_records(ws))) for ws in wb.worksheets]
     named = forced or contract.source_for_file(path.stem)
     found = {}
-    for title, records in sheets:
+    for title, (header, numbers, columns) in sheets:
         source = contract.source_for_sheet(title)
-        blank = not any(v is not None and str(v).strip() for r in records for v in r)
+        blank = not numbers and all(h is None for h in header)
         if source is None:
             if not blank and not contract.is_notes_sheet(title):
                 problems.append(f"{where}: sheet {title!r} is not a sheet of the contract — expected "
@@ -303,7 +276,6 @@ def _read_xlsx(item: InputFile, path: Path, data: bytes, contract: Contract, whe
             problems.append(f"{where}: sheets {found[source.key]!r} and {title!r} both hold {source.title}")
             continue
         found[source.key] = title
-        header, body = _rows(records)
         sheet_where = f"{where}, sheet {title}"
         uncomputed = (_uncomputed_formulas(wb[title], formulas[title]) if wb is not None and formulas is not None
                       else [])
@@ -314,14 +286,20 @@ def _read_xlsx(item: InputFile, path: Path, data: bytes, contract: Contract, whe
         if not any(h is not None for h in header):
             problems.append(f"{sheet_where}: empty — row 1 must hold the column headers of {source.title}")
             continue
-        item.tables.append(RawTable(source, sheet_where, path.name, title, header, *rows_to_columns(body)))
-    shown = ", ".join(repr(title) for title, _records in sheets)
+        item.tables.append(RawTable(source, sheet_where, path.name, title, header, numbers, columns))
+    shown = ", ".join(repr(title) for title, _table in sheets)
     if named is not None and named.key not in found:
         problems.append(f"{where}: wrong sheet — the file name says {named.title}, so it needs a sheet named "
                         f"{' or '.join(repr(s) for s in named.sheets)}; sheets found: {shown}")
     elif not found and named is None:
         problems.append(f"{where}: no sheet of the contract — expected {_sheet_names(contract)}; sheets found: "
                         f"{shown}")
+
+
+def _table(records: list[list[object]]) -> tuple[list[Cell], list[int], list[np.ndarray]]:
+    """Header, row numbers and columns of a sheet's rows of values (`sheet_records`), cells as texts."""
+    header, body = value_rows(records)
+    return (header, *rows_to_columns(body))
 
 
 def _has_formulas(data: bytes) -> bool:

@@ -7,6 +7,7 @@ makes one pandera check; its message may use what the check computed over the ro
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -15,7 +16,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from scoring.ingest import cells
-from scoring.ingest.columns import objects
+from scoring.ingest.columns import numbers
 from scoring.ingest.context import Context
 from scoring.ingest.messages import excerpt
 from scoring.ingest.types import column_type
@@ -49,11 +50,18 @@ def is_empty(value: Any) -> bool:
     return value is None or (isinstance(value, float) and np.isnan(value))
 
 
-def parsed(frame: pd.DataFrame, column: str, parse: Callable[[Any], Any]) -> pd.Series:
-    """A column's cells parsed (None for empty cells, and for every row when the column is absent)."""
+def _numbers(frame: pd.DataFrame, column: str, parse: Callable[[Any], Any],
+             as_number: Callable[[Any], float] = float) -> np.ndarray:
+    """`as_number` of what `parse` reads in a column's cells, as floats (`columns.numbers`: NaN for empty
+    cells and None read, and for every row when the column is absent)."""
     if column not in frame.columns:
-        return pd.Series([None] * len(frame), index=frame.index, dtype=object)
-    return objects(frame[column], parse)
+        return np.full(len(frame), np.nan)
+    return numbers(frame[column], parse, as_number)
+
+
+def _not_below(frame: pd.DataFrame, low: np.ndarray, high: np.ndarray) -> pd.Series:
+    """True where either value is missing (NaN) or high ≥ low."""
+    return pd.Series(~(high < low), index=frame.index)
 
 
 def key_parts(frame: pd.DataFrame, columns: tuple[str, ...], ctx: Context, source: SourceSpec) -> list[np.ndarray]:
@@ -77,9 +85,7 @@ def _keys(frame: pd.DataFrame, column: str, ctx: Context, source: SourceSpec) ->
     """Each row's key of one column (`row_keys` without the tuples); None when the cell is empty."""
     if column not in frame.columns:
         return np.full(len(frame), None, dtype=object)
-    keys = np.asarray(column_type(source.column(column)).keys(frame[column], ctx), dtype=object)
-    keys[pd.isna(keys)] = None
-    return keys
+    return np.asarray(column_type(source.column(column)).keys(frame[column], ctx), dtype=object)
 
 
 def _cell(row: dict[str, Any], column: str) -> str:
@@ -87,16 +93,11 @@ def _cell(row: dict[str, Any], column: str) -> str:
     return excerpt(str(row.get(column)))
 
 
-def _pairwise(frame: pd.DataFrame, a: pd.Series, b: pd.Series, ok: Callable[[Any, Any], bool]) -> pd.Series:
-    """True where either value is missing or ok(a, b)."""
-    return pd.Series([x is None or y is None or ok(x, y) for x, y in zip(a, b, strict=True)], index=frame.index)
-
-
 @row_rule("exit_not_before_entry")
 def exit_not_before_entry(ctx: Context) -> pa.Check:
     def test(frame: pd.DataFrame) -> pd.Series:
-        return _pairwise(frame, parsed(frame, "entry_date", cells.parse_date),
-                         parsed(frame, "exit_date", cells.parse_date), lambda entry, leave: leave >= entry)
+        return _not_below(frame, _numbers(frame, "entry_date", cells.parse_date, dt.date.toordinal),
+                          _numbers(frame, "exit_date", cells.parse_date, dt.date.toordinal))  # days
 
     return ctx.check(test, "exit_date", lambda _v, row: f"before the entry date {_cell(row, 'entry_date')} of the "
                                                         "same row: an exit cannot precede its entry")
@@ -105,8 +106,9 @@ def exit_not_before_entry(ctx: Context) -> pa.Check:
 @row_rule("market_entities_not_below_legal_persons")
 def market_entities_not_below_legal_persons(ctx: Context) -> pa.Check:
     def test(frame: pd.DataFrame) -> pd.Series:
-        return _pairwise(frame, parsed(frame, "legal_persons", cells.parse_whole),
-                         parsed(frame, "market_entities", cells.parse_whole), lambda legal, market: market >= legal)
+        # counts as floats: exact (a count's float is a whole number), so they compare as the ints do
+        return _not_below(frame, _numbers(frame, "legal_persons", cells.parse_whole),
+                          _numbers(frame, "market_entities", cells.parse_whole))
 
     return ctx.check(test, "market_entities", lambda _v, row: f"below the legal-person enterprises "
                                                               f"({_cell(row, 'legal_persons')}) of the same row: "
@@ -120,8 +122,8 @@ def score_within_points(ctx: Context) -> pa.Check:
         return ctx.spec.metric(code).points if code else None
 
     def test(frame: pd.DataFrame) -> pd.Series:
-        return _pairwise(frame, parsed(frame, "score", cells.parse_number), parsed(frame, "metric", points),
-                         lambda score, top: score <= top + 1e-9)
+        return _not_below(frame, _numbers(frame, "score", cells.parse_number),
+                          _numbers(frame, "metric", points) + 1e-9)  # the float sum Python makes
 
     def describe(_v: Any, row: dict[str, Any]) -> str:
         code = ctx.metric_code(row.get("metric")) or ""
@@ -139,11 +141,16 @@ def one_unit_per_credit_code(source: SourceSpec, ctx: Context) -> pa.Check:
 
     def test(frame: pd.DataFrame) -> pd.Series:
         code, unit = _keys(frame, "credit_code", ctx, source), _keys(frame, "unit", ctx, source)
-        pairs = pd.DataFrame({"code": code, "unit": unit}).dropna()
-        pairs = pairs[pairs["code"].duplicated(keep=False)]  # a code under one unit needs no more look
-        pairs = pairs[pairs["code"].isin(pairs.drop_duplicates().loc[lambda f: f["code"].duplicated(), "code"])]
-        for c, u in zip(pairs["code"], pairs["unit"], strict=True):  # only the codes under more than one unit
-            units_of.setdefault(c, set()).add(names.get(u, str(u)))
+        code_id, codes = pd.factorize(code)  # −1: empty
+        unit_id, unit_keys = pd.factorize(unit)
+        both = (code_id >= 0) & (unit_id >= 0)
+        pairs = pd.unique(code_id[both].astype(np.int64) * (len(unit_keys) + 1) + unit_id[both])  # (code, unit) once
+        pair_code, pair_unit = np.divmod(pairs, len(unit_keys) + 1)
+        shared = np.bincount(pair_code, minlength=len(codes)) > 1  # a code under more than one unit
+        for i in np.flatnonzero(shared[pair_code]).tolist():
+            units_of.setdefault(codes[pair_code[i]], set()).add(names.get(u := unit_keys[pair_unit[i]], str(u)))
+        if not units_of:
+            return pd.Series(True, index=frame.index)
         told = pd.Series(code, dtype=object).isin(list(units_of)).to_numpy() & pd.notna(code)
         return pd.Series(~told, index=frame.index)
 

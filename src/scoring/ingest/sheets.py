@@ -49,6 +49,45 @@ def sheet_values(data: bytes) -> list[tuple[str, list[list[Any]]]] | None:
         wb.close()
 
 
+SheetTable = tuple[list[Any], list[int], list[Any]]  # header texts, row numbers, columns (as readers.RawTable)
+
+
+def sheet_tables(data: bytes) -> list[tuple[str, SheetTable]] | None:
+    """(title, (header, row numbers, columns)) of every worksheet in workbook order, the cells as
+    texts (`grid.cell_text`): what `sheet_values` and `grid.value_rows` give, the usual sheet XML
+    read by `sheetxml.sheet_texts`, any other by `_parse`; None when the workbook is left to openpyxl."""
+    import openpyxl
+
+    from scoring.ingest.grid import rows_to_columns, value_rows
+    from scoring.ingest.sheetxml import sheet_texts
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # openpyxl's full reader tells what is wrong
+        return None
+    try:
+        out = []
+        for ws in wb.worksheets:
+            with wb._archive.open(ws._worksheet_path) as source:  # openpyxl keeps them private
+                xml = source.read()
+            args = (ws._shared_strings, wb.epoch, wb._date_formats, wb._timedelta_formats)
+            table = sheet_texts(xml, *args)
+            if table is None:
+                rows = _parse(io.BytesIO(xml), *args)
+                if rows is None:
+                    return None
+                header, body = value_rows(rows)
+                table = (header, *rows_to_columns(body))
+            out.append((ws.title, table))
+        return out
+    except Exception:  # anything unusual: openpyxl's full reader decides
+        return None
+    finally:
+        wb.close()
+
+
 def _parse(source: Any, shared: list[Any], epoch: Any, dates: set[int],
            durations: set[int]) -> list[list[Any]] | None:
     """The rows of one sheet's XML (None: a layout left to openpyxl)."""

@@ -4,7 +4,9 @@ The table schema of a source checks the columns present (strict: unknown ones re
 the required cells, every cell's text by its column type (`types.py`) and the source's
 row rules (`rules.py`), and that no cell holds an invisible character. It runs with `lazy=True`,
 so every failure is collected; each becomes one line: "file: row R, column 'C' (表头): value V —
-rule", for the first few rows of a column and rule, the others counted (`messages`).
+rule", for the first few rows of a column and rule, the others counted (`messages`). A table
+every check passes is accepted without pandera's machinery (`schema_passes`: the same check
+functions, called as pandera calls them); any other is validated by pandera, which tells it.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
 from scoring.ingest.cells import character_name, header_keys, invisible_characters
-from scoring.ingest.columns import visible
+from scoring.ingest.columns import has_empty, visible
 from scoring.ingest.context import Context, DataProblem, Rule, show
 from scoring.ingest.contract import SourceSpec
 from scoring.ingest.messages import group_lines
@@ -88,7 +90,8 @@ def to_raw_frame(raw: RawTable, problems: list[DataProblem]) -> RawFrame:
 def table_schema(source: SourceSpec, ctx: Context) -> pa.DataFrameSchema:
     """Columns present (unknown ones refused), required cells, each cell's type and range, row rules."""
     columns = {
-        col.name: pa.Column(None, checks=[_visible(col.name, ctx), *column_type(col).checks(col, source, ctx)],
+        col.name: pa.Column(None, checks=[_visible(col.name, ctx, column_type(col).repeats),
+                                          *column_type(col).checks(col, source, ctx)],
                             nullable=col.empty_ok, required=col.required)
         for col in source.columns
     }
@@ -96,15 +99,19 @@ def table_schema(source: SourceSpec, ctx: Context) -> pa.DataFrameSchema:
     return pa.DataFrameSchema(columns, checks=row_checks, strict=True)
 
 
-def _visible(column: str, ctx: Context) -> pa.Check:
-    """No cell holds an invisible character (zero-width, bidirectional or control: `cells.INVISIBLE`)."""
+def _visible(column: str, ctx: Context, repeats: bool) -> pa.Check:
+    """No cell holds an invisible character (zero-width, bidirectional or control: `cells.INVISIBLE`);
+    each distinct text of a column whose cells `repeat` is looked at once."""
     def describe(value: Any, _row: dict[str, Any]) -> str:
         found = invisible_characters(value if isinstance(value, str) else None)
         return (f"contains {', '.join(character_name(c) for c in found[:3])}{' …' if len(found) > 3 else ''}: an "
                 "invisible character (zero-width, bidirectional or control) that makes a name look like another "
                 "or turns the text around — delete it (retype the cell)")
 
-    return ctx.check(visible, column, describe)
+    def test(values: pd.Series) -> pd.Series:
+        return visible(values, distinct=repeats)
+
+    return ctx.check(test, column, describe)
 
 
 def column_desc(source: SourceSpec, name: str | None, headers: dict[str, str]) -> str:
@@ -118,12 +125,68 @@ def column_desc(source: SourceSpec, name: str | None, headers: dict[str, str]) -
 
 
 def failures(schema: pa.DataFrameSchema, frame: pd.DataFrame) -> pd.DataFrame | None:
-    """pandera's failure cases of `frame` (every one: lazy), None when it is valid."""
+    """pandera's failure cases of `frame` (every one: lazy), None when it is valid. A frame
+    `schema_passes` accepts is valid without pandera's machinery (and its copy of the frame);
+    any other is validated by pandera, so every failure case comes from it."""
+    if schema_passes(schema, frame):
+        return None
     try:
         schema.validate(frame, lazy=True)
     except SchemaErrors as exc:
         return exc.failure_cases
     return None
+
+
+def schema_passes(schema: pa.DataFrameSchema, frame: pd.DataFrame) -> bool:
+    """True only when pandera would find no failure: the schema's own check functions called as
+    pandera's pandas backend calls them (strict column set, required columns, nullable columns, each
+    column's checks on its Series, the frame's checks on the frame). False when one fails or raises,
+    or when the schema uses a feature not mirrored here (dtype, coerce, unique, parsers, groupby,
+    element-wise or NA-dropping checks, …): pandera decides those."""
+    if not _mirrored(schema) or frame.columns.has_duplicates:
+        return False
+    present = set(frame.columns)
+    if schema.strict and not present <= set(schema.columns):
+        return False  # column_in_schema
+    for name, col in schema.columns.items():
+        if name not in present:
+            if col.required:
+                return False  # column_in_dataframe
+            continue
+        values = frame[name]
+        if not all(_check_passes(check, values) for check in col.checks):
+            return False
+        if not col.nullable and has_empty(values):  # after the checks: they may have learnt it
+            return False  # not_nullable
+    return all(_check_passes(check, frame) for check in schema.checks)
+
+
+def _mirrored(schema: pa.DataFrameSchema) -> bool:
+    """The schema uses only what `schema_passes` mirrors."""
+    plain = (schema.dtype is None and not schema.coerce and schema.strict in (True, False) and not schema.ordered
+             and not schema.unique and schema.index is None and not schema.parsers and not schema.add_missing_columns
+             and not schema.drop_invalid_rows and not schema.unique_column_names)
+    return plain and all(
+        not col.regex and col.dtype is None and not col.coerce and not col.unique and not col.parsers
+        and col.default is None and not col.drop_invalid_rows and col.name == name
+        for name, col in schema.columns.items())
+
+
+def _check_passes(check: pa.Check, obj: pd.Series | pd.DataFrame) -> bool:
+    """The check's function applied as pandera applies a vectorised check that keeps empty cells: a
+    boolean (or a Series, all of it) passes; an exception, another result or another kind of check
+    does not (pandera then tells it)."""
+    fn = check._check_fn
+    if (check.element_wise or check.ignore_na or check.groupby is not None or check.raise_warning
+            or pa.Check.is_builtin_check(getattr(fn, "__name__", ""))):
+        return False
+    try:
+        out = fn(obj, **check._check_kwargs)
+    except Exception:  # pandera tells it as the check's failure
+        return False
+    if isinstance(out, bool | np.bool_):
+        return bool(out)
+    return isinstance(out, pd.Series) and bool(out.all())
 
 
 def is_table_level(index: Any) -> bool:

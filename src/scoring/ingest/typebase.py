@@ -41,6 +41,11 @@ def excel_date(d: dt.date) -> str:
     return f"DATE({d.year},{d.month},{d.day})"
 
 
+def _known(key: Any) -> Any:
+    """A key, None when pandas takes it as missing (None, NaN, NaT)."""
+    return None if key is None or (pd.api.types.is_scalar(key) and pd.isna(key)) else key
+
+
 @dataclass(frozen=True)
 class ColumnType:
     """A column type; the defaults are those of free text."""
@@ -50,6 +55,7 @@ class ColumnType:
     number_format: str | None = None  # of the template's cells
     demo_range: tuple[float, float] = (0.0, 10.0)  # [worst, best] the demo draws from without a setting
     divisor: bool = False  # a register column of this type can divide a sheet metric's count (`per`)
+    repeats: bool = False  # its cells repeat (units, dates, counts): its checks read each distinct text once
 
     def spec_rules(self, col: ColumnSpec) -> list[SpecRule]:
         """What the contract must say for this column (field, rule id, English text, placeholders)."""
@@ -69,8 +75,8 @@ class ColumnType:
         return cells.normalise(text)
 
     def keys(self, values: pd.Series, ctx: Context) -> np.ndarray:
-        """`key` of every cell of a column (None for empty cells), as an object array."""
-        return distinct_map(values, lambda v: self.key(v, ctx))
+        """`key` of every cell of a column (None for empty cells and for a missing key: NaN), as an object array."""
+        return distinct_map(values, lambda v: _known(self.key(v, ctx)))
 
     def validation(self, col: ColumnSpec, source: SourceSpec, ctx: Context) -> DataValidation | None:
         return None

@@ -72,6 +72,7 @@ class UnitType(ColumnType):
     """A unit of params/units.yaml, by its Chinese name or its code."""
 
     name: str = "unit"
+    repeats: bool = True
 
     def checks(self, col: ColumnSpec, source: SourceSpec, ctx: Context) -> list[pa.Check]:
         names = "、".join(u.name for u in ctx.units.units)
@@ -145,6 +146,7 @@ class ChoiceType(ColumnType):
     """One of the column's `values`."""
 
     name: str = "choice"
+    repeats: bool = True
 
     def spec_rules(self, col: ColumnSpec) -> list[SpecRule]:
         return [] if col.values else [("values", "contract_choice_values", "a choice needs values", {})]
@@ -168,6 +170,7 @@ class DateType(ColumnType):
     """A date, within the column's `window` of the month (or year) and not before `earliest`."""
 
     name: str = "date"
+    repeats: bool = True
     number_format: str | None = "yyyy-mm-dd"
 
     def checks(self, col: ColumnSpec, source: SourceSpec, ctx: Context) -> list[pa.Check]:
@@ -212,6 +215,7 @@ class NumberType(ColumnType):
     """A number: `count` (whole), `number` or `ratio`, within the column's min and max (else the type's)."""
 
     name: str = "number"
+    repeats: bool = True
     parse: Callable[[Any], float | int | None] = cells.parse_number
     what: str = "a number"  # "not {what}"
     low: float | None = None  # the type's own minimum and maximum (a column's min / max replace them)
@@ -313,6 +317,7 @@ class FlagType(ColumnType):
     """是 / 否 (or 1 / 0): the words and their values are the source's `flag_values`."""
 
     name: str = "flag"
+    repeats: bool = True
     shows_unit: bool = False
 
     def source_rules(self, col: ColumnSpec, source: SourceSpec) -> list[SpecRule]:
@@ -349,6 +354,7 @@ class MetricType(ColumnType):
     """A metric scored by reviewers, by its code, short or full name."""
 
     name: str = "metric"
+    repeats: bool = True
 
     def checks(self, col: ColumnSpec, source: SourceSpec, ctx: Context) -> list[pa.Check]:
         codes = ", ".join(f"{code} ({ctx.spec.label(code)})" for code in dict.fromkeys(ctx.review_metrics().values()))

@@ -46,13 +46,17 @@ def load_spec(project: Project, index_file: str | Path | None = None) -> tuple[I
 
 def read_metrics(project: Project, month: str, params: tuple[IndexSpec, Units]) -> pd.DataFrame:
     """data/processed/M/metrics.csv (month, unit, metric, value), checked against `params`."""
+    return _checked_metrics(project, month, params).frame
+
+
+def _checked_metrics(project: Project, month: str, params: tuple[IndexSpec, Units]) -> engine.CheckedMetrics:
+    """read_metrics, keeping what the check found (engine.score_checked scores it without a second check)."""
     path = project.metrics_file(check_month(month))
     if not path.is_file():
         raise DataError(f"{path}: not found — run `credit-county ingest --month {month}` first")
     frame = read_state_csv(path, "the processed metrics", _reingest(month),
                            {"month": str, "unit": str, "metric": str, "value": float})
-    engine.check_metric_table(*params, frame, source=str(path))
-    return frame
+    return engine.checked_metrics(*params, frame, source=str(path))
 
 
 def read_metrics_history(project: Project, until: str, params: tuple[IndexSpec, Units]) -> pd.DataFrame:
@@ -79,9 +83,9 @@ def score_history(project: Project, month: str, spec: IndexSpec, units: Units) -
     path = project.metrics_file(month)
     if not path.is_file():
         raise DataError(f"{path}: not found — run `credit-county ingest --month {month}` first")
-    metrics = read_metrics_history(project, month, (spec, units))
-    points = engine.score(spec, units, metrics)
-    return Scored(spec, units, month, points, engine.summarise(spec, units, points))
+    parts = [_checked_metrics(project, m, (spec, units)) for m in project.processed_months() if m <= month]
+    points, summary = engine.score_and_summarise(spec, units, parts)  # engine.score of read_metrics_history
+    return Scored(spec, units, month, points, summary)
 
 
 @dataclass(frozen=True)

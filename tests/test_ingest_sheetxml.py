@@ -1,0 +1,169 @@
+"""The regular-expression sheet reader (`sheetxml.sheet_texts`) equals the lxml one (`sheets._parse`, then the
+readers' cell texts) on every layout it accepts, accepts the usual ones, and leaves the others to lxml
+(no timing here: benchmarks/bench_scale.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import random
+
+import numpy as np
+import openpyxl
+import pytest
+from openpyxl.utils.datetime import WINDOWS_EPOCH
+
+from scoring.ingest import sheets
+from scoring.ingest.grid import rows_to_columns, value_rows
+from scoring.ingest.readers import _table, sheet_records
+from scoring.ingest.sheetxml import sheet_texts
+
+NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+SHARED = ["兰山区", " 罗庄区 ", "", "a&b", "  "]
+DATES, DURATIONS = {1, 2}, {2}  # style 1: a date, style 2: a duration
+WORDS = ["兰山区", "罗庄区", " 沂南县", "郯城县 ", "", "  ", "a b", "12", "3.5", "2019-07-01", "\u3000费县", "x\ty",
+         "a&b<c>\"d'", "临沭县\u3000"]
+
+
+def _xml(rows: str, root: str = f"<worksheet {NS}>") -> bytes:
+    return (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n{root}<dimension ref="A1"/>'
+            f"<sheetData>{rows}</sheetData><pageMargins left=\"0.7\"/></worksheet>").encode()
+
+
+def _lxml(xml: bytes) -> tuple | None:
+    rows = sheets._parse(io.BytesIO(xml), SHARED, WINDOWS_EPOCH, DATES, DURATIONS)
+    if rows is None:
+        return None
+    header, body = value_rows(rows)
+    return (header, *rows_to_columns(body))
+
+
+def _same(a: tuple, b: tuple) -> bool:
+    return (a[0] == b[0] and a[1] == b[1] and len(a[2]) == len(b[2])
+            and all(list(x) == list(y) for x, y in zip(a[2], b[2], strict=True)))
+
+
+USUAL = {
+    "numbers": '<row r="1"><c r="A1" t="inlineStr"><is><t>县区</t></is></c><c r="B1" t="s"><v>0</v></c></row>'
+               '<row r="2"><c r="A2" t="n"><v>12</v></c><c r="B2"><v>0.10</v></c><c r="C2"><v>1E3</v></c>'
+               '<c r="D2"><v>-0.0</v></c><c r="E2"><v>007</v></c><c r="F2"><v>1.5e-7</v></c></row>',
+    "shared and blank": '<row r="1" spans="1:3"><c r="A1" t="s"><v>1</v></c><c r="C1" t="s"><v>2</v></c></row>'
+                        '<row r="3"><c r="B3" t="s"><v>4</v></c></row><row r="4"><c r="B4" s="0" t="s"><v>3</v></c>'
+                        '<c r="D4" t="s"><v>2</v></c></row>',
+    "dates and durations": '<row r="1"><c r="A1" s="1"><v>43466</v></c><c r="B1" s="1"><v>43466.75</v></c>'
+                           '<c r="C1" s="2"><v>1.5</v></c><c r="D1" s="1"><v>0.25</v></c>'
+                           '<c r="E1" s="1"><v>99999999</v></c></row>',
+    "types": '<row r="1"><c r="A1" t="b"><v>1</v></c><c r="B1" t="b"><v>0</v></c><c r="C1" t="e"><v>#N/A</v></c>'
+             '<c r="D1" t="str"><v> x &amp; y </v></c><c r="E1" t="d"><v>2019-07-15T00:00:00</v></c>'
+             '<c r="F1" t="d"><v>2019-07-15T08:30:00</v></c></row>',
+    "entities and spaces": '<row r="1"><c r="A1" t="inlineStr"><is><t xml:space="preserve">  a &lt;b&gt; '
+                           '&#x4E2D;&#25991; </t></is></c>'
+                           '<c r="B1" t="inlineStr"><is><t>&quot;&apos;&amp;amp;</t></is></c>'
+                           '<c r="C1" t="inlineStr"><is><t></t></is></c><c r="D1" t="inlineStr"><is><t>\t</t></is></c>'
+                           "</row>",
+    "absent values": '<row r="1"><c r="A1" s="3"/><c r="B1"><v></v></c><c r="C1" t="s"></c>'
+                     '<c r="D1" t="inlineStr"><v>5</v></c><c r="E1" t="n"><is><t>x</t></is></c><c r="F1"><v>2</v></c>'
+                     '</row><row r="2"><c r="A2" s="3"/></row><row r="3"><c r="C3"><v>1</v></c><c r="G3"/></row>',
+    "rows without numbers": '<row><c r="A1"><v>1</v></c></row><row spans="1:2"><c r="B2"><v>2</v></c></row>'
+                            '<row r="5"/><row r="7" ht="15" customHeight="1"><c r="A7"><v>3</v></c></row>',
+    "no header": '<row r="2"><c r="B2"><v>1</v></c></row><row r="3"><c r="A3" t="s"><v>4</v></c></row>',
+    "cells out of order": '<row r="1"><c r="C1"><v>3</v></c><c r="A1"><v>1</v></c></row>',
+    "whitespace between": '\n  <row r="1">\n    <c r="A1"><v>1</v></c>\n  </row>\n',
+    "empty": "",
+}
+UNUSUAL = {
+    "a formula": '<row r="1"><c r="A1"><f>1+1</f><v>2</v></c></row>',
+    "rich text": '<row r="1"><c r="A1" t="inlineStr"><is><r><t>a</t></r><r><rPr><b/></rPr><t>b</t></r></is></c></row>',
+    "a comment": '<row r="1"><!-- x --><c r="A1"><v>1</v></c></row>',
+    "no reference": '<row r="1"><c><v>1</v></c><c><v>2</v></c></row>',
+    "another attribute": '<row r="1"><c r="A1" cm="1"><v>1</v></c></row>',
+    "attributes reordered": '<row r="1"><c t="n" r="A1"><v>1</v></c></row>',
+    "a cell of another row": '<row r="1"><c r="A2"><v>1</v></c></row>',
+    "a cell given twice": '<row r="1"><c r="A1"><v>1</v></c><c r="A1"><v>2</v></c></row>',
+    "rows out of order": '<row r="2"><c r="A2"><v>1</v></c></row><row r="1"><c r="A1"><v>2</v></c></row>',
+    "a carriage return": '<row r="1"><c r="A1" t="inlineStr"><is><t>a\r\nb</t></is></c></row>',
+    "an unknown type": '<row r="1"><c r="A1" t="zz"><v>1</v></c></row>',
+    "not a number": '<row r="1"><c r="A1"><v>abc</v></c></row>',
+    "a phonetic run": '<row r="1"><c r="A1" t="inlineStr"><is><t>a</t><rPh sb="0" eb="1"><t>x</t></rPh></is></c></row>',
+    "a single-quoted row": "<row r='1'><c r=\"A1\"><v>1</v></c></row>",
+}
+
+
+@pytest.mark.parametrize("name", sorted(USUAL))
+def test_usual_layouts_read_as_lxml_reads_them(name: str) -> None:
+    xml = _xml(USUAL[name])
+    fast, plain = sheet_texts(xml, SHARED, WINDOWS_EPOCH, DATES, DURATIONS), _lxml(xml)
+    assert fast is not None, name  # the fast path is taken
+    assert plain is not None and _same(fast, plain), (fast, plain)
+
+
+@pytest.mark.parametrize("name", sorted(UNUSUAL))
+def test_other_layouts_are_left_to_lxml(name: str) -> None:
+    assert sheet_texts(_xml(UNUSUAL[name]), SHARED, WINDOWS_EPOCH, DATES, DURATIONS) is None
+
+
+@pytest.mark.parametrize("root", ["<worksheet>", '<x:worksheet xmlns:x="http://schemas.openxmlformats.org/'
+                                  'spreadsheetml/2006/main">',
+                                  '<worksheet xmlns="http://purl.oclc.org/ooxml/spreadsheetml/main">'])
+def test_other_namespaces_are_left_to_lxml(root: str) -> None:
+    xml = _xml('<row r="1"><c r="A1"><v>1</v></c></row>', root)
+    assert sheet_texts(xml, SHARED, WINDOWS_EPOCH, DATES, DURATIONS) is None
+
+
+def test_other_encodings_are_left_to_lxml() -> None:
+    xml = _xml('<row r="1"><c r="A1"><v>1</v></c></row>').replace(b"UTF-8", b"GB2312")
+    assert sheet_texts(xml, SHARED, WINDOWS_EPOCH, DATES, DURATIONS) is None
+    assert sheet_texts(_xml('<row r="1"><c r="A1" t="str"><v>\x01</v></c></row>'), SHARED, WINDOWS_EPOCH, DATES,
+                       DURATIONS) is None  # not an XML character
+
+
+def _workbook(seed: int, write_only: bool) -> bytes:
+    rng = random.Random(seed)
+    wb = openpyxl.Workbook(write_only=write_only)
+    if not write_only:
+        wb.remove(wb.active)
+    for s in range(rng.randint(1, 3)):
+        ws = wb.create_sheet(f"表{s}")
+        for _ in range(rng.randint(0, 40)):
+            row = []
+            for _ in range(rng.randint(0, 8)):
+                kind = rng.random()
+                row.append(None if kind < 0.2 else rng.choice(WORDS) if kind < 0.45 else rng.randint(-5, 10**6)
+                           if kind < 0.6 else round(rng.uniform(-1e3, 1e3), rng.randint(0, 6)) if kind < 0.7
+                           else rng.choice([0.1, 1e-7, 1e22, 2.5e-300, -0.0, 3.0]) if kind < 0.75
+                           else dt.date(2019, rng.randint(1, 12), rng.randint(1, 28)) if kind < 0.85
+                           else dt.datetime(2019, 5, 1, rng.randint(0, 23), 30) if kind < 0.9 else rng.random() < 0.5)
+            ws.append(row)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("seed", range(10))
+@pytest.mark.parametrize("write_only", [False, True])
+def test_workbooks_read_as_openpyxl_reads_them(seed: int, write_only: bool) -> None:
+    data = _workbook(seed, write_only)
+    fast = sheets.sheet_tables(data)
+    assert fast is not None
+    wb = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
+    plain = [(ws.title, _table(sheet_records(ws))) for ws in wb.worksheets]
+    assert [t for t, _ in fast] == [t for t, _ in plain]
+    for (_t, a), (_u, b) in zip(fast, plain, strict=True):
+        trim = lambda r: r[: max([i + 1 for i, v in enumerate(r) if v is not None] or [0])]  # noqa: E731
+        assert trim(a[0]) == trim(b[0]) and a[1] == b[1]
+        width = max(len(a[2]), len(b[2]))
+        pad = lambda cols, n, w=width: [list(c) for c in cols] + [[None] * n] * (w - len(cols))  # noqa: E731
+        assert pad(a[2], len(a[1])) == pad(b[2], len(b[1]))
+    ro = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
+    for ws in ro.worksheets:  # every sheet of these workbooks took the fast path
+        with ro._archive.open(ws._worksheet_path) as xml:
+            assert sheet_texts(xml.read(), ws._shared_strings, ro.epoch, ro._date_formats,
+                               ro._timedelta_formats) is not None
+
+
+def test_a_sheet_the_fast_path_declines_is_read_by_lxml() -> None:
+    rich = _xml(UNUSUAL["rich text"])
+    assert sheet_texts(rich, SHARED, WINDOWS_EPOCH, DATES, DURATIONS) is None
+    header, numbers, columns = _lxml(rich)
+    assert header == ["ab"] and numbers == [] and columns == []
+    assert isinstance(np.asarray(columns, dtype=object), np.ndarray)
