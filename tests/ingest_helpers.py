@@ -4,7 +4,9 @@ folder and a small, valid raw month whose rows a test can change before writing 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
+import random
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -139,3 +141,33 @@ def real_month_folder(project: Project, month: str = "2019-05") -> Path:
 def tree_bytes(folder: Path) -> dict[str, bytes]:
     """Every file under `folder` (relative name → bytes), to compare two runs."""
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+WORKBOOK_WORDS = ["兰山区", "罗庄区", "河东区", " 沂南县", "郯城县 ", "", "  ", "a b", "12", "3.5", "2019-07-01",
+                  "\u3000费县", "x\ty", "a&b<c>\"d'", "临沭县\u3000"]
+
+
+def random_workbook(seed: int, write_only: bool, rows: int = 40, width: int = 8) -> bytes:
+    """A seeded workbook of 1–3 sheets of up to `rows` × `width` cells of every kind a sheet holds
+    (empty, text with spaces and XML characters, whole and decimal numbers, extreme floats, −0.0,
+    dates, date-times, booleans), for comparing a reader with openpyxl's full one."""
+    rng = random.Random(seed)
+    wb = openpyxl.Workbook(write_only=write_only)
+    if not write_only:
+        wb.remove(wb.active)
+    for s in range(rng.randint(1, 3)):
+        ws = wb.create_sheet(f"表{s}")
+        for _ in range(rng.randint(0, rows)):
+            row = []
+            for _ in range(rng.randint(0, width)):
+                kind = rng.random()
+                row.append(None if kind < 0.2 else rng.choice(WORKBOOK_WORDS) if kind < 0.45
+                           else rng.randint(-5, 10**6) if kind < 0.6
+                           else round(rng.uniform(-1e3, 1e3), rng.randint(0, 6)) if kind < 0.7
+                           else rng.choice([0.1, 1e-7, 1e22, 2.5e-300, -0.0, 3.0]) if kind < 0.75
+                           else dt.date(2019, rng.randint(1, 12), rng.randint(1, 28)) if kind < 0.85
+                           else dt.datetime(2019, 5, 1, rng.randint(0, 23), 30) if kind < 0.9 else rng.random() < 0.5)
+            ws.append(row)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()

@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import random
 
@@ -23,6 +22,7 @@ from scoring.ingest import cells, columns
 from scoring.ingest.grid import rows_to_columns, text_grid
 from scoring.ingest.readers import _rows, _text_rows, sheet_records
 from scoring.ingest.sheets import sheet_values
+from tests.ingest_helpers import random_workbook
 
 WORDS = ["兰山区", "罗庄区", "河东区", " 沂南县", "郯城县 ", "", "  ", "a b", "12", "3.5", "2019-07-01", "\u3000费县",
          "x\ty", "临沭县\u3000"]
@@ -66,31 +66,10 @@ def test_text_grid_of_empty_text() -> None:
     assert text_grid("a,b\n,\n , \n")[:2] == (["a", "b"], [])  # blank rows left out
 
 
-def _workbook(seed: int, write_only: bool) -> bytes:
-    rng = random.Random(seed)
-    wb = openpyxl.Workbook(write_only=write_only)
-    if not write_only:
-        wb.remove(wb.active)
-    for s in range(rng.randint(1, 3)):
-        ws = wb.create_sheet(f"表{s}")
-        for _ in range(rng.randint(0, 30)):
-            row = []
-            for _ in range(rng.randint(0, 6)):
-                kind = rng.random()
-                row.append(None if kind < 0.2 else rng.choice(WORDS) if kind < 0.45 else rng.randint(-5, 10**6)
-                           if kind < 0.6 else round(rng.uniform(-1e3, 1e3), rng.randint(0, 6)) if kind < 0.75
-                           else dt.date(2019, rng.randint(1, 12), rng.randint(1, 28)) if kind < 0.85
-                           else dt.datetime(2019, 5, 1, rng.randint(0, 23), 30) if kind < 0.9 else rng.random() < 0.5)
-            ws.append(row)
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
-
-
 @pytest.mark.parametrize("seed", range(8))
 @pytest.mark.parametrize("write_only", [False, True])
 def test_sheet_values_equal_openpyxl(seed: int, write_only: bool) -> None:
-    data = _workbook(seed, write_only)
+    data = random_workbook(seed, write_only)
     fast = sheet_values(data)
     assert fast is not None
     wb = openpyxl.load_workbook(io.BytesIO(data), data_only=True)

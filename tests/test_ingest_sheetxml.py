@@ -4,9 +4,7 @@ readers' cell texts) on every layout it accepts, accepts the usual ones, and lea
 
 from __future__ import annotations
 
-import datetime as dt
 import io
-import random
 
 import numpy as np
 import openpyxl
@@ -17,12 +15,11 @@ from scoring.ingest import sheets
 from scoring.ingest.grid import rows_to_columns, value_rows
 from scoring.ingest.readers import _table, sheet_records
 from scoring.ingest.sheetxml import sheet_texts
+from tests.ingest_helpers import random_workbook
 
 NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
 SHARED = ["兰山区", " 罗庄区 ", "", "a&b", "  "]
 DATES, DURATIONS = {1, 2}, {2}  # style 1: a date, style 2: a duration
-WORDS = ["兰山区", "罗庄区", " 沂南县", "郯城县 ", "", "  ", "a b", "12", "3.5", "2019-07-01", "\u3000费县", "x\ty",
-         "a&b<c>\"d'", "临沭县\u3000"]
 
 
 def _xml(rows: str, root: str = f"<worksheet {NS}>") -> bytes:
@@ -117,32 +114,10 @@ def test_other_encodings_are_left_to_lxml() -> None:
                        DURATIONS) is None  # not an XML character
 
 
-def _workbook(seed: int, write_only: bool) -> bytes:
-    rng = random.Random(seed)
-    wb = openpyxl.Workbook(write_only=write_only)
-    if not write_only:
-        wb.remove(wb.active)
-    for s in range(rng.randint(1, 3)):
-        ws = wb.create_sheet(f"表{s}")
-        for _ in range(rng.randint(0, 40)):
-            row = []
-            for _ in range(rng.randint(0, 8)):
-                kind = rng.random()
-                row.append(None if kind < 0.2 else rng.choice(WORDS) if kind < 0.45 else rng.randint(-5, 10**6)
-                           if kind < 0.6 else round(rng.uniform(-1e3, 1e3), rng.randint(0, 6)) if kind < 0.7
-                           else rng.choice([0.1, 1e-7, 1e22, 2.5e-300, -0.0, 3.0]) if kind < 0.75
-                           else dt.date(2019, rng.randint(1, 12), rng.randint(1, 28)) if kind < 0.85
-                           else dt.datetime(2019, 5, 1, rng.randint(0, 23), 30) if kind < 0.9 else rng.random() < 0.5)
-            ws.append(row)
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
-
-
 @pytest.mark.parametrize("seed", range(10))
 @pytest.mark.parametrize("write_only", [False, True])
 def test_workbooks_read_as_openpyxl_reads_them(seed: int, write_only: bool) -> None:
-    data = _workbook(seed, write_only)
+    data = random_workbook(seed, write_only)
     fast = sheets.sheet_tables(data)
     assert fast is not None
     wb = openpyxl.load_workbook(io.BytesIO(data), data_only=True)

@@ -22,9 +22,12 @@ _NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _ROW, _CELL, _VALUE, _INLINE, _TEXT, _RUN = (f"{_NS}{t}" for t in ("row", "c", "v", "is", "t", "r"))
 
 
-def sheet_values(data: bytes) -> list[tuple[str, list[list[Any]]]] | None:
-    """(title, rows) of every worksheet in workbook order; each row a list of cell values from
-    column A (row 1 first, missing rows empty); None when the workbook is left to openpyxl."""
+Styles = tuple[list[Any], Any, set[int], set[int]]  # shared strings, date epoch, date styles, duration styles
+
+
+def _worksheets(data: bytes) -> list[tuple[str, bytes, Styles]] | None:
+    """(title, sheet XML, what its cells need) of every worksheet in workbook order, as openpyxl
+    (read-only) finds them; None when openpyxl cannot open the workbook so."""
     import openpyxl
 
     try:
@@ -35,18 +38,33 @@ def sheet_values(data: bytes) -> list[tuple[str, list[list[Any]]]] | None:
         return None
     try:
         out = []
-        for ws in wb.worksheets:
-            with wb._archive.open(ws._worksheet_path) as source:  # openpyxl keeps them private
-                rows = _parse(source, ws._shared_strings, wb.epoch, wb._date_formats,
-                              wb._timedelta_formats)
-            if rows is None:
-                return None
-            out.append((ws.title, rows))
+        for ws in wb.worksheets:  # what the cells need: openpyxl keeps it private
+            with wb._archive.open(ws._worksheet_path) as source:
+                out.append((ws.title, source.read(),
+                            (ws._shared_strings, wb.epoch, wb._date_formats, wb._timedelta_formats)))
         return out
     except Exception:  # anything unusual: openpyxl's full reader decides
         return None
     finally:
         wb.close()
+
+
+def sheet_values(data: bytes) -> list[tuple[str, list[list[Any]]]] | None:
+    """(title, rows) of every worksheet in workbook order; each row a list of cell values from
+    column A (row 1 first, missing rows empty); None when the workbook is left to openpyxl."""
+    sheets = _worksheets(data)
+    if sheets is None:
+        return None
+    out = []
+    for title, xml, styles in sheets:
+        try:
+            rows = _parse(io.BytesIO(xml), *styles)
+        except Exception:  # anything unusual: openpyxl's full reader decides
+            return None
+        if rows is None:
+            return None
+        out.append((title, rows))
+    return out
 
 
 SheetTable = tuple[list[Any], list[int], list[Any]]  # header texts, row numbers, columns (as readers.RawTable)
@@ -56,36 +74,27 @@ def sheet_tables(data: bytes) -> list[tuple[str, SheetTable]] | None:
     """(title, (header, row numbers, columns)) of every worksheet in workbook order, the cells as
     texts (`grid.cell_text`): what `sheet_values` and `grid.value_rows` give, the usual sheet XML
     read by `sheetxml.sheet_texts`, any other by `_parse`; None when the workbook is left to openpyxl."""
-    import openpyxl
-
     from scoring.ingest.grid import rows_to_columns, value_rows
     from scoring.ingest.sheetxml import sheet_texts
 
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # openpyxl's full reader tells what is wrong
+    sheets = _worksheets(data)
+    if sheets is None:
         return None
-    try:
-        out = []
-        for ws in wb.worksheets:
-            with wb._archive.open(ws._worksheet_path) as source:  # openpyxl keeps them private
-                xml = source.read()
-            args = (ws._shared_strings, wb.epoch, wb._date_formats, wb._timedelta_formats)
-            table = sheet_texts(xml, *args)
+    out = []
+    for title, xml, styles in sheets:
+        try:
+            table = sheet_texts(xml, *styles)
             if table is None:
-                rows = _parse(io.BytesIO(xml), *args)
-                if rows is None:
-                    return None
-                header, body = value_rows(rows)
-                table = (header, *rows_to_columns(body))
-            out.append((ws.title, table))
-        return out
-    except Exception:  # anything unusual: openpyxl's full reader decides
-        return None
-    finally:
-        wb.close()
+                rows = _parse(io.BytesIO(xml), *styles)
+                if rows is not None:
+                    header, body = value_rows(rows)
+                    table = (header, *rows_to_columns(body))
+        except Exception:  # anything unusual: openpyxl's full reader decides
+            return None
+        if table is None:
+            return None
+        out.append((title, table))
+    return out
 
 
 def _parse(source: Any, shared: list[Any], epoch: Any, dates: set[int],
