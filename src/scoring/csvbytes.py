@@ -21,7 +21,9 @@ _RISKY = np.zeros(256, dtype=bool)  # byte → whether a cell starting with it i
 _RISKY[np.frombuffer("".join(FORMULA_PREFIXES).encode("ascii"), dtype=np.uint8)] = True
 _CELL_START = np.zeros(256, dtype=bool)  # byte → whether the next byte starts a cell (a comma, a line end)
 _CELL_START[[ord(","), ord("\n")]] = True
+_PREFIX_BYTES = tuple(p.encode("ascii") for p in FORMULA_PREFIXES)
 _UNIQUE_FROM = 1024  # floats formatted once per distinct value from this many cells on
+_SPAN = 1 << 16  # whole numbers spanning fewer values than this (and than cells) are formatted once per value
 
 
 def _starts_risky(data: bytes) -> bool:
@@ -31,6 +33,20 @@ def _starts_risky(data: bytes) -> bool:
     if not len(array):
         return False
     return bool(_RISKY[array[0]] or _RISKY[array[1:][_CELL_START[array[:-1]]]].any())
+
+
+def _may_start_risky(data: bytes) -> bool:
+    """Whether `data` holds a byte of FORMULA_PREFIXES at its start or after a comma or line end:
+    `_starts_risky` over every cell, looking only where such a byte is (often nowhere)."""
+    array = None
+    for prefix in _PREFIX_BYTES:
+        if prefix not in data:
+            continue
+        array = np.frombuffer(data, dtype=np.uint8) if array is None else array
+        found = np.flatnonzero(array == prefix[0])
+        if found[0] == 0 or _CELL_START[array[found[found > 0] - 1]].any():
+            return True
+    return False
 
 
 def csv_bytes(frame: pd.DataFrame, float_format: str | None = None) -> bytes:
@@ -51,6 +67,18 @@ def _float_texts(floats: np.ndarray, float_format: str | None) -> list[str]:
     return [("" if x != x else fmt(x)) for x in floats.tolist()]
 
 
+def _int_texts(ints: np.ndarray) -> np.ndarray:
+    """Each whole number's decimal text (as `astype(str)`), an object array: from a table of the
+    texts of min … max when they span few values (signed, or unsigned below 2**63), else `astype(str)`."""
+    signed = np.issubdtype(ints.dtype, np.signedinteger)
+    if len(ints) and (signed or int(ints.max()) < 2**63):
+        low, high = int(ints.min()), int(ints.max())
+        if high - low < min(_SPAN, len(ints)):
+            table = np.array([str(i) for i in range(low, high + 1)], dtype=object)
+            return table[ints.astype(np.int64) - low]
+    return ints.astype(str).astype(object)
+
+
 def _column_texts(values: pd.Series, float_format: str | None) -> tuple[list[str], bool]:
     """Each cell as to_csv writes it when it is text, a whole number, True / False or a float
     (`float_format % x`; without one, the shortest repr, as pandas): empty for None / NA / NaN;
@@ -59,10 +87,12 @@ def _column_texts(values: pd.Series, float_format: str | None) -> tuple[list[str
     dtype = values.dtype
     if pd.api.types.is_float_dtype(dtype) and isinstance(dtype, np.dtype):
         return _float_texts(values.to_numpy(dtype=float), float_format), False
-    if (pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_integer_dtype(dtype)) and isinstance(dtype, np.dtype):
+    if pd.api.types.is_bool_dtype(dtype) and isinstance(dtype, np.dtype):
         return values.to_numpy().astype(str).tolist(), False
+    if pd.api.types.is_integer_dtype(dtype) and isinstance(dtype, np.dtype):
+        return _int_texts(values.to_numpy()).tolist(), False
     if pd.api.types.is_integer_dtype(dtype):  # Int64: NA empty
-        digits = values.to_numpy(dtype=np.int64, na_value=0).astype(str).astype(object)
+        digits = _int_texts(values.to_numpy(dtype=np.int64, na_value=0))
         digits[values.isna().to_numpy()] = ""
         return digits.tolist(), False
     if pd.api.types.is_object_dtype(dtype):  # text and None (any other cell: TypeError when joined)
@@ -85,14 +115,16 @@ def fast_csv(frame: pd.DataFrame, float_format: str | None = None) -> bytes:
     try:
         texts = [_column_texts(frame[c], float_format) for c in frame.columns]
         body = "\n".join(map(",".join, zip(*(cells for cells, _ in texts), strict=True)))
-        text_cells = "\n".join("\n".join(cells) for cells, is_text in texts if is_text)
     except TypeError:  # a cell that is not text
         return csv_bytes(frame, float_format)
     head = ",".join(columns).encode("utf-8")
     data = body.encode("utf-8")
+    del body
     rows = len(frame)
     plain = (data.count(b"\n") == rows - 1 and data.count(b",") == rows * (len(columns) - 1)
              and head.count(b",") == len(columns) - 1 and b"\n" not in head
              and not any(q in data or q in head for q in _QUOTED)
-             and not _starts_risky(head) and not _starts_risky(text_cells.encode("utf-8")))
+             and not _starts_risky(head)
+             and not (_may_start_risky(data)  # a number's '-' too: then the text cells alone
+                      and _starts_risky("\n".join("\n".join(c) for c, is_text in texts if is_text).encode("utf-8"))))
     return head + b"\n" + data + b"\n" if plain else csv_bytes(frame, float_format)

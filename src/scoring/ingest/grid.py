@@ -85,21 +85,20 @@ def text_grid(text: str) -> tuple[list[Cell], list[int], list[np.ndarray]] | Non
     if len(commas) != 1:
         return None  # rows of different widths
     width = commas.pop() + 1
-    flat = list(map(str.strip, ",".join(body).split(",")))
+    flat = ",".join(body).split(",")
     del body
-    cells = [flat[j::width] for j in range(width)]  # each column's cells
+    grid = np.fromiter(map(str.strip, flat), dtype=object, count=len(flat)).reshape(-1, width)  # rows × columns
     del flat
-    columns = [np.fromiter(c, dtype=object, count=len(c)) for c in cells]
-    empty = [columns[j] == "" if "" in c else None for j, c in enumerate(cells)]
-    del cells
-    for column, found in zip(columns, empty, strict=True):
-        if found is not None:
+    empty = grid == ""
+    columns = [np.ascontiguousarray(grid[:, j]) for j in range(width)]
+    del grid
+    for column, found in zip(columns, empty.T, strict=True):
+        if found.any():
             column[found] = None
-    if all(found is not None for found in empty):  # rows of empty cells only, maybe
-        blank = np.logical_and.reduce(empty)
-        if blank.any():
-            columns = [column[~blank] for column in columns]
-            numbers = np.asarray(numbers)[~blank].tolist()
+    blank = empty.all(axis=1)  # rows of empty cells only
+    if blank.any():
+        columns = [column[~blank] for column in columns]
+        numbers = np.asarray(numbers)[~blank].tolist()
     return header, numbers, columns
 
 
@@ -107,6 +106,8 @@ def _lines(text: str) -> list[str]:
     """The lines of `text`, whichever line ends it has (\\n, \\r\\n, \\r): split once when every end is \\r\\n."""
     if "\r" not in text:
         return text.split("\n")
-    if text.count("\r") == text.count("\n") == text.count("\r\n"):
-        return text.split("\r\n")
+    lines = text.split("\r\n")
+    if text.count("\r") == len(lines) - 1 == text.count("\n"):  # every \r and \n in a \r\n
+        return lines
+    del lines
     return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
