@@ -12,9 +12,14 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from scoring.project import Project
 from tests.scale_helpers import province  # noqa: F401  (session fixture: the 136-unit month)
+
+# property tests draw the same examples on every run (CI included): a failure is reproducible, not luck
+hypothesis_settings.register_profile("reproducible", derandomize=True)
+hypothesis_settings.load_profile("reproducible")
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_MONTH = "2019-12"

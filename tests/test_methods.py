@@ -302,6 +302,19 @@ def test_equal_values_give_exactly_the_all_equal_fraction(value, n, missing, noi
         assert (mm.dropna() == 0.25).all(), (present, mm.tolist())
 
 
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # numpy's overflow warnings on the way: expected
+@pytest.mark.parametrize("present", [[0.0, 5e-324], [5e-324, 1e-323, 0.0], [1e308, -1e308], [1e308, 1.7e308]])
+def test_zscore_spreads_values_whose_sd_under_or_overflows(present):
+    """A population sd that underflows to 0 (0 and 5e-324, found by hypothesis) or overflows: the
+    z-scores of the values scaled into [−1, 1], not NaN and ±inf."""
+    s = pd.Series(present, index=[f"u{i}" for i in range(len(present))])
+    z = methods.apply("zscore", s, direction="higher", points=1.0, params={"clip": 2.0})
+    scaled = s / s.abs().max()
+    expected = (((scaled - scaled.mean()) / scaled.std(ddof=0)).clip(-2, 2) + 2) / 4
+    assert z.notna().all() and z.tolist() == pytest.approx(expected.tolist())
+    assert z.idxmax() == s.idxmax() and z.max() > z.min()
+
+
 @settings(max_examples=80, deadline=None)
 @given(present=st.lists(st.floats(min_value=-1e6, max_value=1e6, allow_nan=False), min_size=2, max_size=16),
        missing=st.integers(min_value=0, max_value=8), direction=st.sampled_from(["higher", "lower"]),

@@ -203,7 +203,11 @@ def zscore(values: pd.Series, *, direction: str, points: float, clip: float = 2.
     x = _oriented(values.astype(float), direction)
     if all_equal(x):
         return x.where(x.isna(), 0.5)
-    z = ((x - x.mean()) / x.std(ddof=0)).clip(-clip, clip)
+    sd = x.std(ddof=0)
+    if not (np.isfinite(sd) and sd >= np.finfo(float).tiny):  # under- or overflowed (e.g. 0 and 5e-324): the
+        x = x / x.abs().max()  # same z-scores from the values scaled into [−1, 1]
+        sd = x.std(ddof=0)
+    z = ((x - x.mean()) / sd).clip(-clip, clip)
     return (z + clip) / (2 * clip)
 
 
