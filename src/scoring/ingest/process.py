@@ -330,14 +330,19 @@ def month_files(data: MonthData) -> dict[str, bytes]:
     return files
 
 
+def write_stage(stage: Path, files: dict[str, bytes]) -> Path:
+    """Write a processed month's files (`month_files`) into its stage folder (`safeio.new_stage`)."""
+    for name, content in files.items():
+        atomic_write_bytes(stage / name, content)
+    return stage
+
+
 def write_files(project: Project, month: str, files: dict[str, bytes]) -> Path:
     """Write a processed month's files (`month_files`) as a whole: built beside the old folder,
     swapped in when complete."""
     final = project.processed_month(month)
     with staged_dir(final) as stage:
-        stage.chmod(0o755)  # a temporary folder is private; the month folder is not
-        for name, content in files.items():
-            atomic_write_bytes(stage / name, content)
+        write_stage(stage, files)
     return final
 
 

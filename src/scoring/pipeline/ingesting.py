@@ -29,7 +29,7 @@ from typing import Any
 
 from scoring.errors import CreditCountyError, DataError
 from scoring.project import Project
-from scoring.safeio import atomic_write_bytes, new_stage, publish_stage, scratch_prefix
+from scoring.safeio import new_stage, publish_stage, scratch_prefix
 
 MIN_PARALLEL_BYTES = 32_000_000  # raw files of the months to ingest: about one month of 2,844 units, ~8 CPU-s
 
@@ -48,16 +48,13 @@ def _month_files(root: str, month: str) -> Outcome:
 
 def _staged_month(root: str, month: str, prefix: str) -> Outcome:
     """A task on this machine: ("ok", the stage folder holding the month's files, []) or ("refused", …)."""
+    from scoring.ingest.process import write_stage
+
     status, found, problems = _month_files(root, month)
     if status != "ok":
         return status, found, problems
-    return "ok", str(_write_stage(new_stage(Project(Path(root)).processed_month(month), prefix), found)), []
+    return "ok", str(write_stage(new_stage(Project(Path(root)).processed_month(month), prefix), found)), []
 
-
-def _write_stage(stage: Path, files: dict[str, bytes]) -> Path:
-    for name, content in files.items():
-        atomic_write_bytes(stage / name, content)
-    return stage
 
 
 def stale_months(project: Project, until: str | None = None) -> list[str]:
@@ -105,6 +102,7 @@ def _on_this_machine(project: Project, months: list[str], workers: int) -> list[
 
 
 def _on_cluster(project: Project, months: list[str], workers: int, address: str) -> list[Outcome]:
+    from scoring.ingest.process import write_stage
     from scoring.pipeline import cluster
 
     outcomes: list[Outcome] = []
@@ -114,7 +112,7 @@ def _on_cluster(project: Project, months: list[str], workers: int, address: str)
         for month, future in zip(months, futures, strict=True):
             status, found, problems = future.result()
             if status == "ok":
-                found = str(_write_stage(new_stage(project.processed_month(month)), found))
+                found = str(write_stage(new_stage(project.processed_month(month)), found))
             outcomes.append((status, found, problems))
             future.release()
             if status != "ok":
