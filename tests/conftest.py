@@ -15,7 +15,7 @@ import pytest
 from hypothesis import settings as hypothesis_settings
 
 from scoring.project import Project
-from tests.scale_helpers import province  # noqa: F401  (session fixture: the 136-unit month)
+from tests.scale_helpers import province, province_month  # noqa: F401  (session fixtures: the 136-unit month)
 
 # property tests draw the same examples on every run (CI included): a failure is reproducible, not luck
 hypothesis_settings.register_profile("reproducible", derandomize=True)

@@ -1,8 +1,10 @@
-"""The 136-unit province month shared by the scale tests (tests/test_scale.py, tests/test_bulletin_scale.py).
+"""The 136-unit province month shared by the scale tests (tests/test_scale.py, tests/test_bulletin_scale.py,
+tests/test_province_month.py).
 
 Built once per session through the real CLI: benchmarks/bench_scale.py's synthetic project (the 16
 units of Linyi and 120 synthetic ones in 3 tiers, seed 3), demo-data, ingest of three months, score of
 the last; the sensitivity analysis is cut to 1,000 draws and 64 × 50 Sobol rows in this copy only.
+`province_month` is a copy of it with the whole month built by `credit-county bulletin` (138 reports).
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import io
+import shutil
+import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -65,3 +69,16 @@ def build_province(root: Path, units: int = PROVINCE_UNITS) -> Province:
 def province(tmp_path_factory) -> Province:
     """The 136-unit month, built once (tests read it and do not modify it)."""
     return build_province(tmp_path_factory.mktemp("province"))
+
+
+@pytest.fixture(scope="session")
+def province_month(province, tmp_path_factory) -> tuple[Project, str, subprocess.CompletedProcess]:
+    """A copy of the province with its month built by `credit-county bulletin` (all 138 reports, the index
+    and the site), so the other scale tests keep reading the month as `score` left it: (project, month,
+    what the command returned)."""
+    root = tmp_path_factory.mktemp("province-month") / "p"
+    shutil.copytree(province.project.root, root, symlinks=True)
+    cli = str(Path(sys.executable).parent / "credit-county")
+    done = subprocess.run([cli, "--root", str(root), "bulletin", "--month", province.month, "--quiet"],
+                          capture_output=True, text=True, timeout=900)
+    return Project(root), province.month, done

@@ -1,8 +1,9 @@
 """The city bulletin of a 136-unit province, end to end: ingest → score (tests.scale_helpers.province,
-shared with tests/test_scale.py) → only the city bulletin notebook executed and rendered by the batch
-(HTML, PDF, Word). Checked: the ranking annex breaks across pages with its header row repeated (PDF
-text and Word's w:tblHeader), every unit is named in it, 一、总体情况 names the tiers with the numbers of
-the stage table city_tiers, and the body's lists name a bounded number of units."""
+shared with tests/test_scale.py) → `credit-county bulletin` (tests.scale_helpers.province_month: the
+city bulletin as published, HTML, PDF, Word). Checked: the ranking annex breaks across pages with its
+header row repeated (PDF text and Word's w:tblHeader), every unit is named in it, 一、总体情况 names
+the tiers with the numbers of the stage table city_tiers, and the body's lists name a bounded number
+of units."""
 
 from __future__ import annotations
 
@@ -14,7 +15,6 @@ import pandas as pd
 import pytest
 
 from scoring.ingest.process import load_params
-from scoring.pipeline import batch
 from scoring.render.display.table import TABLE_WHOLE_ROWS, Table
 from scoring.report.narrative import named
 from scoring.report.text import load_report_text
@@ -25,17 +25,11 @@ HEADER_CELLS = ("排名", "县区", "类内排名", "达标")  # the ranking ann
 
 
 @pytest.fixture(scope="module")
-def bulletin(province, tmp_path_factory):
-    """The province's city bulletin, built as `credit-county bulletin` builds it (one job only)."""
-    project = province.project
-    out = tmp_path_factory.mktemp("province_bulletin")
-    job = batch.Job(name="bulletin", notebook=project.notebooks / "city_bulletin.ipynb",
-                    parameters={"root": str(project.root), "month": province.month},
-                    executed=out / "bulletin.ipynb", html=out / "bulletin.html", pdf=out / "bulletin.pdf",
-                    docx=out / "bulletin.docx", synthetic=True, cwd=project.notebooks)
-    _name, reason, _seconds = batch.run_job(job)
-    assert reason is None, reason
-    return out
+def bulletin(province_month):
+    """The province's city bulletin (bulletin.html, .pdf, .docx) as `credit-county bulletin` published it."""
+    project, month, done = province_month
+    assert done.returncode == 0, done.stderr[-2000:]
+    return project.output_month(month)
 
 
 @pytest.fixture(scope="module")

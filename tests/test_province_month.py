@@ -1,13 +1,12 @@
 """A whole 136-unit month through `credit-county bulletin`: the score stage, then all 138 reports
 (city bulletin, sensitivity, 136 unit reports) on the local Dask cluster with warm kernels, the
-index page and the archive site — on a copy of the shared province (tests.scale_helpers), so the
-other scale tests keep reading the month as `score` left it."""
+index page and the archive site — the session fixture `province_month` (tests.scale_helpers: a copy
+of the shared province, built once; tests/test_bulletin_scale.py reads its city bulletin)."""
 
 from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -15,18 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from scoring.project import Project
-
 CLI = str(Path(sys.executable).parent / "credit-county")
-
-
-@pytest.fixture(scope="module")
-def province_month(province, tmp_path_factory):
-    root = tmp_path_factory.mktemp("province-month") / "p"
-    shutil.copytree(province.project.root, root, symlinks=True)
-    done = subprocess.run([CLI, "--root", str(root), "bulletin", "--month", province.month, "--quiet"],
-                          capture_output=True, text=True, timeout=900)
-    return Project(root), province.month, done
 
 
 @pytest.mark.slow

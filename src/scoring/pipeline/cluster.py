@@ -53,7 +53,9 @@ DASK_SETTINGS = {
     "distributed.worker.memory.pause": False,
     "distributed.worker.memory.terminate": False,
     "distributed.admin.system-monitor.gil.enabled": False,
-    "distributed.logging.distributed": "error",
+    # distributed's own log lines are never the user's message (a failed or lost report comes back as a
+    # result and is told by this package); on SIGTERM a worker may still log a heartbeat's traceback
+    "distributed.logging.distributed": "critical",
 }
 
 
@@ -102,7 +104,7 @@ def connect(workers: int = 2, scheduler: str | None = None) -> Iterator[Any]:
         cluster = client = None
         try:
             cluster = LocalCluster(n_workers=max(1, workers), threads_per_worker=1, processes=True,
-                                   host="127.0.0.1", dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR,
+                                   host="127.0.0.1", dashboard_address="127.0.0.1:0", silence_logs=logging.CRITICAL,
                                    local_directory=str(tmp))
             client = Client(cluster, set_as_default=False)
             client.register_plugin(_local_worker_plugin(os.getpid(), tag, str(records), str(tmp)))
