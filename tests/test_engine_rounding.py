@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -36,3 +37,29 @@ def test_series_keep_their_index_and_missing_values():
     out = rounded(s, 2)
     assert out.index.tolist() == ["a", "b", "c"] and out.name == "total"
     assert out["a"] == printed(1.005, 2) and np.isnan(out["b"]) and out["c"] == printed(2.675, 2)
+
+
+def _rounded_plainly(values: np.ndarray, decimals: int) -> np.ndarray:
+    """The rule as first written (every value's distance to a half step computed): the reference."""
+    x = np.asarray(values, dtype=float)
+    y = x * 10.0 ** decimals
+    out = np.rint(y) / 10.0 ** decimals
+    near = np.isfinite(y) & (np.abs(y - np.floor(y) - 0.5) < 1e-6)
+    out[near] = [printed(v, decimals) for v in x[near]]
+    return out
+
+
+@pytest.mark.parametrize("decimals", [0, 1, 2, 3])
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_the_two_pass_rounding_equals_the_plain_rule(decimals, order):
+    rng = np.random.default_rng(decimals)
+    step = 10.0 ** -decimals
+    halves = (rng.integers(0, 15_000, 20_000) + 0.5) * step  # exact and near half steps: formatted
+    x = np.concatenate([rng.uniform(-200, 200, 50_000), halves, np.nextafter(halves, 0), np.nextafter(halves, 200),
+                        [np.nan, np.inf, -np.inf, 0.0, -0.0, 1e300, -1e-20, 116.615, 2.675, 1e17 + 2, -0.4999999]])
+    with np.errstate(invalid="ignore"):
+        expected = _rounded_plainly(x, decimals)
+    got = rounded_array(np.asarray(x.reshape(-1, 11), order=order), decimals).ravel()
+    np.testing.assert_array_equal(got, expected)
+    assert np.array_equal(np.signbit(got), np.signbit(expected))
+    assert float(rounded_array(np.float64(2.675), 2)) == printed(2.675, 2)  # a 0-d value

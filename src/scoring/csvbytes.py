@@ -57,8 +57,12 @@ def csv_bytes(frame: pd.DataFrame, float_format: str | None = None) -> bytes:
 
 def _float_texts(floats: np.ndarray, float_format: str | None) -> list[str]:
     """Each float as `float_format % x` (None: its repr, the shortest round trip, as pandas writes
-    it), NaN empty. Long columns are formatted once per distinct value (np.unique; not when a −0.0
-    is present, which np.unique would merge with 0.0)."""
+    it), NaN empty. Long columns are formatted once per distinct value: per bit pattern for repr
+    (−0.0 apart from 0.0), per value for a format when no −0.0 is present (np.unique merges them)."""
+    if len(floats) >= _UNIQUE_FROM and float_format is None:
+        bits, inverse = np.unique(np.ascontiguousarray(floats, dtype=np.float64).view(np.int64), return_inverse=True)
+        texts = np.array([("" if x != x else repr(x)) for x in bits.view(np.float64).tolist()], dtype=object)
+        return texts[inverse].tolist()
     fmt = repr if float_format is None else float_format.__mod__
     if len(floats) >= _UNIQUE_FROM and not np.signbit(floats[floats == 0.0]).any():
         distinct, inverse = np.unique(floats, return_inverse=True)  # NaNs: one, last

@@ -170,13 +170,15 @@ def _cell_problems(path: Path, frame: pd.DataFrame, col: str, kind: type) -> lis
     return lines
 
 
-def read_state_csv(path: Path, what: str, fix: str, columns: dict[str, type] | None) -> pd.DataFrame:
+def read_state_csv(path: Path, what: str, fix: str, columns: dict[str, type] | None, *,
+                   categories: bool = False) -> pd.DataFrame:
     """A CSV this program wrote (stage tables, the titles register, a processed month's tables) with
     `columns` (name → str, float, int or bool; more columns may follow; None: every column of the
     header, as text) as read_state_text checks
     it, then: every row with the header's number of fields, every column present, every value of
     its column's kind. Text columns keep their text exactly (no NA guessing; spreadsheet-safe
-    prefixes undone), empty cells of the other columns are NaN, booleans are True/False.
+    prefixes undone), empty cells of the other columns are NaN, booleans are True/False;
+    `categories`: the text columns as pandas categories of their texts (no text object per cell).
     StateError listing the problems (file, row, column, value, rule), `fix` last."""
     path = Path(path)
     data, text = _read_state_data(path, what, fix)
@@ -189,7 +191,8 @@ def read_state_csv(path: Path, what: str, fix: str, columns: dict[str, type] | N
         raise StateError(f"{path}: {what} is damaged — {fix}", problems=[*problems, f"{path}: {fix}"])
     text_cols = [c for c, kind in columns.items() if kind is str]
     try:
-        frame = pd.read_csv(io.BytesIO(data), dtype=dict.fromkeys(text_cols, str), keep_default_na=False,
+        frame = pd.read_csv(io.BytesIO(data), dtype=dict.fromkeys(text_cols, "category" if categories else str),
+                            keep_default_na=False,
                             na_values={c: [""] for c in columns if c not in text_cols})
     except (pd.errors.ParserError, ValueError) as exc:
         raise StateError(f"{path}: {what} cannot be read ({' '.join(str(exc).split())}) — {fix}") from exc
@@ -197,13 +200,18 @@ def read_state_csv(path: Path, what: str, fix: str, columns: dict[str, type] | N
     if problems:
         raise StateError(f"{path}: {what} holds values of the wrong kind — {fix}",
                          problems=[*problems, f"{path}: {fix}"])
-    for col in text_cols if "'" in text else ():  # only cells that start with an apostrophe were neutralised
+    restoring = text_cols if "'" in text else []  # only cells that start with an apostrophe were neutralised
+    for col in restoring if categories else ():  # restored as texts, then categories again
+        frame[col] = frame[col].astype(str)
+    for col in restoring:
         try:
             quoted = frame[col].str.startswith("'", na=False)
         except AttributeError:  # no text in the column at all
             continue
         if quoted.any():
             frame.loc[quoted, col] = frame.loc[quoted, col].map(restore_cell)
+    for col in restoring if categories else ():
+        frame[col] = frame[col].astype("category")
     for col, kind in columns.items():
         if kind is bool and frame[col].dtype != bool:
             frame[col] = frame[col].map({"True": True, "False": False, True: True, False: False})

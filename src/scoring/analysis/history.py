@@ -33,6 +33,7 @@ class Scored:
     month: str
     points: pd.DataFrame
     summary: pd.DataFrame
+    month_rows: tuple[tuple[str, int, int], ...] | None = None  # (month, start, stop) of its rows: engine.month_rows
 
     def month_points(self, month: str | None = None) -> pd.DataFrame:
         """The points rows of one month (default: this month), grouped once: the per-unit tables ask
@@ -44,7 +45,9 @@ class Scored:
     @cached_property
     def _points_by_month(self) -> dict[str, pd.DataFrame]:
         """Each month's rows of `points`: slices when each month is one run of rows (as the engine
-        writes them), else grouped."""
+        writes them; `month_rows` when the engine said where), else grouped."""
+        if self.month_rows is not None:
+            return {m: self.points.iloc[a:b] for m, a, b in self.month_rows}
         months = self.points["month"].to_numpy(dtype=object)
         if len(months) and not pd.isna(months).any():
             bounds = np.concatenate(([0], np.flatnonzero(months[1:] != months[:-1]) + 1, [len(months)]))

@@ -11,19 +11,21 @@ Codes in, codes out: labels are the reports' business. Points are index points (
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from scoring import engine
 from scoring.analysis import acceptance, history, profiles, yearly
-from scoring.analysis import sensitivity as sens
 from scoring.analysis.acceptance_rules import ReviewRules
 from scoring.analysis.history import Scored
-from scoring.analysis.sensitivity import SensitivitySettings
 from scoring.index.spec import IndexSpec, Units
 from scoring.project import previous_month
 from scoring.tables import CATALOGUE
+
+if TYPE_CHECKING:  # the sensitivity analysis (scipy.stats) is loaded by `sensitivity_tables` only
+    from scoring.analysis.sensitivity import SensitivitySettings
 
 LISTED_MOVEMENTS = ("entered", "exited")
 
@@ -107,13 +109,37 @@ def _counted(list_entries: pd.DataFrame | None) -> pd.DataFrame:
     return list_entries[_elementwise(list_entries["counted"], lambda c: c.astype(str) == "1")]
 
 
+class _Counted:
+    """The counted rows of a month's list records (`_counted`), each date column factorised once
+    for the tests of list_movements and list_counts (`_elementwise`, shared)."""
+
+    def __init__(self, list_entries: pd.DataFrame | None) -> None:
+        self.rows = _counted(list_entries)
+        self._coded: dict[str, tuple[np.ndarray, pd.Series]] = {}
+
+    def test(self, col: str, test: Callable[[pd.Series], pd.Series]) -> np.ndarray:
+        """`_elementwise(self.rows[col], test)`."""
+        column = self.rows[col]
+        if not isinstance(column.dtype, pd.StringDtype):
+            return np.asarray(test(column), dtype=bool)
+        if col not in self._coded:
+            codes, distinct = pd.factorize(column, use_na_sentinel=False)
+            self._coded[col] = (codes, pd.Series(distinct, dtype=column.dtype))
+        codes, distinct = self._coded[col]
+        return np.asarray(test(distinct), dtype=bool)[codes]
+
+
 def list_movements(list_entries: pd.DataFrame | None, month: str) -> pd.DataFrame:
     """The month's list entries and exits from the records' dates (ISO, as ingest writes them): one
     row per entry dated in the month and one per exit dated in it, so an entity listed and delisted
     in the same month appears twice (列入 and 退出) and the rows count as the list metrics do."""
+    return _movements(_Counted(list_entries), month)
+
+
+def _movements(counted: _Counted, month: str) -> pd.DataFrame:
     columns = list(CATALOGUE["movements"].columns)
-    rows = _counted(list_entries)
-    frames = [rows[_elementwise(rows[col], lambda d: _year_month(d) == month)].assign(movement=movement)
+    rows = counted.rows
+    frames = [rows[counted.test(col, lambda d: _year_month(d) == month)].assign(movement=movement)
               for movement, col in zip(LISTED_MOVEMENTS, ("entry_date", "exit_date"), strict=True)]
     out = pd.concat(frames, ignore_index=True).reindex(columns=columns)
     return out.sort_values(["unit", "movement", "entry_date", "credit_code"]).reset_index(drop=True)
@@ -124,15 +150,17 @@ def list_counts(list_entries: pd.DataFrame | None, month: str, units: list[str])
     then), entered and exited during it — S, A and X of scoring.ingest.derive. Empty without records."""
     if list_entries is None:
         return pd.DataFrame(columns=list(CATALOGUE["list_counts"].columns))
-    rows = _counted(list_entries)
-    entry, exit_ = rows["entry_date"], rows["exit_date"]
-    masks = {"listed": _elementwise(entry, lambda d: _year_month(d) <= month)
-             & _elementwise(exit_, lambda d: (_year_month(d) == "") | (_year_month(d) > month)),
-             "entered": _elementwise(entry, lambda d: _year_month(d) == month),
-             "exited": _elementwise(exit_, lambda d: _year_month(d) == month)}
-    out = pd.DataFrame({k: pd.Series(m, index=rows.index).groupby(rows["unit"]).sum().reindex(
-        units, fill_value=0).astype(int) for k, m in masks.items()})
-    return out.rename_axis("unit").reset_index()
+    return _counts(_Counted(list_entries), month, units)
+
+
+def _counts(counted: _Counted, month: str, units: list[str]) -> pd.DataFrame:
+    rows = counted.rows
+    masks = {"listed": counted.test("entry_date", lambda d: _year_month(d) <= month)
+             & counted.test("exit_date", lambda d: (_year_month(d) == "") | (_year_month(d) > month)),
+             "entered": counted.test("entry_date", lambda d: _year_month(d) == month),
+             "exited": counted.test("exit_date", lambda d: _year_month(d) == month)}
+    sums = pd.DataFrame(masks, index=rows.index).groupby(rows["unit"]).sum()  # the units factorised once
+    return sums.reindex(units, fill_value=0).astype(int).rename_axis("unit").reset_index()
 
 
 def month_tables(scored: Scored, list_entries: pd.DataFrame | None, rules: ReviewRules) -> dict[str, pd.DataFrame]:
@@ -143,6 +171,7 @@ def month_tables(scored: Scored, list_entries: pd.DataFrame | None, rules: Revie
     progress = acceptance.creation_progress(scored, rules, spec.pass_line)
     problems = profiles.problems_by_unit(scored)
     indicators = profiles.indicator_tables(scored)
+    counted = _Counted(list_entries)
     return {
         "points": scored.month_points().reset_index(drop=True),
         "scores": scored.month_summary(),
@@ -159,7 +188,7 @@ def month_tables(scored: Scored, list_entries: pd.DataFrame | None, rules: Revie
         "problems": problems,
         "movers": _movers(changes),
         "indicator_moves": profiles.indicator_moves(scored, scored.month, previous),
-        "movements": list_movements(list_entries, scored.month),
+        "movements": _movements(counted, scored.month),
         "progress": progress,
         "crossings": history.crossings(scored.summary, scored.month),
         "zero_tolerance": profiles.zero_tolerance_failures(scored, previous, rules.vetoes),
@@ -167,7 +196,8 @@ def month_tables(scored: Scored, list_entries: pd.DataFrame | None, rules: Revie
         "drivers": profiles.drivers(scored, changes, previous),
         "issues": profiles.issues(problems, scored.units.codes),
         "metric_detail": profiles.metric_detail(scored),
-        "list_counts": list_counts(list_entries, scored.month, scored.units.codes),
+        "list_counts": (list_counts(None, scored.month, scored.units.codes) if list_entries is None
+                        else _counts(counted, scored.month, scored.units.codes)),
         "timeline": history.timeline(scored.months, rules.creation_months, rules.acceptance_month),
     }
 
@@ -177,6 +207,8 @@ def sensitivity_tables(spec: IndexSpec, units: Units, values: pd.DataFrame,
     """Monte Carlo (rank bands, 达标 probability, scenario families, the plain reading and the
     inputs varied), Sobol indices and their mean per factor over the units whose output varies,
     and remove-one (each indicator, each category), for one month. One month model serves all."""
+    from scoring.analysis import sensitivity as sens
+
     model = sens.build_model(spec, units, values, settings)
     mc = sens.monte_carlo(spec, units, values, settings, seed=settings.seed, model=model)
     sobol = sens.sobol(spec, units, values, settings, seed=settings.seed, model=model)

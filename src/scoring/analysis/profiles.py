@@ -59,6 +59,20 @@ def _level_points(scored: Scored, level: str) -> pd.DataFrame:
     return scored.derived(("level_points", level), lambda: scored.points[_is(scored.points["level"], level)])
 
 
+def _months_level_points(scored: Scored, level: str, months: tuple[str, ...]) -> pd.DataFrame:
+    """The points rows at `level` of `months` (rows in their order in `points`) — of every month when the
+    engine's layout is not known (`month_rows`: each month the same blocks), the readers filter by month."""
+    if scored.month_rows is None:
+        return _level_points(scored, level)
+
+    def select() -> pd.DataFrame:
+        frames = [rows[_is(rows["level"], level)] for m, _, _ in scored.month_rows if m in months
+                  for rows in (scored.month_points(m),)]
+        return pd.concat(frames) if len(frames) > 1 else frames[0] if frames else _level_points(scored, level)
+
+    return scored.derived(("months_level_points", level, tuple(sorted(set(months)))), select)
+
+
 def _category_profile(scored: Scored, unit: str) -> pd.DataFrame:
     """Per category: the unit's points, full marks, and the city median and best that month."""
     cats = [c.code for c in scored.spec.categories]
@@ -177,7 +191,7 @@ def movers(change_table: pd.DataFrame, n: int = 3) -> tuple[pd.DataFrame, pd.Dat
 def indicator_moves(scored: Scored, month: str, previous: str, n: int = 5) -> pd.DataFrame:
     """City-wide: the indicators whose mean points moved most since the previous month."""
     level = indicator_level(scored)
-    pts = _level_points(scored, level)
+    pts = _months_level_points(scored, level, (previous, month))
     mean = pts.groupby(["month", "code"])["points"].mean().unstack("month")
     if month not in mean or previous not in mean:
         return pd.DataFrame(columns=["code", "before", "now", "delta"])
@@ -209,7 +223,7 @@ def city_indicators(scored: Scored, previous: str) -> pd.DataFrame:
     the month before (NaN when not scored), points lost in all, units under WEAK_FRACTION;
     `position` 1 = the lowest score rate (ties by code)."""
     level = indicator_level(scored)
-    ind = _level_points(scored, level)
+    ind = _months_level_points(scored, level, (previous, scored.month))
 
     def rate(month: str) -> pd.Series:
         rows = ind[_is(ind["month"], month)].groupby("code")[["points", "max_points"]].sum()
@@ -232,7 +246,7 @@ def drivers(scored: Scored, changes: pd.DataFrame, previous: str, n: int = 2) ->
     moved most in the same direction (up: largest gains; down: largest losses), with their
     points before and now; `order` 1 = the largest."""
     level = indicator_level(scored)
-    ind = _level_points(scored, level)
+    ind = _months_level_points(scored, level, (previous, scored.month))
     wide = ind[_is(ind["month"], previous) | _is(ind["month"], scored.month)].pivot_table(
         index=["unit", "code"], columns="month", values="points")
     columns = ["unit", "order", "code", "before", "now", "delta"]

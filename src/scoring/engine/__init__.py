@@ -3,7 +3,8 @@
 The engine's verbs, each taking and returning plain tables:
   score(spec, units, metrics)      → tidy points (engine.points); score_checked: of tables each
                                      checked once (checked_metrics), as of their concatenation;
-                                     score_and_summarise: with their summary
+                                     score_and_summarise: with their summary;
+                                     month_rows: where each month's rows lie
   summarise(spec, units, points)   → one row per month × unit (engine.summary)
   rounded(values, decimals)        → values as printed (engine.rounding)
 """
@@ -16,6 +17,7 @@ from scoring.engine.points import (
     check_metric_table,
     checked_metrics,
     metric_fractions,
+    month_rows,
     score,
     score_and_summarise,
     score_checked,
@@ -25,5 +27,5 @@ from scoring.engine.summary import SCORES_COLUMNS, summarise
 from scoring.index.methods import FLAG_ZERO_TOLERANCE  # the zero_tolerance method's flag
 
 __all__ = ["FLAG_MISSING", "FLAG_ZERO_TOLERANCE", "MISSING_POLICY", "POINT_COLUMNS", "SCORES_COLUMNS",
-           "CheckedMetrics", "check_metric_table", "checked_metrics", "metric_fractions", "rounded", "rounded_array",
-           "score", "score_and_summarise", "score_checked", "summarise"]
+           "CheckedMetrics", "check_metric_table", "checked_metrics", "metric_fractions", "month_rows", "rounded",
+           "rounded_array", "score", "score_and_summarise", "score_checked", "summarise"]

@@ -85,7 +85,7 @@ def _clean_positions(unit_codes: list[str], codes: list[str], metrics: pd.DataFr
     if metrics["value"].dtype.kind not in "fiu":
         return None
     unit_of, code_of = _indices(metrics["unit"], unit_codes), _indices(metrics["metric"], codes)
-    month_codes, month_values = pd.factorize(metrics["month"].to_numpy(dtype=object), use_na_sentinel=True)
+    month_codes, month_values = _factorized(metrics["month"])
     if len(metrics) and min(unit_of.min(), code_of.min(), month_codes.min()) < 0:
         return None
     key = (month_codes * len(unit_codes) + unit_of) * len(codes) + code_of
@@ -101,8 +101,21 @@ def _clean_positions(unit_codes: list[str], codes: list[str], metrics: pd.DataFr
 def _indices(values: pd.Series, labels: list[str]) -> np.ndarray:
     """Each value's position in `labels` (−1: not there, or empty), by hash equality as isin: the
     column factorised, each distinct value looked up once."""
-    found, distinct = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
+    found, distinct = _factorized(values)
     return np.append(pd.Index(labels).get_indexer(distinct), -1)[found]
+
+
+def _factorized(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """`pd.factorize` of the column as objects (codes, −1 for empty; the distinct values): of a
+    categorical column, its codes and the categories that occur (no value looked at per row)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        codes = values.cat.codes.to_numpy(dtype=np.int64)
+        present = np.zeros(len(values.cat.categories), dtype=bool)
+        present[codes[codes >= 0]] = True
+        if not present.all():  # categories without a row: left out, as factorize leaves them
+            return _factorized(values.cat.remove_unused_categories())
+        return codes, values.cat.categories.to_numpy(dtype=object)
+    return pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
 
 
 def _duplicated(metrics: pd.DataFrame) -> np.ndarray:
@@ -216,6 +229,20 @@ def score_and_summarise(spec: IndexSpec, units: Units, parts: list[CheckedMetric
     return points, (summarise_nodes(spec, units, every, nodes) if every else summarise(spec, units, points))
 
 
+def month_rows(points: pd.DataFrame, months: list[str]) -> tuple[tuple[str, int, int], ...] | None:
+    """Where each of `months` lies in a points table the engine wrote (`_tidy`: month after month, in
+    order, the same number of rows each): (month, start, stop) of rows; None when the table is not so
+    laid out — its length, or the first or last row of a month (the rows between are not looked at)."""
+    if not months or not len(points) or len(points) % len(months):
+        return None
+    size = len(points) // len(months)
+    runs = tuple((m, i * size, (i + 1) * size) for i, m in enumerate(months))
+    ends = points["month"].iloc[[k for _, a, b in runs for k in (a, b - 1)]].to_numpy(dtype=object)
+    if any(e != m for e, m in zip(ends.tolist(), [m for m in months for _ in (0, 1)], strict=True)):
+        return None
+    return runs
+
+
 def _score_grid(spec: IndexSpec, units: Units, months: list[str], grid: np.ndarray,
                 ) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
     """The tidy points of a months × metric codes × units array of values, and each node's points
@@ -249,8 +276,11 @@ def _grid(positions: _Positions, frames: list[pd.DataFrame], n_codes: int, n_uni
     codes × units array, NaN where no value: what a pivot per month, reindexed, gives."""
     grid = np.full((len(positions.months), n_codes, n_units), np.nan)
     values = np.concatenate([pd.to_numeric(f["value"]).to_numpy(dtype=float) for f in frames])
+    at = (positions.month_of * n_codes + positions.code_of) * n_units + positions.unit_of  # the flat index
     dated = positions.month_of >= 0
-    grid[positions.month_of[dated], positions.code_of[dated], positions.unit_of[dated]] = values[dated]
+    if not dated.all():
+        at, values = at[dated], values[dated]
+    grid.reshape(-1)[at] = values  # (a view: the grid is new and contiguous)
     return grid
 
 

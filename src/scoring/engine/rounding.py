@@ -18,14 +18,29 @@ NEAR_HALF = 1e-6  # |x·10^d − (k + ½)| below this is decided by exact format
 
 
 def rounded_array(values: np.ndarray, decimals: int) -> np.ndarray:
-    """`values` (any shape, NaN kept) rounded as printed with `decimals` decimals."""
+    """`values` (any shape, NaN kept) rounded as printed with `decimals` decimals: rint(x × 10^d) / 10^d,
+    except where x × 10^d lies within NEAR_HALF of a half step (exact formatting). Those are found among
+    the few whose distance to the nearest integer exceeds ½ − 2 × NEAR_HALF (two passes over the array)."""
     x = np.asarray(values, dtype=float)
+    if x.ndim == 0:
+        return rounded_array(x.reshape(1), decimals).reshape(())
     scale = 10.0 ** decimals
     y = x * scale
-    out = np.rint(y) / scale
-    near = np.isfinite(y) & (np.abs(y - np.floor(y) - 0.5) < NEAR_HALF)
-    if near.any():
-        out[near] = [float(f"{v:.{decimals}f}") for v in x[near]]
+    out = np.rint(y)
+    with np.errstate(invalid="ignore"):  # ±inf − ±inf: NaN, a candidate like NaN itself
+        np.subtract(y, out, out=y)
+    np.abs(y, out=y)
+    out /= scale
+    candidates = ~(y <= 0.5 - 2 * NEAR_HALF)
+    if candidates.any():
+        xs = x[candidates]
+        z = xs * scale
+        with np.errstate(invalid="ignore"):  # NaN and ±inf: never near a half step
+            near = np.isfinite(z) & (np.abs(z - np.floor(z) - 0.5) < NEAR_HALF)
+        if near.any():
+            fixed = out[candidates]
+            fixed[near] = [float(f"{v:.{decimals}f}") for v in xs[near]]
+            out[candidates] = fixed
     return out
 
 

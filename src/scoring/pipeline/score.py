@@ -24,7 +24,6 @@ import pandas as pd
 
 from scoring import engine, provenance, tables
 from scoring.analysis import monthly
-from scoring.analysis import sensitivity as sens
 from scoring.analysis.acceptance_rules import load_rules
 from scoring.analysis.history import Scored
 from scoring.errors import CreditCountyError, DataError
@@ -49,13 +48,15 @@ def read_metrics(project: Project, month: str, params: tuple[IndexSpec, Units]) 
     return _checked_metrics(project, month, params).frame
 
 
-def _checked_metrics(project: Project, month: str, params: tuple[IndexSpec, Units]) -> engine.CheckedMetrics:
-    """read_metrics, keeping what the check found (engine.score_checked scores it without a second check)."""
+def _checked_metrics(project: Project, month: str, params: tuple[IndexSpec, Units],
+                     categories: bool = False) -> engine.CheckedMetrics:
+    """read_metrics, keeping what the check found (engine.score_checked scores it without a second check);
+    `categories`: month, unit and metric as pandas categories (read without a text per row)."""
     path = project.metrics_file(check_month(month))
     if not path.is_file():
         raise DataError(f"{path}: not found — run `credit-county ingest --month {month}` first")
     frame = read_state_csv(path, "the processed metrics", _reingest(month),
-                           {"month": str, "unit": str, "metric": str, "value": float})
+                           {"month": str, "unit": str, "metric": str, "value": float}, categories=categories)
     return engine.checked_metrics(*params, frame, source=str(path))
 
 
@@ -83,9 +84,10 @@ def score_history(project: Project, month: str, spec: IndexSpec, units: Units) -
     path = project.metrics_file(month)
     if not path.is_file():
         raise DataError(f"{path}: not found — run `credit-county ingest --month {month}` first")
-    parts = [_checked_metrics(project, m, (spec, units)) for m in project.processed_months() if m <= month]
+    parts = [_checked_metrics(project, m, (spec, units), categories=True)
+             for m in project.processed_months() if m <= month]
     points, summary = engine.score_and_summarise(spec, units, parts)  # engine.score of read_metrics_history
-    return Scored(spec, units, month, points, summary)
+    return Scored(spec, units, month, points, summary, engine.month_rows(points, sorted(summary["month"].unique())))
 
 
 @dataclass(frozen=True)
@@ -119,6 +121,8 @@ class Trial:
 
 def score_stage(project: Project, month: str, out: str | Path, trial: Trial = Trial()) -> Path:
     """Compute every stage table of `month` and write them into `out`; returns its stage.json."""
+    from scoring.analysis import sensitivity as sens  # (scipy.stats: loaded when the stage runs, not to read)
+
     month = check_month(month)
     spec, units = load_spec(project, trial.index_file)
     if trial.weights_file:

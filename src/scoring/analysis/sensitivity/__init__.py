@@ -13,6 +13,7 @@ One job per module:
   model        the vectorised one-month model (totals for many draws at once, ranks)
   design       the uncertain inputs as columns of the unit hypercube → draws
   statistics   totals, ranks, 达标 of the draws; median rank, quantiles, pass probability, ρ
+  tally        how often each unit took each rank (no draws × units array); quantiles and shifts from the counts
   montecarlo   monte_carlo → MonteCarloResult; scenario_totals for given indicator points
   reading      the plain reading (which decision is fragile, and by which input); the inputs table
   weight_sets  recorded weight sets: read, score as the engine would, the same statistics

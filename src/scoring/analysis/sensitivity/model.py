@@ -38,6 +38,7 @@ from scoring.index.spec import IndexSpec, Node, Units
 
 CHUNK = 16384  # draws computed together at most
 BUDGET = 1 << 22  # floats per (draws × units) temporary: CHUNK rows for 16 units, ~1,500 for 2,844
+ROW_CELLS = 1 << 16  # floats of a (draws × units) array worked on at once by element-wise steps (in cache)
 
 
 def month_values(metrics: pd.DataFrame, month: str | None = None) -> pd.DataFrame:
@@ -141,8 +142,10 @@ class MonthModel:
         """(D, U) totals for D draws of leaf points (D, L), method choices (D, S) as option
         indices, geometric flags (D,) and metric shares (D, M) (None: published)."""
         d = leaf_points.shape[0]
-        out = np.empty((d, len(self.units)))
         step = self.chunk
+        if d <= step:  # one chunk (a block of the Monte Carlo): no copy
+            return self._totals(leaf_points, choice, geometric, epsilon, share)
+        out = np.empty((d, len(self.units)))
 
         def part(a: np.ndarray | None, s: slice) -> np.ndarray | None:
             return None if a is None else a[s]
@@ -206,23 +209,31 @@ class MonthModel:
         if w is not None:
             fixed_points, fixed_fractions, k = mp[:, self._fixed], self.fractions[self._fixed], len(self.swap_options)
             flat_w, flat_v = w.reshape(len(w), -1), self.variants.reshape(-1, self.variants.shape[-1])
-        log_mean = np.zeros((mp.shape[0], len(self.units)))
-        for c, (rows, fixed, varying) in enumerate(self._by_category):
+        cats = []  # F_c × P_c of every category (one product each), then a few draws at a time in cache:
+        for rows, fixed, varying in self._by_category:
             if w is None:
-                cat = mp[:, rows] @ self.fractions[rows]
+                cats.append(mp[:, rows] @ self.fractions[rows])
             else:
                 cat = fixed_points[:, fixed] @ fixed_fractions[fixed]
                 cat += flat_w[:, varying.start * k:varying.stop * k] @ flat_v[varying.start * k:varying.stop * k]
-            points = cat_points[:, c, None]
-            with np.errstate(divide="ignore", invalid="ignore"):  # in place, the same operations as
-                np.divide(cat, points, out=cat)  # where(P > 0, F / P, 0); (log(F + ε) − log1p(ε)) × P / T
-            cat[points[:, 0] <= 0] = 0.0
-            cat += epsilon
-            np.log(cat, out=cat)
-            cat -= np.log1p(epsilon)
-            cat *= points / self.total
-            log_mean += cat
-        return self.total * np.exp(log_mean)
+                cats.append(cat)
+        out = np.empty((mp.shape[0], len(self.units)))
+        step = max(1, ROW_CELLS // max(1, len(self.units)))
+        for start in range(0, len(out), step):
+            log_mean = np.zeros(out[start:start + step].shape)
+            for c, cat in enumerate(cats):
+                part, points = cat[start:start + step], cat_points[start:start + step, c, None]
+                with np.errstate(divide="ignore", invalid="ignore"):  # in place, the same operations as
+                    np.divide(part, points, out=part)  # where(P > 0, F / P, 0); (log(F + ε) − log1p(ε)) × P / T
+                part[points[:, 0] <= 0] = 0.0
+                part += epsilon
+                np.log(part, out=part)
+                part -= np.log1p(epsilon)
+                part *= points / self.total
+                log_mean += part
+            np.exp(log_mean, out=log_mean)
+            np.multiply(self.total, log_mean, out=out[start:start + step])
+        return out
 
     def ranks(self, totals: np.ndarray) -> np.ndarray:
         """Ranks as engine.summarise gives them (rank_rows at the index's display_decimals)."""
@@ -231,6 +242,7 @@ class MonthModel:
     def shown(self, totals: np.ndarray) -> np.ndarray:
         """Totals as printed: engine.rounded_array to the index's display_decimals."""
         return engine.rounded_array(totals, self.spec.display_decimals)
+
 
 
 def _swapped_metrics(spec: IndexSpec, settings: SensitivitySettings) -> list[int]:

@@ -18,6 +18,9 @@ of a block span few such steps (KEY_SPAN_PER_UNIT) the ranks are counted, not so
 histogram of the keys, ranks = 1 + the units above, average ranks from the units below and the
 ties (`counted_ranks`; the same integers as a sort); ρ is pearsonr's statistic computed on the
 block at once (`pearson_rows`, the same floating-point operations row by row, without p-values).
+A block is rounded, ranked and correlated RANK_CELLS draws × units at a time (the temporaries stay
+in cache; row by row the same operations). The tally (tally.py) keeps no draws × units array; a
+block's repeated draws are tallied once per distinct draw × how often it was drawn.
 """
 
 from __future__ import annotations
@@ -32,61 +35,13 @@ from scipy import stats
 
 from scoring.analysis.sensitivity.design import Draws
 from scoring.analysis.sensitivity.model import MonthModel
+from scoring.analysis.sensitivity.tally import MOVED_PLACES, Tally
 
-MOVED_PLACES = 2  # share_moved_gt2: units more than this many places from their nominal rank
 PERCENTILES = (5, 95)
+QUANTILES = [PERCENTILES[0] / 100, 0.5, PERCENTILES[1] / 100]  # rank_p05, median_rank, rank_p95
 KEY_SPAN_PER_UNIT = 64  # ranks are counted when a block's printed totals span ≤ this × units steps
-KEY_ROWS_BUDGET = 1 << 18  # histogram cells (draws × key span) counted at once (stays in cache)
-
-
-@dataclass
-class Tally:
-    """What the statistics need of D draws, summed block by block (no draws × units array):
-    counts[u, r] = draws with unit u at rank r (r = 1 … U; column 0 unused), draws with 达标
-    and draws off the published rank per unit, Σ |rank − published| and the pairs more than
-    MOVED_PLACES away. Quantiles of the ranks follow exactly from the counts (`quantiles`)."""
-
-    counts: np.ndarray  # (U, U + 1) int64
-    passed: np.ndarray  # (U,) int64
-    moved: np.ndarray  # (U,) int64
-    shift: int = 0
-    far: int = 0
-    draws: int = 0
-
-    @classmethod
-    def empty(cls, units: int) -> Tally:
-        return cls(np.zeros((units, units + 1), np.int64), np.zeros(units, np.int64), np.zeros(units, np.int64))
-
-    def add(self, ranks: np.ndarray, passed: np.ndarray, nominal_rank: np.ndarray) -> None:
-        """Count a block of draws: ranks (d, U) 'min' ranks, passed (d, U) bool."""
-        d, u = ranks.shape
-        flat = (np.arange(u, dtype=np.int64) * (u + 1))[None, :] + ranks
-        np.add.at(self.counts.reshape(-1), flat.ravel(), 1)  # in place: no U × U temporary per block
-        self.passed += np.count_nonzero(passed, axis=0)
-        shift = np.abs(ranks - nominal_rank[None, :].astype(ranks.dtype))
-        self.moved += np.count_nonzero(shift, axis=0)
-        self.shift += int(shift.sum(dtype=np.int64))
-        self.far += int(np.count_nonzero(shift > MOVED_PLACES))
-        self.draws += d
-
-    def quantiles(self, ps: list[float]) -> list[np.ndarray]:
-        """Per unit, numpy.quantile(ranks, p, method='linear') of the counted ranks, for each p: the order
-        statistics at ⌊(D − 1) p⌋ and the next, interpolated as numpy's `_lerp` does."""
-        cum = np.cumsum(self.counts, axis=1)
-        n = self.draws
-
-        def order(k: int) -> np.ndarray:  # the k-th smallest rank (0-based) of every unit
-            return (cum <= k).sum(axis=1).astype(float)
-
-        out = []
-        for p in ps:
-            virtual = (n - 1) * np.float64(p)
-            below = np.floor(virtual)
-            gamma = virtual - below
-            a, b = order(int(below)), order(min(int(below) + 1, n - 1))
-            diff = b - a
-            out.append(b - diff * (1 - gamma) if gamma >= 0.5 else a + diff * gamma)
-        return out
+KEY_ROWS_BUDGET = 1 << 15  # histogram cells (draws × key span) counted at once (with their sums: in L2)
+RANK_CELLS = 1 << 16  # draws × units rounded, ranked and correlated at once (stays in cache)
 
 
 @dataclass
@@ -110,7 +65,15 @@ def draw_blocks(model: MonthModel, draws: Draws, epsilon: float, spearman: bool 
     """Per block of draws: its slice, totals (None unless `totals`), ranks ('min', highest first),
     达标, ρ (NaN unless `spearman`). Draws whose inputs repeat within a block (a family varying only
     the pass line, or only the aggregation) are scored once and copied (`_distinct`)."""
-    decimals = model.spec.display_decimals
+    for s, found, shown, ranks, rho, back in _scored(model, draws, epsilon, spearman):
+        if back is not None:
+            found, shown, ranks, rho = (found[back] if totals else None), shown[back], ranks[back], rho[back]
+        yield s, found if totals else None, ranks, shown >= draws.pass_line[s, None], rho
+
+
+def _scored(model: MonthModel, draws: Draws, epsilon: float, spearman: bool) -> Iterator[tuple]:
+    """Per block: its slice, and the totals, printed totals, ranks and ρ of its distinct draws with
+    each draw's row among them (`back`; None when every draw is scored)."""
     nominal_avg = stats.rankdata(model.shown(model.nominal["total"].to_numpy(dtype=float)), method="average")
     for start in range(0, len(draws), model.chunk):
         s = slice(start, start + model.chunk)
@@ -122,12 +85,26 @@ def draw_blocks(model: MonthModel, draws: Draws, epsilon: float, spearman: bool 
             inputs = tuple(None if a is None else a[first] for a in inputs)
         leaf, choice, geometric, share = inputs
         found = model.totals(leaf, choice, geometric, epsilon, share)
-        shown = model.shown(found)
-        ranks, avg = block_ranks(shown, decimals)
-        rho = pearson_rows(avg, nominal_avg) if spearman else np.full(len(shown), math.nan)
-        if back is not None:
-            found, shown, ranks, rho = (found[back] if totals else None), shown[back], ranks[back], rho[back]
-        yield s, found if totals else None, ranks, shown >= draws.pass_line[s, None], rho
+        yield (s, found, *_ranked(model, found, nominal_avg, spearman), back)
+
+
+def _ranked(model: MonthModel, found: np.ndarray, nominal_avg: np.ndarray,
+            spearman: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A block's printed totals, ranks and ρ (NaN unless `spearman`), RANK_CELLS cells of draws at a
+    time: their temporaries stay in cache. Row by row the same operations as the whole block."""
+    d, u = found.shape
+    decimals = model.spec.display_decimals
+    shown, ranks, rho = np.empty_like(found), np.empty((d, u), dtype=np.int32), np.full(d, math.nan)
+    step = max(1, RANK_CELLS // max(1, u))
+    for start in range(0, d, step):
+        s = slice(start, start + step)
+        shown[s] = model.shown(found[s])
+        if spearman:
+            ranks[s], avg = block_ranks(shown[s], decimals)
+            rho[s] = pearson_rows(avg, nominal_avg)
+        else:
+            ranks[s] = block_ranks(shown[s], decimals, averages=False)[0]
+    return shown, ranks, rho
 
 
 def _distinct(*inputs: np.ndarray | None) -> tuple[np.ndarray | None, np.ndarray | None]:
@@ -149,47 +126,57 @@ def _distinct(*inputs: np.ndarray | None) -> tuple[np.ndarray | None, np.ndarray
     return np.repeat(first, 2), 2 * back.reshape(-1)
 
 
-def block_ranks(shown: np.ndarray, decimals: int) -> tuple[np.ndarray, np.ndarray]:
+def block_ranks(shown: np.ndarray, decimals: int, averages: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
     """Per row of printed totals: the 'min' ranks, highest first (int32), and the ascending average
-    ranks (rankdata 'average'): counted from the integer keys when they span few steps
-    (counted_ranks), else sorted (min_ranks, average_ranks). The same numbers either way."""
+    ranks (rankdata 'average'; None unless `averages`): counted from the integer keys when they span
+    few steps (counted_ranks), else sorted (min_ranks, average_ranks). The same numbers either way."""
     keys = printed_keys(shown, decimals)
     if keys is not None and shown.size:
         span = int(keys.max()) - int(keys.min()) + 1
         if span <= KEY_SPAN_PER_UNIT * shown.shape[1]:
-            return counted_ranks(keys)
+            return counted_ranks(keys, averages)
     ranks = min_ranks(shown)
-    return ranks, average_ranks(ranks)
+    return ranks, (average_ranks(ranks) if averages else None)
 
 
 def printed_keys(shown: np.ndarray, decimals: int) -> np.ndarray | None:
     """Integers k with shown = k / 10^decimals exactly (same order, same ties as `shown`), or None
     when a value is not such a number (NaN, infinite, another rounding)."""
     scale = 10.0 ** decimals
-    keys = np.rint(shown * scale)
-    if not np.isfinite(keys).all() or not np.array_equal(keys / scale, shown):
+    keys = shown * scale
+    np.rint(keys, out=keys)
+    if keys.size and not (np.isfinite(keys.min()) and np.isfinite(keys.max())):  # NaN or ±inf
+        return None
+    if not np.array_equal(keys / scale, shown):
         return None
     return keys.astype(np.int64)
 
 
-def counted_ranks(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def counted_ranks(keys: np.ndarray, averages: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
     """Ranks of every row of integer `keys` without sorting: per row a histogram of the keys;
     'min' rank (highest first) = 1 + units with a larger key = U + 1 − units with a key ≤ its own;
     ascending average rank = units with a smaller key + (units with this key + 1) / 2 = units with
-    a key ≤ its own − (units with this key − 1) / 2. O(rows × (units + key span))."""
+    a key ≤ its own − (units with this key − 1) / 2 (None unless `averages`). The rows' histograms
+    lie one after the other and are summed at once: row i's running count starts at i × U.
+    O(rows × (units + key span))."""
     d, u = keys.shape
-    low = keys.min()
-    span = int(keys.max() - low) + 1
-    ranks, avg = np.empty((d, u), dtype=np.int32), np.empty((d, u))
+    low = int(keys.min()) if keys.size else 0
+    span = int(keys.max()) - low + 1 if keys.size else 1
+    ranks, avg = np.empty((d, u), dtype=np.int32), (np.empty((d, u)) if averages else None)
     step = max(1, KEY_ROWS_BUDGET // span)
     for start in range(0, d, step):
-        k = keys[start:start + step] - low
+        k = keys[start:start + step]
         rows = k.shape[0]
-        flat = (k + (np.arange(rows, dtype=np.int64) * span)[:, None]).ravel()
-        counts = np.bincount(flat, minlength=rows * span).astype(np.int32)
-        upto = np.cumsum(counts.reshape(rows, span), axis=1, dtype=np.int32).ravel()[flat]  # units with key ≤ own
-        np.subtract(u + 1, upto.reshape(rows, u), out=ranks[start:start + rows])
-        avg[start:start + rows] = (upto - (counts[flat] - 1) / 2).reshape(rows, u)
+        base = np.arange(rows, dtype=np.int64)
+        flat = k + (base * span - low)[:, None]
+        counts = np.bincount(flat.ravel(), minlength=rows * span)
+        upto = np.cumsum(counts)[flat]
+        upto -= (base * u)[:, None]  # units of the row with a key ≤ its own
+        np.subtract(u + 1, upto, out=ranks[start:start + rows], casting="unsafe")
+        if avg is not None:
+            ties = counts[flat]
+            ties -= 1
+            np.subtract(upto, ties / 2, out=avg[start:start + rows])
     return ranks, avg
 
 
@@ -203,11 +190,15 @@ def pearson_rows(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     if u < 2 or np.all(b == b[0]):
         return np.full(d, math.nan)
 
-    def scaled(x: np.ndarray) -> np.ndarray:  # (x − mean) / ‖x − mean‖, scaled by max |x − mean| as pearsonr
-        xm = x - np.mean(x, axis=-1, keepdims=True)
-        xmax = np.max(np.abs(xm), axis=-1, keepdims=True)
+    def scaled(x: np.ndarray) -> np.ndarray:  # (x − mean) / ‖x − mean‖, scaled by max |x − mean| as pearsonr:
+        xm = x - np.mean(x, axis=-1, keepdims=True)  # xm / (xmax × numpy.linalg.norm(xm / xmax, axis=-1)),
+        xmax = np.max(np.abs(xm), axis=-1, keepdims=True)  # the norm as numpy computes it: √Σ t × t
         with np.errstate(invalid="ignore", divide="ignore"):
-            return xm / (xmax * np.linalg.norm(xm / xmax, axis=-1, keepdims=True))
+            t = xm / xmax
+            np.multiply(t, t, out=t)
+            xmax *= np.sqrt(np.add.reduce(t, axis=-1, keepdims=True))
+            xm /= xmax
+        return xm
 
     const = np.all(a == a[:, :1], axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -249,10 +240,16 @@ def tally_draws(model: MonthModel, draws: Draws, epsilon: float) -> DrawsOutcome
     statistics equal score_draws's (the same blocks, the same arithmetic)."""
     nominal_rank = model.nominal["rank"].to_numpy()
     tally, rho = Tally.empty(len(model.units)), np.empty(len(draws))
-    for s, _totals, ranks, passed, q in draw_blocks(model, draws, epsilon, totals=False):
-        tally.add(ranks, passed, nominal_rank)
-        rho[s] = q
-    return DrawsOutcome(None, None, None, rho, tally)
+    for s, _found, shown, ranks, q, back in _scored(model, draws, epsilon, spearman=True):
+        line = draws.pass_line[s]
+        if back is not None and np.isfinite(line).all() and not np.isnan(shown).any():
+            tally.add_repeated(ranks, shown, back, line, nominal_rank)
+        else:
+            if back is not None:
+                shown, ranks = shown[back], ranks[back]
+            tally.add(ranks, shown >= line[:, None], nominal_rank)
+        rho[s] = q if back is None else q[back]
+    return DrawsOutcome(None, None, None, rho, tally.settle(QUANTILES))
 
 
 def spearman_rows(shown: np.ndarray, nominal_shown: np.ndarray, ranks: np.ndarray | None = None) -> np.ndarray:
@@ -292,10 +289,10 @@ def unit_statistics(outcome: DrawsOutcome, nominal_rank: np.ndarray, method: str
     """Per unit: median_rank, rank_p05, rank_p95 (numpy.quantile `method`), pass_probability, moved."""
     if outcome.tally is not None:
         t = outcome.tally
-        p05, median, p95 = t.quantiles([PERCENTILES[0] / 100, 0.5, PERCENTILES[1] / 100])
+        p05, median, p95 = t.quantiles(QUANTILES)
         return {"median_rank": median, "rank_p05": p05, "rank_p95": p95, "pass_probability": t.passed / t.draws,
                 "moved": t.moved / t.draws}
-    p05, median, p95 = np.quantile(outcome.ranks, [PERCENTILES[0] / 100, 0.5, PERCENTILES[1] / 100], axis=0,
+    p05, median, p95 = np.quantile(outcome.ranks, QUANTILES, axis=0,
                                    method=method)
     return {"median_rank": median, "rank_p05": p05.astype(float), "rank_p95": p95.astype(float),
             "pass_probability": outcome.passed.mean(axis=0), "moved": (outcome.ranks != nominal_rank).mean(axis=0)}
@@ -314,8 +311,9 @@ def family_row(code: str, label: str, outcome: DrawsOutcome, nominal_rank: np.nd
     if outcome.tally is not None:
         t = outcome.tally
         size = t.draws * len(nominal_rank)
+        _moved, shift, far = t._shifts()
         return {"family": code, "label": label, "draws": int(t.draws), "spearman": mean_rho(outcome.rho),
-                "mean_abs_shift": t.shift / size, "share_moved_gt2": t.far / size}
+                "mean_abs_shift": shift / size, "share_moved_gt2": far / size}
     d, step = outcome.ranks.shape[0], max(1, (1 << 22) // max(1, outcome.ranks.shape[1]))
     total, moved = 0, 0
     for start in range(0, d, step):  # in blocks of draws: no draws × units temporary
