@@ -49,22 +49,28 @@ def _worksheets(data: bytes) -> list[tuple[str, bytes, Styles]] | None:
         wb.close()
 
 
-def sheet_values(data: bytes) -> list[tuple[str, list[list[Any]]]] | None:
-    """(title, rows) of every worksheet in workbook order; each row a list of cell values from
-    column A (row 1 first, missing rows empty); None when the workbook is left to openpyxl."""
+def _each_sheet(data: bytes, read: Any) -> list[tuple[str, Any]] | None:
+    """(title, read(sheet XML, styles)) of every worksheet in workbook order; None when the workbook is
+    left to openpyxl: it cannot be opened read-only, or `read` gives None or fails for a sheet."""
     sheets = _worksheets(data)
     if sheets is None:
         return None
     out = []
     for title, xml, styles in sheets:
         try:
-            rows = _parse(io.BytesIO(xml), *styles)
+            found = read(xml, styles)
         except Exception:  # anything unusual: openpyxl's full reader decides
             return None
-        if rows is None:
+        if found is None:
             return None
-        out.append((title, rows))
+        out.append((title, found))
     return out
+
+
+def sheet_values(data: bytes) -> list[tuple[str, list[list[Any]]]] | None:
+    """(title, rows) of every worksheet in workbook order; each row a list of cell values from
+    column A (row 1 first, missing rows empty); None when the workbook is left to openpyxl."""
+    return _each_sheet(data, lambda xml, styles: _parse(io.BytesIO(xml), *styles))
 
 
 SheetTable = tuple[list[Any], list[int], list[Any]]  # header texts, row numbers, columns (as readers.RawTable)
@@ -77,24 +83,14 @@ def sheet_tables(data: bytes) -> list[tuple[str, SheetTable]] | None:
     from scoring.ingest.grid import rows_to_columns, value_rows
     from scoring.ingest.sheetxml import sheet_texts
 
-    sheets = _worksheets(data)
-    if sheets is None:
-        return None
-    out = []
-    for title, xml, styles in sheets:
-        try:
-            table = sheet_texts(xml, *styles)
-            if table is None:
-                rows = _parse(io.BytesIO(xml), *styles)
-                if rows is not None:
-                    header, body = value_rows(rows)
-                    table = (header, *rows_to_columns(body))
-        except Exception:  # anything unusual: openpyxl's full reader decides
-            return None
-        if table is None:
-            return None
-        out.append((title, table))
-    return out
+    def table(xml: bytes, styles: Styles) -> SheetTable | None:
+        found = sheet_texts(xml, *styles)
+        if found is None and (rows := _parse(io.BytesIO(xml), *styles)) is not None:
+            header, body = value_rows(rows)
+            found = (header, *rows_to_columns(body))
+        return found
+
+    return _each_sheet(data, table)
 
 
 def _parse(source: Any, shared: list[Any], epoch: Any, dates: set[int],
