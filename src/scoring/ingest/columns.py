@@ -10,7 +10,7 @@ values are all distinct, are numpy operations over the column (`code_checks`).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -40,6 +40,7 @@ class _Column:
     clean: bool | None = None  # no cell holds an invisible character
     ascii: bytes | None = None  # every cell joined, when every one is ASCII text (`visible` found it)
     codes_normalised: np.ndarray | None = None  # `normalised_codes`
+    keys: dict[str, tuple[Any, np.ndarray]] = field(default_factory=dict)  # `remembered_keys`: (context, keys)
 
 
 _SEEN: dict[Key, _Column] = {}
@@ -91,6 +92,17 @@ def has_empty(values: pd.Series | np.ndarray) -> bool:
     if col.empty is None and col.codes is not None:
         return bool(len(col.codes)) and int(col.codes.min()) < 0
     return bool(empty_cells(values).any())
+
+
+def remembered_keys(values: pd.Series, kind: str, ctx: Any, compute: Callable[[], np.ndarray]) -> np.ndarray:
+    """`compute()`, the keys of a column's cells as its type `kind` compares them under `ctx`, remembered
+    for the column (`_column`): a source's unique keys and set rules compare its cells once (and
+    `factorized` of the keys is then remembered too). Not to be changed in place."""
+    col = _column(values)
+    found = col.keys.get(kind)
+    if found is None or found[0] is not ctx:
+        found = col.keys[kind] = (ctx, compute())
+    return found[1]
 
 
 def forget() -> None:

@@ -1,20 +1,26 @@
 """A table's cells by column: from the rows of a sheet or CSV file, or straight from CSV text.
 
 `text_grid` reads the usual department CSV file — no quote character, every data row as wide
-as the others — with a few string operations over the whole text instead of a Python loop per
-row; it gives exactly what `csv.reader` and the reader's stripping give (cells stripped, empty
-cells None, blank rows left out, rows numbered as records from 1, the header), and None for any
-other file, which the csv module then reads.
+as the others — without a Python loop per row; it gives exactly what `csv.reader` and the
+reader's stripping give (cells stripped, empty cells None, blank rows left out, rows numbered as
+records from 1, the header), and None for any other file, which the csv module then reads.
+A file whose lines all end in \n or \r\n and has no empty line is parsed by Arrow's CSV reader
+(`_arrow_grid`): each column's distinct texts are made Python strings and stripped once, and the
+cells share them; any other by string operations over the whole text (`_split_grid`).
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from itertools import repeat, zip_longest
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pcsv
 
 Cell = str | None
 
@@ -59,11 +65,126 @@ def _cells(line: str) -> list[Cell]:
     return [c.strip() or None for c in line.split(",")] if line else []
 
 
-def text_grid(text: str) -> tuple[list[Cell], list[int], list[np.ndarray]] | None:
+Grid = tuple[list[Cell], list[int], list[np.ndarray]]  # header, row numbers, columns (object arrays)
+
+
+def text_grid(text: str) -> Grid | None:
     """Header, row numbers of the non-blank rows and their columns of CSV `text` without quotes
     and with data rows all of one width; None when the csv module must read it."""
     if '"' in text or "\x00" in text:
         return None
+    fast = _arrow_grid(text)
+    return fast if fast is not None else _split_grid(text)
+
+
+def bytes_grid(data: bytes, encodings: tuple[str, ...]) -> tuple[Grid, str] | None:
+    """`text_grid` of the text `readers.detect_encoding` decodes from `data`, and that encoding, without
+    decoding the whole file: Arrow splits the bytes (a comma, quote or line end is never part of a
+    multi-byte character in UTF-8, GBK or GB18030) and each column's distinct cells are decoded, in
+    the first encoding all of them and the header fit, as the whole text would be. None for a file
+    Arrow does not take (`text_grid` then reads the decoded text) or that no encoding fits."""
+    bom = data.startswith(codecs.BOM_UTF8)
+    raw = data[len(codecs.BOM_UTF8):] if bom else data
+    if b'"' in raw or b"\x00" in raw:
+        return None
+    parsed = _parsed(raw, pa.binary())
+    if parsed is None:
+        return None
+    header, table = parsed
+    for encoding in ("utf-8",) if bom else encodings:
+        try:
+            texts = [header.decode(encoding), *(_decoded(pc.dictionary_encode(col.combine_chunks()), encoding)
+                                                 for col in table.columns)]
+        except UnicodeDecodeError:
+            continue
+        return _grid(texts[0], table.num_rows, texts[1:]), "utf-8-sig" if bom else encoding
+    return None
+
+
+def _decoded(coded: pa.DictionaryArray, encoding: str) -> tuple[list[str], np.ndarray]:
+    """A dictionary-encoded column of bytes as its distinct cells' texts in `encoding` and the codes;
+    UnicodeDecodeError when a cell is not text in it. ASCII cells read the same in all three encodings."""
+    try:
+        as_text = coded.dictionary.cast(pa.string())  # checks UTF-8
+    except pa.ArrowInvalid:
+        as_text = None
+    if as_text is not None and (codecs.lookup(encoding).name == "utf-8" or pc.all(pc.string_is_ascii(as_text)).as_py()):
+        texts = as_text.to_pylist()
+    elif codecs.lookup(encoding).name == "utf-8":
+        raise UnicodeDecodeError(encoding, b"", 0, 1, "not UTF-8")
+    else:
+        texts = [cell.decode(encoding) for cell in coded.dictionary.to_pylist()]
+    return texts, coded.indices.to_numpy()
+
+
+_NO_QUOTES = pcsv.ParseOptions(delimiter=",", quote_char=False, double_quote=False, escape_char=False,
+                               newlines_in_values=False, ignore_empty_lines=False)
+
+
+def _parsed(raw: bytes, kind: pa.DataType) -> tuple[bytes, pa.Table] | None:
+    """The header line and the data rows (columns of `kind`) of CSV bytes whose lines end in \n or
+    \r\n, with no empty line and a data row, every row as wide as the first (Arrow refuses another)
+    and none longer than the csv module's field limit in bytes; None for any other."""
+    if raw.count(b"\r") != raw.count(b"\r\n") or b"\n\n" in raw or b"\n\r\n" in raw:
+        return None  # a carriage return alone (an old Mac line end, or in a cell), or an empty line
+    first = raw.find(b"\n")
+    header = raw[:first].removesuffix(b"\r")
+    if not header or len(raw) <= first + 1:
+        return None  # an empty first line, or no data row: the string operations
+    body = memoryview(raw)[first + 1:]
+    end = raw.find(b"\n", first + 1)
+    width = raw.count(b",", first + 1, end if end >= 0 else len(raw)) + 1
+    options = pcsv.ConvertOptions(column_types={f"f{i}": kind for i in range(width)}, null_values=[],
+                                  strings_can_be_null=False, quoted_strings_can_be_null=False)
+    try:
+        table = pcsv.read_csv(pa.py_buffer(body),
+                              read_options=pcsv.ReadOptions(use_threads=False, autogenerate_column_names=True,
+                                                            block_size=max(1 << 20, len(body) // 4 + 1)),
+                              parse_options=_NO_QUOTES, convert_options=options)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None  # rows of different widths (or another layout Arrow does not take)
+    lengths = sum((pc.binary_length(col).to_numpy(zero_copy_only=False) for col in table.columns), start=width - 1)
+    if max(len(header), int(np.max(lengths))) > csv.field_size_limit():
+        return None  # a line that may be longer than the field limit: the csv module tells whether a cell is
+    return header, table
+
+
+def _grid(header: str, rows: int, columns: list[tuple[list[str], np.ndarray]]) -> Grid:
+    """The grid of a header and each column's distinct texts and codes: texts stripped once (`str.strip`,
+    as the reader strips a cell; empty: None), rows of empty cells left out, rows numbered from 2."""
+    out, empty = [], np.ones(rows, dtype=bool)
+    for texts, codes in columns:
+        distinct = np.empty(len(texts), dtype=object)
+        distinct[:] = [t.strip() or None for t in texts]
+        empty &= np.equal(distinct, None)[codes]
+        out.append(distinct[codes])
+    numbers = np.arange(2, rows + 2)
+    if empty.any():  # rows of empty cells only
+        out = [column[~empty] for column in out]
+        numbers = numbers[~empty]
+    return _cells(header), numbers.tolist(), out
+
+
+def _arrow_grid(text: str) -> Grid | None:
+    """`_split_grid`'s result for a text whose lines end in \n or \r\n, with no empty line and a body
+    of data rows, every row as wide as the first: parsed by Arrow (`_parsed`); None for any other."""
+    try:
+        raw = text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate
+        return None
+    parsed = _parsed(raw, pa.string())
+    if parsed is None:
+        return None
+    header, table = parsed
+    columns = []
+    for col in table.columns:
+        coded = pc.dictionary_encode(col.combine_chunks())
+        columns.append((coded.dictionary.to_pylist(), coded.indices.to_numpy()))
+    return _grid(header.decode("utf-8"), table.num_rows, columns)
+
+
+def _split_grid(text: str) -> Grid | None:
+    """`text_grid` of any text without quotes by string operations over the whole text."""
     lines = _lines(text)
     if lines[-1] == "":
         lines.pop()  # the end of the last line

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
+from scoring.ingest.columns import factorized
 from scoring.ingest.context import Context, DataProblem, Rule, show
 from scoring.ingest.contract import SourceSpec
 from scoring.ingest.messages import MAX_ROWS_SHOWN, group_lines
@@ -57,7 +58,7 @@ def _repeated(parts: list[np.ndarray]) -> np.ndarray:
     missing = np.zeros(n, dtype=bool)
     span = 1  # how many keys the parts so far can make
     for part in parts:
-        codes, uniques = pd.factorize(part)
+        codes, uniques = factorized(part)  # remembered: the keys of a column are factorised once
         missing |= codes < 0
         span *= len(uniques) + 1
         if span >= 2**62:  # too many to combine: pandas compares the codes

@@ -263,11 +263,17 @@ def _entries(records: pd.DataFrame, units: Units, contract: Contract, month: str
     columns["violations"] = records["violations"].astype("Int64")
     columns["movement"] = movements(records, month) if len(records) else pd.Series(dtype=object)
     columns["counted"] = records["list_type"].isin(counted_types).astype(int)
-    unit_at = records["unit"].map({code: i for i, code in enumerate(units.codes)})
-    type_at = records["list_type"].map({t: i for i, t in enumerate(types)})
+    unit_at = _positions(records["unit"], units.codes)
+    type_at = _positions(records["list_type"], types)
     days = distinct_map(records["entry_date"], dt.date.toordinal, 0)  # ordinal ≥ 1; 0: no date (text "")
     order = entries_order(unit_at, type_at, columns["entry_date"], records["credit_code"], days)
     return pd.DataFrame({name: columns[name].iloc[order].reset_index(drop=True) for name in ENTRIES_CSV_COLUMNS})
+
+
+def _positions(values: pd.Series, order: list[str] | tuple[str, ...]) -> pd.Series:
+    """Each cell's position in `order` (NaN when it is not there), once per distinct cell."""
+    at = {value: float(i) for i, value in enumerate(order)}
+    return pd.Series(distinct_map(values, lambda v: at.get(v, np.nan), np.nan).astype(float), index=values.index)
 
 
 def _reviews(reviews: pd.DataFrame, units: Units, spec: IndexSpec) -> pd.DataFrame:

@@ -26,7 +26,7 @@ import numpy as np
 
 from scoring.hashing import sha256_bytes, sha256_file
 from scoring.ingest.contract import Contract, SourceSpec
-from scoring.ingest.grid import Cell, rows_to_columns, text_grid, value_rows
+from scoring.ingest.grid import Cell, bytes_grid, rows_to_columns, text_grid, value_rows
 from scoring.ingest.messages import escaped, excerpt
 from scoring.ingest.sheets import sheet_tables
 
@@ -107,8 +107,11 @@ def _text_rows(records: Iterable[list[str]]) -> tuple[list[Cell], list[tuple[int
 
 def read_csv_bytes(data: bytes, encodings: tuple[str, ...]) -> tuple[list[Cell], list[int], list[np.ndarray], str]:
     """Header, row numbers and columns of the non-blank rows, and detected encoding of a CSV file
-    (comma-separated, any line ends): the usual file by whole-text operations (`grid.text_grid`),
-    any other by the csv module."""
+    (comma-separated, any line ends): the usual file split by Arrow, its cells decoded once per distinct
+    cell (`grid.bytes_grid`), else by whole-text operations (`grid.text_grid`), any other by the csv module."""
+    found = bytes_grid(data, encodings)
+    if found is not None:
+        return (*found[0], found[1])
     text, encoding = detect_encoding(data, encodings)
     fast = text_grid(text)
     del text  # read again as a stream: no second copy of a large file in memory

@@ -16,7 +16,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from scoring.ingest import cells
-from scoring.ingest.columns import numbers
+from scoring.ingest.columns import factorized, numbers, remembered_keys
 from scoring.ingest.context import Context
 from scoring.ingest.messages import excerpt
 from scoring.ingest.types import column_type
@@ -85,7 +85,9 @@ def _keys(frame: pd.DataFrame, column: str, ctx: Context, source: SourceSpec) ->
     """Each row's key of one column (`row_keys` without the tuples); None when the cell is empty."""
     if column not in frame.columns:
         return np.full(len(frame), None, dtype=object)
-    return np.asarray(column_type(source.column(column)).keys(frame[column], ctx), dtype=object)
+    kind = column_type(source.column(column))
+    return remembered_keys(frame[column], kind.name, ctx,
+                           lambda: np.asarray(kind.keys(frame[column], ctx), dtype=object))
 
 
 def _cell(row: dict[str, Any], column: str) -> str:
@@ -141,8 +143,8 @@ def one_unit_per_credit_code(source: SourceSpec, ctx: Context) -> pa.Check:
 
     def test(frame: pd.DataFrame) -> pd.Series:
         code, unit = _keys(frame, "credit_code", ctx, source), _keys(frame, "unit", ctx, source)
-        code_id, codes = pd.factorize(code)  # −1: empty
-        unit_id, unit_keys = pd.factorize(unit)
+        code_id, codes = factorized(code)  # −1: empty
+        unit_id, unit_keys = factorized(unit)
         both = (code_id >= 0) & (unit_id >= 0)
         pairs = pd.unique(code_id[both].astype(np.int64) * (len(unit_keys) + 1) + unit_id[both])  # (code, unit) once
         pair_code, pair_unit = np.divmod(pairs, len(unit_keys) + 1)
