@@ -1,4 +1,4 @@
-"""The regular-expression sheet reader (`sheetxml.sheet_texts`) equals the lxml one (`sheets._parse`, then the
+"""The vectorised sheet reader (`sheetxml.sheet_texts`) equals the lxml one (`sheets._parse`, then the
 readers' cell texts) on every layout it accepts, accepts the usual ones, and leaves the others to lxml
 (no timing here: benchmarks/bench_scale.py)."""
 
@@ -9,9 +9,11 @@ import io
 import numpy as np
 import openpyxl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openpyxl.utils.datetime import WINDOWS_EPOCH
 
-from scoring.ingest import sheets
+from scoring.ingest import sheets, sheetxml
 from scoring.ingest.grid import rows_to_columns, value_rows
 from scoring.ingest.readers import _table, sheet_records
 from scoring.ingest.sheetxml import sheet_texts
@@ -66,7 +68,15 @@ USUAL = {
     "no header": '<row r="2"><c r="B2"><v>1</v></c></row><row r="3"><c r="A3" t="s"><v>4</v></c></row>',
     "cells out of order": '<row r="1"><c r="C1"><v>3</v></c><c r="A1"><v>1</v></c></row>',
     "whitespace between": '\n  <row r="1">\n    <c r="A1"><v>1</v></c>\n  </row>\n',
+    "text between, '>' in it": '<row r="1"> a>b <c r="A1" s="3"/>x>y<c r="B1"><v>1</v></c> > </row>z>',
     "empty": "",
+    "tails of every width": "".join(  # the slices compared as words (24 … 192 bytes) and longer ones as bytes
+        f'<row r="{n}"><c r="A{n}" t="inlineStr"><is><t>{"&#20848;x" * n * n}</t></is></c>'
+        f'<c r="B{n}" t="inlineStr"><is><t>{"&#20848;x" * n * n}</t></is></c><c r="C{n}"><v>{n % 3}</v></c>'
+        f'<c r="D{n}" s="3" t="n"><v>{n % 2}.5</v></c></row>' for n in range(1, 8)),
+    "wide and far down": '<row r="123456"><c r="XFD123456"><v>1</v></c><c r="AB123456" t="s"><v>1</v></c></row>',
+    "an ampersand in inline strings": '<row r="1"><c r="A1" t="inlineStr"><is><t>a&amp;b</t></is></c>'
+                                      '<c r="B1" t="inlineStr"><is><t>a&amp;b </t></is></c></row>',
 }
 UNUSUAL = {
     "a formula": '<row r="1"><c r="A1"><f>1+1</f><v>2</v></c></row>',
@@ -83,6 +93,21 @@ UNUSUAL = {
     "not a number": '<row r="1"><c r="A1"><v>abc</v></c></row>',
     "a phonetic run": '<row r="1"><c r="A1" t="inlineStr"><is><t>a</t><rPh sb="0" eb="1"><t>x</t></rPh></is></c></row>',
     "a single-quoted row": "<row r='1'><c r=\"A1\"><v>1</v></c></row>",
+    "a reference to '&'": '<row r="1"><c r="A1" t="inlineStr"><is><t>&#38;</t></is></c></row>',
+    "an unknown entity": '<row r="1"><c r="A1" t="inlineStr"><is><t>&nbsp;</t></is></c></row>',
+    "a bare '&'": '<row r="1"><c r="A1" t="str"><v>a & b</v></c></row>',
+    "a cell tag not ended": '<row r="1"><c r="A1" <v>1</v></c></row>',
+    "a cell not closed": '<row r="1"><c r="A1"><v>1</v></row>',
+    "a cell after the rows": '<row r="1"></row><c r="A1"><v>1</v></c>',
+    "an empty row's cells": '<row r="1"/><c r="A1"><v>1</v></c></row>',
+    "a row end without its start": '</row><row r="1"></row>',
+    "a row inside a row": '<row r="1"><row r="2"></row></row>',
+    "a leading zero in a reference": '<row r="1"><c r="A01"><v>1</v></c></row>',
+    "four letters": '<row r="1"><c r="AAAA1"><v>1</v></c></row>',
+    "a row tag with a '<'": '<row r="1" <c r="A1"><v>1</v></c></row>',
+    "a row numbered 0": '<row r="0"><c r="A0"><v>1</v></c></row>',
+    "another element": '<row r="1"><c r="A1"><v>1</v></c><x/></row>',
+    "a second sheet data": '<row r="1"></row></sheetData><sheetData><row r="2"></row>',
 }
 
 
@@ -142,3 +167,66 @@ def test_a_sheet_the_fast_path_declines_is_read_by_lxml() -> None:
     header, numbers, columns = _lxml(rich)
     assert header == ["ab"] and numbers == [] and columns == []
     assert isinstance(np.asarray(columns, dtype=object), np.ndarray)
+
+
+def test_a_hash_collision_compares_the_cells_as_bytes(monkeypatch: pytest.MonkeyPatch) -> None:
+    xml = _xml(USUAL["tails of every width"])
+    plain = sheet_texts(xml, SHARED, WINDOWS_EPOCH, DATES, DURATIONS)
+    monkeypatch.setattr(sheetxml, "_MIX", np.uint64(0))  # every slice hashes alike
+    assert plain is not None and _same(sheet_texts(xml, SHARED, WINDOWS_EPOCH, DATES, DURATIONS), plain)
+
+
+TEXT_PIECES = ["a", " ", "区", "&#20848;", "&#x4E2D;", "&amp;", "&lt;", "&quot;", "\t", "x" * 40]
+VALUES = st.one_of(  # what a cell element holds after its reference
+    st.sampled_from(["/>", "></c>", "><v></v></c>", ' t="s"><v>0</v></c>', ' t="s"><v>4</v></c>', ' t="b"><v>1</v></c>',
+                     ' t="e"><v>#N/A</v></c>', ' t="str"><v> a &amp; b </v></c>', ' s="1"><v>43466.5</v></c>',
+                     ' s="2" t="n"><v>1.25</v></c>', ' t="d"><v>2019-07-15T08:30:00</v></c>', ' t="inlineStr"></c>']),
+    st.builds(lambda s, v: f'{s}><v>{v}</v></c>', st.sampled_from(["", ' s="0"', ' s="3"', ' t="n"', ' s="3" t="n"']),
+              st.one_of(st.integers(-10**12, 10**12).map(str),
+                        st.floats(allow_nan=False, allow_infinity=False).map(repr),
+                        st.sampled_from(["007", "-0", "1E3", "1.5e-7", "0.87300000000000011"]))),
+    st.builds(lambda s, p, t: f'{s} t="inlineStr"><is><t{p}>{t}</t></is></c>', st.sampled_from(["", ' s="3"']),
+              st.sampled_from(["", ' xml:space="preserve"']),
+              st.lists(st.sampled_from(TEXT_PIECES), max_size=12).map("".join)))
+
+
+@st.composite
+def _sheets(draw: st.DrawFn) -> str:
+    rows, number = [], 0
+    for _ in range(draw(st.integers(0, 6))):
+        number += draw(st.integers(1, 3))
+        columns = sorted(draw(st.sets(st.integers(1, 800), max_size=5)))
+        cells = "".join(f'<c r="{_letters(c)}{number}"{draw(VALUES)}' for c in columns)
+        tag = draw(st.sampled_from([f'<row r="{number}">', f'<row r="{number}" spans="1:5" ht="15">']))
+        rows.append(f"{tag}{cells}</row>" if cells or draw(st.booleans()) else f'<row r="{number}"/>')
+    return "".join(rows)
+
+
+def _letters(column: int) -> str:
+    out = ""
+    while column:
+        column, rest = divmod(column - 1, 26)
+        out = chr(65 + rest) + out
+    return out
+
+
+@settings(max_examples=150, deadline=None)
+@given(_sheets())
+def test_generated_sheets_read_as_lxml_reads_them(rows: str) -> None:
+    xml = _xml(rows)
+    fast, plain = sheet_texts(xml, SHARED, WINDOWS_EPOCH, DATES, DURATIONS), _lxml(xml)
+    assert fast is not None and plain is not None and _same(fast, plain), (fast, plain)
+
+
+@settings(max_examples=150, deadline=None)
+@given(_sheets(), st.integers(0, 10**6), st.sampled_from(list('<>/"&;= rcv#x\n')), st.booleans())
+def test_damaged_sheets_are_read_as_lxml_reads_them_or_left_to_it(rows: str, where: int, char: str,
+                                                                   insert: bool) -> None:
+    k = where % (len(rows) + 1)
+    xml = _xml(rows[:k] + char + rows[k:] if insert else rows[:k] + rows[k + 1:])
+    fast = sheet_texts(xml, SHARED, WINDOWS_EPOCH, DATES, DURATIONS)
+    try:
+        plain = _lxml(xml)
+    except Exception:  # not well-formed: lxml refuses what the fast reader may read
+        return
+    assert fast is None or (plain is not None and _same(fast, plain)), (fast, plain)

@@ -315,7 +315,8 @@ def _has_formulas(data: bytes) -> bool:
             with archive.open(name) as sheet:
                 tail = b""
                 while chunk := sheet.read(1 << 20):
-                    if _FORMULA.search(tail + chunk):
+                    window = tail + chunk
+                    if (b"<f" in window or b":f" in window) and _FORMULA.search(window):  # '<f' or '<x:f'
                         return True
                     tail = chunk[-16:]
     return False

@@ -1,4 +1,4 @@
-"""The usual worksheet XML read as cell texts by a few regular-expression scans, without an XML tree.
+"""The usual worksheet XML read as cell texts by vectorised scans over its bytes, without an XML tree.
 
 `sheet_texts(xml, …)` gives exactly what `sheets._parse` (lxml, as openpyxl reads cells) followed by
 the readers' `cell_text`, `_rows` and `rows_to_columns` give: the header's texts, the row numbers
@@ -8,34 +8,48 @@ the plain layout spreadsheet programs write — `<row>` elements of `<c r="B7" s
 and proves it read every element: each '<' of the sheet data belongs to a token it recognised.
 Anything else (formulas, rich text, comments, prefixes, other attributes, a carriage return
 that XML would normalise) gives None, and the lxml reader decides.
+
+How (numpy over the bytes, Python per distinct cell content): every '<' and '>' of the sheet data is
+found once and each '<' classed by the two bytes after it (a cell, a row, a row's end, a cell's end);
+the order of row starts, cells and row ends is checked as one string of their kinds. References are
+parsed as arrays (1–3 letters, then the digits of their row's number, compared as 8-byte words), the
+row tags `<row r="7">` too (any other by the regular expressions). The rest of each cell element after
+its reference (its tail: style, data type, value) is factorised as words (`_distinct`), and its text
+computed once per distinct tail: one regular expression over them all, numbers and inline strings in bulk.
 """
 
 from __future__ import annotations
 
 import re
 from itertools import repeat
-from operator import add, itemgetter
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from scoring.ingest.grid import Cell, cell_text
 
 _MAIN = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
-_DATA = re.compile(r"<sheetData>(.*)</sheetData>", re.S)
 _ROW_START = re.compile(r"<row((?:\s[^<>]*?)?)(/?)>")  # a row's attributes; "/": an empty row
-_CELL = re.compile(  # a cell: its reference, then style, data type and the value or inline string (or none)
-    r'<c r="([A-Z]{1,3}[0-9]+)"((?: s="[0-9]+")?(?: t="[A-Za-z]+")?'
-    r'(?:/>|>(?:<v>[^<]*</v>|<is><t(?: xml:space="preserve")?>[^<]*</t></is>)?</c>))')
-_PARTS = re.compile(r'(?: s="([0-9]+)")?(?: t="([A-Za-z]+)")?(?:/>|>(.*)</c>)', re.S)
+_TAILS = re.compile(  # each of NUL-joined cell elements after the reference: style, data type, the value, or
+    r'(?<![^\x00])(?: s="([0-9]+)")?(?: t="([A-Za-z]+)")?'  # an inline string ('<is>' and its text), or none
+    r'(?:/>|>(?:<v>([^<]*)</v>|(<is>)<t(?: xml:space="preserve")?>([^<]*)</t></is>)?</c>)(?![^\x00])')
+_ORDER = re.compile(rb"(?:e*oc*/)*e*o?")  # row starts (o; e: an empty row), cells (c) and row ends (/)
 _ROW_TAG = re.compile(r"<row[\s/>]")
 _ROW_NUMBER = re.compile(r'\sr="([0-9]+)"')
 _ANY_ROW_NUMBER = re.compile(r"\sr\s*=")
-_CONTROLS = bytes([*range(0x09), 0x0B, 0x0C, *range(0x0D, 0x20)])  # not XML characters (and CR)
 _ENTITY = re.compile(r"&(#[0-9]+|#x[0-9A-Fa-f]+|lt|gt|amp|quot|apos);")
 _NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}
 _MAX_ROW = 10_000_000
-_COLUMNS: dict[str, int] = {}  # column letters → number
+_WIDTHS = (24, 48, 96, 192)  # the widths (bytes) of the slices compared as words
+_PAD = bytes(_WIDTHS[-1])  # after the sheet: every look-ahead stays within the array
+_MIX = np.uint64(0x9E3779B97F4A7C15)
+_LT, _GT, _QUOTE, _SLASH = 60, 62, 34, 47
+_KINDS = np.zeros(1 << 16, dtype=np.uint8)  # a '<' by its next two bytes: c (a cell), r (a row), / (a row's
+_KINDS[ord("c") << 8:(ord("c") + 1) << 8], _KINDS[ord("r") << 8:(ord("r") + 1) << 8] = ord("c"), ord("r")  # end)
+_KINDS[_SLASH << 8 | ord("r")], _KINDS[_SLASH << 8 | ord("c")] = ord("/"), ord("x")  # x: '</c', a cell's end
+_POWERS = 10 ** np.arange(8)  # a row number (≤ 10,000,000) has as many digits as powers of ten ≤ it
+_MASKS = np.array([0, *((1 << 8 * k) - 1 for k in range(1, 9))], dtype=np.uint64)  # k low-order bytes of 8
 
 
 class Unusual(Exception):
@@ -63,11 +77,24 @@ def _unescape(text: str) -> str:
     return out
 
 
-def _column(letters: str) -> int:
-    out = 0
-    for ch in letters:
-        out = out * 26 + ord(ch) - 64
-    return out
+def _unescape_all(texts: list[str]) -> list[str]:
+    """`_unescape` of each text (none holds a NUL), all at once: the text after each '&' must start with an
+    entity's name and ';' (as `_ENTITY` matches it), each name's character found once."""
+    joined = "\x00".join(texts)
+    if "&" not in joined:
+        return texts
+    head, *parts = joined.split("&")
+    split = [part.partition(";") for part in parts]
+    chars = {}
+    for name, semicolon in {(name, semicolon) for name, semicolon, _rest in split}:
+        found = _ENTITY.fullmatch(f"&{name}{semicolon}")
+        if found is None:
+            raise Unusual("&")  # an '&' that is not an entity: not well-formed
+        chars[name] = _entity(found)
+    out = head + "".join([chars[name] + rest for name, _semicolon, rest in split])
+    if out.count("&") != joined.count("&amp;"):  # each text gives at least its own '&amp;'s
+        raise Unusual("&")  # a reference to '&', as `_unescape`
+    return out.split("\x00")
 
 
 def sheet_texts(xml: bytes, shared: list[Any], epoch: Any, dates: set[int],
@@ -81,15 +108,20 @@ def sheet_texts(xml: bytes, shared: list[Any], epoch: Any, dates: set[int],
         return None
 
 
-def _text(xml: bytes) -> str | None:
-    """The XML as text when it is UTF-8 (its declaration names no other encoding) and holds only
-    characters XML allows (no C0 control but tab and line feed, no U+FFFE or U+FFFF, no carriage
-    return, which a parser would normalise); else None."""
+def _text(xml: bytes, octets: np.ndarray) -> str | None:
+    """The XML (`octets`: its bytes as an array) as text when it is UTF-8 (its declaration names no other
+    encoding) and holds only characters XML allows (no C0 control but tab and line feed, no U+FFFE or
+    U+FFFF, no carriage return, which a parser would normalise); else None."""
     declared = xml[:200].lower().split(b"?>")[0]
     if b"encoding=" in declared and b'encoding="utf-8"' not in declared and b"encoding='utf-8'" not in declared:
         return None
-    if len(xml.translate(None, _CONTROLS)) != len(xml) or b"\xef\xbf\xbe" in xml or b"\xef\xbf\xbf" in xml:
+    low = octets < 0x20
+    if low.any() and ((octets[low] != 0x09) & (octets[low] != 0x0A)).any():
         return None
+    if xml.find(b"\xef") != -1:
+        lead = np.flatnonzero(octets[:-2] == 0xEF)
+        if ((octets[lead + 1] == 0xBF) & ((octets[lead + 2] | 1) == 0xBF)).any():
+            return None  # U+FFFE or U+FFFF
     try:
         return xml.decode("utf-8")  # strict: no surrogates either
     except UnicodeDecodeError:
@@ -98,107 +130,232 @@ def _text(xml: bytes) -> str | None:
 
 def _sheet_texts(data: bytes, shared: list[Any], epoch: Any, dates: set[int],
                  durations: set[int]) -> tuple[list[Cell], list[int], list[np.ndarray]] | None:
-    xml = _text(data)
+    octets = np.frombuffer(data + _PAD, dtype=np.uint8)  # positions are byte offsets into `data`
+    xml = _text(data, octets[:len(data)])
     if xml is None:
         return None
     root = xml[:xml.find(">", xml.find("<worksheet")) + 1]
-    if "<worksheet" not in root or _MAIN not in root or xml.count("<sheetData>") != 1:
+    if "<worksheet" not in root or _MAIN not in root:
         return None
-    data = _DATA.search(xml)
-    if data is None:
-        return None
-    body = data.group(1)
-    if len(_ROW_TAG.findall(xml)) != len(_ROW_TAG.findall(body)):
+    start, end = data.find(b"<sheetData>") + len(b"<sheetData>"), data.rfind(b"</sheetData>")
+    if start < len(b"<sheetData>") or end < start or data.find(b"<sheetData>", end) != -1:
+        return None  # not one sheet data (another one inside it is a '<' of no token read, below)
+    if _ROW_TAG.search(data[:start].decode()) or _ROW_TAG.search(data[end:].decode()):
         return None  # rows outside the sheet data
-    pieces = body.split("</row>")  # each a row's start tag and cells (after rows with no end tag)
-    numbers: list[int] = []  # the row of each piece's cells
-    counts: list[int] = []  # how many cells each piece has
-    tags, row = len(pieces) - 1, 0  # the '<' of the elements read; the last row number
-    for k, piece in enumerate(pieces):
-        starts = _ROW_START.findall(piece)
-        tags += len(starts)
-        for attributes, _empty in starts:
-            numbered = _ROW_NUMBER.search(attributes)
-            if "xmlns" in attributes or (numbered is None and _ANY_ROW_NUMBER.search(attributes)):
-                return None  # a row in another namespace, or numbered unusually
-            number = int(numbered.group(1)) if numbered else row + 1
-            if number <= row or number > _MAX_ROW:
-                return None  # rows out of order or repeated
-            row = number
-        last = k == len(pieces) - 1
-        if [e for _a, e in starts[:-1] if not e] or (starts and not last and starts[-1][1]) or (
-                not last and not starts):
-            return None  # a row not closed, or a row end without its start
-        if last or piece.find("<c") < piece.rfind("<row"):
-            if "<c" in piece:
-                return None  # a cell outside a row
+    marks = np.flatnonzero((octets[start:end] | 2) == _GT) + start  # every '<' (0x3C) and '>' (0x3E) of the sheet data
+    opening = np.flatnonzero(octets[marks] == _LT)
+    lt = marks[opening]  # every '<'
+    tag_end = np.append(marks, end)[opening + 1]  # the mark after each '<': its tag's end when a '>'
+    after, second = octets[lt + 1], octets[lt + 2]
+    kind = _KINDS[(after.astype(np.uint16) << 8) | second]  # the '<' of cells, rows, row ends, '</c'; 0: others
+    found = np.flatnonzero(kind)
+    sort = kind[found]
+    cell, row, close = (found[sort == ord(k)] for k in "cr/")
+    if not _is(octets, lt[close] + 2, b"row>") or (octets[tag_end[np.concatenate([cell, row])]] != _GT).any():
+        return None  # '</r…' not a row end, or a cell or row tag not ended before the next '<'
+    starts, empty, numbers = _row_starts(data, octets, lt[row], tag_end[row])
+    kind[row] = np.where(empty, ord("e"), ord("o"))
+    sort = kind[found]
+    if _ORDER.fullmatch(sort[sort != ord("x")].tobytes()) is None:
+        return None  # a row not closed, a row end without its start, a cell outside a row or an empty row's
+    rows = np.cumsum(sort == ord("o"))[sort == ord("c")] - 1  # each cell's row: the last one started (an index)
+    row_numbers = numbers[~empty]
+    col_of, tail_start = _references(octets, lt[cell], rows, row_numbers)
+    ends = lt[found[sort == ord("x")]]  # the '</c' (the first after a cell's tag: its end, unless it ends '/>')
+    following = np.cumsum(sort == ord("x"))[sort == ord("c")]  # '</c' up to each cell's '<': its next one
+    head_end = tag_end[cell]
+    closed = octets[head_end - 1] == _SLASH
+    if not (closed | (following < len(ends))).all():
+        return None  # a cell not closed
+    tail_end = np.where(closed, head_end + 1, np.append(ends, 0)[np.minimum(following, len(ends))] + 4)
+    code, distinct = _distinct(data, octets, tail_start, tail_end)
+    tails = b"\x00".join(distinct).decode()
+    inner = np.fromiter(map(str.count, tails.split("\x00"), repeat("<")), dtype=np.int64, count=len(distinct))
+    if len(lt) - len(starts) - len(close) - len(tail_start) != int(inner[code].sum()):
+        return None  # a '<' of none of the tokens read: another element
+    values = np.empty(len(distinct), dtype=object)
+    values[:] = _tail_texts(tails, len(distinct), shared, epoch, dates, durations)
+    row_of, filled = row_numbers[rows], np.not_equal(values, None)
+    if _ABSENT in values:  # cells without a value: not there
+        there = np.flatnonzero((values != _ABSENT)[code])
+        row_of, col_of, code = row_of[there], col_of[there], code[there]
+    return _table(row_of, col_of, values[code], filled[code])
+
+
+def _is(octets: np.ndarray, at: np.ndarray, text: bytes) -> bool:
+    """Whether `text` is found at each of the positions `at`."""
+    return all((octets[at + k] == c).all() for k, c in enumerate(text))
+
+
+def _row_starts(data: bytes, octets: np.ndarray, at: np.ndarray,
+                ends: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The row tags from the '<r' at `at` to the '>' at `ends`: their positions, which are empty (`<row …/>`)
+    and their row numbers (as the lxml reader counts rows: 'r', else one after the last); Unusual when one is
+    not a row start, is in another namespace, numbered unusually, or rows are out of order or repeated."""
+    window = octets[at[:, None] + np.arange(8, 19)]  # after '<row r="': the digits, '"', '>' or '/>'
+    digit = (window >= ord("0")) & (window <= ord("9"))
+    width = digit.argmin(axis=1)
+    rows = np.arange(len(at))
+    plain = (_is_each(octets, at, b'<row r="') & (width > 0) & (window[rows, width] == _QUOTE)
+             & ((ends == at + 9 + width) | ((ends == at + 10 + width) & (octets[ends - 1] == _SLASH))))
+    numbers = np.zeros(len(at), dtype=np.int64)
+    for k in range(window.shape[1] - 1):  # <row r="7">: the number read here
+        numbers = np.where(k < width, numbers * 10 + window[:, k] - ord("0"), numbers)
+    empty = octets[ends - 1] == _SLASH
+    numbered = plain.copy()
+    for k in np.flatnonzero(~plain).tolist():  # any other row tag: its attributes read as the lxml reader does
+        tag = _ROW_START.fullmatch(data[at[k]:ends[k] + 1].decode())
+        if tag is None:
+            raise Unusual("a '<r' not a row start")
+        attributes, slash = tag.groups()
+        number = _ROW_NUMBER.search(attributes)
+        if "xmlns" in attributes or (number is None and _ANY_ROW_NUMBER.search(attributes)):
+            raise Unusual("a row in another namespace, or numbered unusually")
+        empty[k], numbered[k] = bool(slash), number is not None
+        numbers[k] = min(int(number.group(1)), _MAX_ROW + 1) if number else 0
+    if not numbered.all():  # rows without a number: one after the last
+        for k in np.flatnonzero(~numbered).tolist():
+            numbers[k] = numbers[k - 1] + 1 if k else 1
+    if len(numbers) and (numbers[0] < 1 or numbers.max() > _MAX_ROW or (np.diff(numbers) <= 0).any()):
+        raise Unusual("rows out of order or repeated")
+    return at, empty, numbers
+
+
+def _is_each(octets: np.ndarray, at: np.ndarray, text: bytes) -> np.ndarray:
+    """For each position of `at`, whether `text` is found there."""
+    out = np.ones(len(at), dtype=bool)
+    for k, c in enumerate(text):
+        out &= octets[at + k] == c
+    return out
+
+
+def _references(octets: np.ndarray, heads: np.ndarray, rows: np.ndarray,
+                numbers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Column numbers (A = 1) of the cells starting `<c r="` at `heads` (`rows`: each one's row, an index
+    into the row `numbers`) and where each one's tail starts (after the reference's quote); Unusual
+    unless each reference is 1–3 letters then its row's number, as `str` writes it."""
+    if not _is(octets, heads + 1, b'c r="'):
+        raise Unusual("a '<c' not a cell with a reference")
+    width = np.searchsorted(_POWERS, numbers, side="right")  # digits of each row number (1 … 8)
+    packed = np.zeros(len(numbers), dtype=np.uint64)  # each row number's digits as big-endian bytes
+    for k in range(len(_POWERS)):
+        digit = (numbers // 10**k % 10 + ord("0")).astype(np.uint64) << np.uint64(8 * k)
+        packed |= np.where(k < width, digit, np.uint64(0))
+    digits = width[rows]
+    letters = np.zeros(len(heads), dtype=np.int64)  # 1–3: the letters before the first quote found
+    for k in (3, 2, 1):
+        letters[octets[heads + 6 + k + digits] == _QUOTE] = k
+    first, second, third = (octets[heads + k].astype(np.int64) - ord("A") + 1 for k in (6, 7, 8))
+    letter = [(c >= 1) & (c <= 26) for c in (first, second, third)]
+    quote = heads + 6 + letters + digits
+    ending = np.lib.stride_tricks.sliding_window_view(octets, 8)[quote - 8].view(">u8")[:, 0]  # before the quote
+    if not ((letters > 0) & letter[0] & ((letters < 2) | letter[1]) & ((letters < 3) | letter[2])
+            & (ending & _MASKS[digits] == packed[rows])).all():
+        raise Unusual("a reference not 1–3 letters and its row's number")
+    col = np.where(letters == 1, first, np.where(letters == 2, first * 26 + second,
+                                                 (first * 26 + second) * 26 + third))
+    return col, quote + 1
+
+
+def _distinct(data: bytes, octets: np.ndarray, start: np.ndarray,
+              end: np.ndarray) -> tuple[np.ndarray, list[bytes]]:
+    """The distinct slices `data[start:end]` and each slice's index into them. A slice of up to 192 bytes is
+    an array of 8-byte words (zeros after its end: the sheet holds no NUL), hashed, the hashes factorised
+    and each slice compared with its class's representative; longer ones (or a hash collision) as bytes."""
+    length = end - start
+    code = np.empty(len(start), dtype=np.int64)
+    representatives: list[np.ndarray] = []
+    count, low, rest = 0, 0, [np.flatnonzero(length > _WIDTHS[-1])]
+    for width in _WIDTHS:
+        at = np.flatnonzero((length > low) & (length <= width))
+        low, size = width, length[at]
+        if not len(at):
             continue
-        numbers.append(row)
-        counts.append(piece.count("<c"))
-    cells = _CELL.findall(body)  # in document order, each cell once
-    refs, tails = list(map(itemgetter(0), cells)), list(map(itemgetter(1), cells))
-    del cells
-    if len(tails) != sum(counts) or tags + len(tails) + "".join(tails).count("<") != body.count("<"):
-        return None  # a cell not recognised (no reference, a formula, rich text …) or another element
-    letters = list(map(str.rstrip, refs, repeat("0123456789")))
-    named = np.repeat(np.asarray([str(n) for n in numbers], dtype=object), counts).tolist()
-    if refs != list(map(add, letters, named)):
-        return None  # a cell of another row
-    for name in set(letters).difference(_COLUMNS):
-        _COLUMNS[name] = _column(name)
-    col_of = np.fromiter(map(_COLUMNS.__getitem__, letters), dtype=np.int64, count=len(letters))
-    row_of = np.repeat(np.asarray(numbers, dtype=np.int64), counts)
-    memo = _Texts(shared, epoch, dates, durations)
-    text = np.empty(len(tails), dtype=object)
-    text[:] = list(map(memo.__getitem__, tails))
-    there = np.fromiter((t is not _ABSENT for t in text), dtype=bool, count=len(text)) \
-        if _ABSENT in memo.values() else np.ones(len(text), dtype=bool)
-    return _table(row_of[there], col_of[there], text[there])
+        words = np.lib.stride_tricks.sliding_window_view(octets, width)[start[at]].view("<u8")
+        hashed = np.zeros(len(at), dtype=np.uint64)
+        for k in range(width // 8):
+            words[:, k] &= _MASKS[np.clip(size - 8 * k, 0, 8)]  # the slice's bytes of this word
+            hashed = (hashed ^ words[:, k]) * _MIX
+        found, classes = pd.factorize(hashed)
+        first = np.zeros(len(classes), dtype=np.int64)
+        first[found] = np.arange(len(found))
+        if not (words == words[first][found]).all():
+            rest.append(at)  # a hash collision: these compared as bytes
+            continue
+        code[at] = found + count
+        count += len(classes)
+        representatives.append(at[first])
+    chosen = np.concatenate([*representatives, np.zeros(0, dtype=np.int64)])
+    out = [data[a:b] for a, b in zip(start[chosen].tolist(), end[chosen].tolist(), strict=True)]
+    at = np.concatenate(rest)
+    if len(at):  # the others as bytes
+        slices = [data[a:b] for a, b in zip(start[at].tolist(), end[at].tolist(), strict=True)]
+        index = dict.fromkeys(slices)
+        for k, key in enumerate(index, start=count):
+            index[key] = k
+        code[at] = np.fromiter(map(index.__getitem__, slices), dtype=np.int64, count=len(slices))
+        out.extend(index)
+    return code, out
 
 
 _ABSENT = object()  # a cell element without a value: not there
 
 
-class _Texts(dict):
-    """A cell's text by the rest of its element after the reference (style, data type, value), computed
-    once (as `sheets._row_cells`, then `grid.cell_text`); `_ABSENT` for a cell without a value."""
+def _tail_texts(tails: str, count: int, shared: list[Any], epoch: Any, dates: set[int],
+                durations: set[int]) -> list[Any]:
+    """The text of each of the `count` distinct tails of cell elements (after the reference: style, data
+    type, value; `tails`: joined by NULs), as `sheets._row_cells` then `grid.cell_text` give it; `_ABSENT`
+    for a cell without a value. Inline strings are unescaped all at once; a number without a date style is
+    `cell_text(float(raw))` or `cell_text(int(raw))`, written out here: its digits as `str` or `repr` give them."""
+    parts = _TAILS.findall(tails) if count else []
+    if len(parts) != count:
+        raise Unusual("a cell not recognised")  # no reference, a formula, rich text …
+    out: list[Any] = [None] * count
+    inline: list[int] = []
+    strings: list[str] = []
+    dated = {style for style in {part[0] for part in parts} if int(style or 0) in dates}  # date styles
+    for k, (style, xml_type, raw, is_, text) in enumerate(parts):
+        if is_ and xml_type == "inlineStr":
+            inline.append(k)
+            strings.append(text)
+        elif raw and (not xml_type or xml_type == "n") and style not in dated:
+            if "." in raw or "E" in raw or "e" in raw:
+                number = float(raw)
+                out[k] = str(int(number)) if number.is_integer() else repr(number)
+            else:
+                out[k] = str(int(raw))
+        else:
+            out[k] = _value_text(style, xml_type, raw, text if is_ else None, shared, epoch, dates, durations)
+    for k, text in zip(inline, _unescape_all(strings), strict=True):
+        out[k] = text.strip() or None  # cell_text of a text
+    return out
 
-    def __init__(self, shared: list[Any], epoch: Any, dates: set[int], durations: set[int]) -> None:
-        super().__init__()
-        self.shared, self.epoch, self.dates, self.durations = shared, epoch, dates, durations
 
-    def __missing__(self, tail: str) -> Any:
-        parts = _PARTS.fullmatch(tail)
-        if parts is None:
-            raise Unusual(tail)
-        style, xml_type, content = parts.groups()
-        self[tail] = text = self.text(style, xml_type, content or "")
-        return text
+def _value_text(style: str | None, xml_type: str | None, raw: str, text: str | None, shared: list[Any],
+                epoch: Any, dates: set[int], durations: set[int]) -> Any:
+    """One cell's text from its style, data type, `<v>` value ('' when none) and inline string (None when none)."""
+    if xml_type == "inlineStr":
+        if text is None:
+            return _ABSENT  # no inline string: the cell is not there
+        return cell_text(_unescape(text))
+    if not raw:
+        return _ABSENT  # no value (an empty <v> or none): the cell is not there
+    if not xml_type or xml_type == "n":
+        s = int(style or 0)
+        if s in dates:
+            return _date_text(raw, epoch, s in durations)
+        return cell_text(float(raw) if ("." in raw or "E" in raw or "e" in raw) else int(raw))
+    if xml_type == "s":
+        return cell_text(shared[int(raw)])
+    if xml_type == "b":
+        return cell_text(bool(int(raw)))
+    if xml_type == "d":
+        from openpyxl.utils.datetime import from_ISO8601
 
-    def text(self, style: str | None, xml_type: str | None, content: str) -> Any:
-        if xml_type == "inlineStr":
-            if not content.startswith("<is>"):
-                return _ABSENT  # no inline string: the cell is not there
-            return cell_text(_unescape(content[content.index(">", 4) + 1:-9]))
-        raw = content[3:-4] if content.startswith("<v>") else ""
-        if not raw:
-            return _ABSENT  # no value (an empty <v> or none): the cell is not there
-        if not xml_type or xml_type == "n":
-            s = int(style or 0)
-            if s in self.dates:
-                return _date_text(raw, self.epoch, s in self.durations)
-            return cell_text(float(raw) if ("." in raw or "E" in raw or "e" in raw) else int(raw))
-        if xml_type == "s":
-            return cell_text(self.shared[int(raw)])
-        if xml_type == "b":
-            return cell_text(bool(int(raw)))
-        if xml_type == "d":
-            from openpyxl.utils.datetime import from_ISO8601
-
-            return cell_text(from_ISO8601(_unescape(raw)))
-        if xml_type in ("str", "e"):
-            return cell_text(_unescape(raw))
-        raise Unusual(xml_type)
+        return cell_text(from_ISO8601(_unescape(raw)))
+    if xml_type in ("str", "e"):
+        return cell_text(_unescape(raw))
+    raise Unusual(xml_type)
 
 
 def _date_text(raw: str, epoch: Any, duration: bool) -> Cell:
@@ -211,21 +368,26 @@ def _date_text(raw: str, epoch: Any, duration: bool) -> Cell:
         return "#VALUE!"
 
 
-def _table(row: np.ndarray, col: np.ndarray, text: np.ndarray) -> tuple[list[Cell], list[int], list[np.ndarray]]:
+def _table(row: np.ndarray, col: np.ndarray, text: np.ndarray,
+           filled: np.ndarray) -> tuple[list[Cell], list[int], list[np.ndarray]]:
     """Header (row 1, as wide as its last cell with a value), non-blank rows and their columns
-    (as wide as the widest such row) from each valued cell's sheet row, column and text."""
+    (as wide as the widest such row) from each valued cell's sheet row (in sheet order), column and text
+    (`filled`: the text is not None)."""
     key = row * 20_000 + col  # cells in sheet order: increasing, unless one is given twice (or out of order)
     if not (np.diff(key) > 0).all() and len(np.unique(key)) != len(key):
         raise Unusual("a cell given twice")
-    first = row == 1
-    header: list[Cell] = [None] * int(col[first].max() if first.any() else 0)
-    for c, t in zip(col[first].tolist(), text[first].tolist(), strict=True):
+    heading = int(np.searchsorted(row, 2))  # row 1's cells come first
+    header: list[Cell] = [None] * int(col[:heading].max() if heading else 0)
+    for c, t in zip(col[:heading].tolist(), text[:heading].tolist(), strict=True):
         header[c - 1] = t
-    data = ~first
-    filled = data & np.not_equal(text, None)
-    numbers = np.unique(row[filled])  # sorted: the rows with a text
-    kept = data & np.isin(row, numbers)
-    width = int(col[kept].max()) if kept.any() else 0
-    grid = np.full((len(numbers), width), None, dtype=object)
-    grid[np.searchsorted(numbers, row[kept]), col[kept] - 1] = text[kept]
-    return header, numbers.tolist(), [grid[:, j].copy() for j in range(width)]
+    row, col, text, filled = row[heading:], col[heading:], text[heading:], filled[heading:]
+    new = np.flatnonzero(np.diff(row, prepend=-1))  # where each row's cells start
+    rows = np.cumsum(np.diff(row, prepend=-1) != 0) - 1  # each cell's row (an index into `new`)
+    shown = np.bincount(rows, weights=filled, minlength=len(new)) > 0  # the rows with a text
+    numbers = row[new[shown]]
+    kept = np.flatnonzero(shown[rows])
+    at = (np.cumsum(shown) - 1)[rows[kept]]  # each kept cell's row among `numbers`
+    width = int(col[kept].max()) if len(kept) else 0
+    grid = np.full((width, len(numbers)), None, dtype=object)  # a column a row: each one contiguous
+    grid[col[kept] - 1, at] = text[kept]
+    return header, numbers.tolist(), [grid[j].copy() for j in range(width)]
