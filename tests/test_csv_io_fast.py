@@ -1,8 +1,8 @@
 """The fast CSV paths equal the plain ones, on inputs that take each shortcut and each fallback.
 
-- `csvbytes.fast_csv` = pandas through `csv_bytes`: whole numbers from a table of texts (few distinct
-  values) or `astype(str)` (many, unsigned above 2**63); the formula test that looks only where a
-  prefix byte is (a number's '-', a '-' inside a text cell, a risky first cell);
+- `csvbytes.fast_csv` = pandas through `csv_bytes`: whole numbers (signed, unsigned above 2**63,
+  nullable); the formula test on each text cell's first byte (a number's '-', a '-' inside a text
+  cell, a risky first cell, empty cells before a risky one);
 - `grid.text_grid` = csv.reader + the reader's stripping, with \\r\\n, mixed line ends and blank rows.
 """
 
@@ -41,7 +41,7 @@ def test_whole_numbers_as_pandas(ints: np.ndarray) -> None:
                           "m": pd.array(ints.astype(np.int64) % 5, dtype="Int64")})
     frame.loc[frame.index[::9], "m"] = pd.NA
     assert fast_csv(frame) == csv_bytes(frame)
-    assert csvbytes._int_texts(ints).tolist() == ints.astype(str).tolist()
+    assert csvbytes._column_texts(frame["n"], None)[0].to_pylist() == ints.astype(str).tolist()
 
 
 def test_plain_frame_does_not_go_through_pandas(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -61,12 +61,15 @@ def test_risky_text_anywhere_goes_through_pandas(where: int, cell: str) -> None:
     assert b"'" + cell.encode() in fast_csv(frame)  # neutralised
 
 
-def test_may_start_risky_equals_the_plain_test() -> None:
+def test_plain_cells_equals_the_plain_test() -> None:
     rng = random.Random(3)
     for _ in range(300):
-        data = "".join(rng.choice(["a", ",", "\n", "-", "=", "1", "\t", "中"]) for _ in range(rng.randint(1, 12)))
-        raw = data.encode("utf-8")
-        assert csvbytes._may_start_risky(raw) == csvbytes._starts_risky(raw), data
+        cells = ["".join(rng.choice(["a", "-", "=", "1", "\t", "中", ",", '"']) for _ in range(rng.randint(0, 3)))
+                 for _ in range(rng.randint(1, 6))]
+        arrow = csvbytes._column_texts(pd.Series(cells, dtype=object), None)[0][rng.randint(0, 1):]
+        shown = cells[len(cells) - len(arrow):]  # (a sliced array: the offsets start past 0)
+        plain = not any(c.startswith(("=", "+", "-", "@", "\t", "\r")) or "," in c or '"' in c for c in shown)
+        assert csvbytes._plain_cells(arrow, True) == plain, cells
 
 
 def _plain_csv(text: str) -> tuple[list[str | None], list[int], list[np.ndarray]]:

@@ -3,50 +3,35 @@
 `csv_bytes` is `safeio.write_csv`'s text (formula-safe cells, no index, '\\n' line ends, UTF-8).
 `fast_csv` gives the same bytes for the usual frame — the processed months (list_entries.csv has
 hundreds of thousands of rows a month) and the stage tables (scoring.tables) — by joining the
-cells' texts: when no cell needs CSV quoting (a comma, quote or line end) and no text cell (nor
-column name) starts like a formula, the rows are the cells joined by commas (floats as
-`float_format % x`, or their shortest repr, as pandas formats them; numbers are never
-neutralised, so a negative number is written as it is); any other frame goes through pandas.
+cells' texts, whole columns at once (Arrow): when no cell needs CSV quoting (a comma, quote or
+line end) and no text cell (nor column name) starts like a formula, the rows are the cells joined
+by commas (floats as `float_format % x`, or their shortest repr, as pandas formats them: see
+`repr_texts`; numbers are never neutralised, so a negative number is written as it is); any
+other frame goes through pandas.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from scoring.safeio import FORMULA_PREFIXES, neutralise_frame
 
-_QUOTED = (b'"', b"\r")  # a cell the csv module would quote (commas and line ends are counted)
+_TEXT = pa.large_string()
+_EMPTY, _COMMA, _NEWLINE = (pa.scalar(s, _TEXT) for s in ("", ",", "\n"))
+_TRUE, _FALSE, _POINT_ZERO = (pa.scalar(s, _TEXT) for s in ("True", "False", ".0"))
+_SPECIAL = (b",", b"\n", b"\r", b'"')  # a cell the csv module would quote (a comma, line end or quote)
 _RISKY = np.zeros(256, dtype=bool)  # byte → whether a cell starting with it is one FORMULA_PREFIXES names
 _RISKY[np.frombuffer("".join(FORMULA_PREFIXES).encode("ascii"), dtype=np.uint8)] = True
-_CELL_START = np.zeros(256, dtype=bool)  # byte → whether the next byte starts a cell (a comma, a line end)
-_CELL_START[[ord(","), ord("\n")]] = True
-_PREFIX_BYTES = tuple(p.encode("ascii") for p in FORMULA_PREFIXES)
-_UNIQUE_FROM = 1024  # floats formatted once per distinct value from this many cells on
-_SPAN = 1 << 16  # whole numbers spanning fewer values than this (and than cells) are formatted once per value
-
-
-def _starts_risky(data: bytes) -> bool:
-    """Whether a cell of comma-separated `data` starts with one of FORMULA_PREFIXES (the byte after
-    the start, a comma or a line end)."""
-    array = np.frombuffer(data, dtype=np.uint8)
-    if not len(array):
-        return False
-    return bool(_RISKY[array[0]] or _RISKY[array[1:][_CELL_START[array[:-1]]]].any())
-
-
-def _may_start_risky(data: bytes) -> bool:
-    """Whether `data` holds a byte of FORMULA_PREFIXES at its start or after a comma or line end:
-    `_starts_risky` over every cell, looking only where such a byte is (often nowhere)."""
-    array = None
-    for prefix in _PREFIX_BYTES:
-        if prefix not in data:
-            continue
-        array = np.frombuffer(data, dtype=np.uint8) if array is None else array
-        found = np.flatnonzero(array == prefix[0])
-        if found[0] == 0 or _CELL_START[array[found[found > 0] - 1]].any():
-            return True
-    return False
+#: Arrow's texts of 1e-9 ≤ |x| < 1e-4 → repr's: 0.0000ddd → d.dde-05, 0.00000ddd → d.dde-06, e-7 → e-07.
+_TINY = ((r"^(-?)0\.0000([1-9])(\d+)$", r"\1\2.\3e-05"), (r"^(-?)0\.0000([1-9])$", r"\1\2e-05"),
+         (r"^(-?)0\.00000([1-9])(\d+)$", r"\1\2.\3e-06"), (r"^(-?)0\.00000([1-9])$", r"\1\2e-06"),
+         (r"e-(\d)$", r"e-0\1"))
+_UNIQUE_FROM = 1024  # floats formatted once per distinct value from this many cells on (see repr_texts)
+_SAMPLE = 512  # repr_texts: the first cells telling whether a long column repeats its values
+_PLAIN, _NAN, _WHOLE, _TINY_KIND, _WIDE, _MINUS_ZERO = range(6)  # _arrow_repr's kinds of float
 
 
 def csv_bytes(frame: pd.DataFrame, float_format: str | None = None) -> bytes:
@@ -55,15 +40,10 @@ def csv_bytes(frame: pd.DataFrame, float_format: str | None = None) -> bytes:
     return text.encode("utf-8")
 
 
-def _float_texts(floats: np.ndarray, float_format: str | None) -> list[str]:
-    """Each float as `float_format % x` (None: its repr, the shortest round trip, as pandas writes
-    it), NaN empty. Long columns are formatted once per distinct value: per bit pattern for repr
-    (−0.0 apart from 0.0), per value for a format when no −0.0 is present (np.unique merges them)."""
-    if len(floats) >= _UNIQUE_FROM and float_format is None:
-        bits, inverse = np.unique(np.ascontiguousarray(floats, dtype=np.float64).view(np.int64), return_inverse=True)
-        texts = np.array([("" if x != x else repr(x)) for x in bits.view(np.float64).tolist()], dtype=object)
-        return texts[inverse].tolist()
-    fmt = repr if float_format is None else float_format.__mod__
+def _format_texts(floats: np.ndarray, float_format: str) -> list[str]:
+    """Each float as `float_format % x`, NaN empty; long columns formatted once per distinct value
+    when no −0.0 is present (np.unique would merge it with 0.0)."""
+    fmt = float_format.__mod__
     if len(floats) >= _UNIQUE_FROM and not np.signbit(floats[floats == 0.0]).any():
         distinct, inverse = np.unique(floats, return_inverse=True)  # NaNs: one, last
         texts = np.array([("" if x != x else fmt(x)) for x in distinct.tolist()] or [""], dtype=object)
@@ -71,64 +51,133 @@ def _float_texts(floats: np.ndarray, float_format: str | None) -> list[str]:
     return [("" if x != x else fmt(x)) for x in floats.tolist()]
 
 
-def _int_texts(ints: np.ndarray) -> np.ndarray:
-    """Each whole number's decimal text (as `astype(str)`), an object array: from a table of the
-    texts of min … max when they span few values (signed, or unsigned below 2**63), else `astype(str)`."""
-    signed = np.issubdtype(ints.dtype, np.signedinteger)
-    if len(ints) and (signed or int(ints.max()) < 2**63):
-        low, high = int(ints.min()), int(ints.max())
-        if high - low < min(_SPAN, len(ints)):
-            table = np.array([str(i) for i in range(low, high + 1)], dtype=object)
-            return table[ints.astype(np.int64) - low]
-    return ints.astype(str).astype(object)
+def _assembled(n: int, kind: np.ndarray, parts: dict[int, pa.Array]) -> pa.Array:
+    """The n texts whose cell i is the next text of part kind[i] (each part's texts in order)."""
+    present = [k for k in sorted(parts) if len(parts[k])]
+    if len(present) == 1:
+        return parts[present[0]]
+    order = np.argsort(kind, kind="stable")  # the cells part by part, each part in order
+    place = np.empty(n, dtype=np.int64)
+    place[order] = np.arange(n)
+    return pa.concat_arrays([parts[k] for k in present]).take(pa.array(place))
 
 
-def _column_texts(values: pd.Series, float_format: str | None) -> tuple[list[str], bool]:
+def _arrow_repr(x: np.ndarray) -> pa.Array:
+    """repr_texts of distinct or few floats (see there)."""
+    a = np.abs(x)
+    with np.errstate(invalid="ignore"):
+        kind = np.select([np.isnan(a), (a < 1e10) & (a == np.floor(a)), (a < 1e-4) & (a >= 1e-9),
+                          (a >= 1e10) & (a < 1e16)], [_NAN, _WHOLE, _TINY_KIND, _WIDE], _PLAIN).astype(np.int8)
+    kind[(kind == _WHOLE) & (a == 0) & np.signbit(x)] = _MINUS_ZERO
+    at = {k: np.flatnonzero(kind == k) for k in (_NAN, _WHOLE, _TINY_KIND, _WIDE, _PLAIN, _MINUS_ZERO)}
+    cast = np.sort(np.concatenate((at[_PLAIN], at[_TINY_KIND])))  # (Arrow's own digits: read back below)
+    texts = pc.cast(pa.array(x[cast]), _TEXT)
+    back = pc.cast(texts, pa.float64()).to_numpy(zero_copy_only=False)
+    if not np.array_equal(back.view(np.int64), x[cast].view(np.int64)):  # (not seen: a safeguard)
+        return pa.array([("" if v != v else repr(v)) for v in x.tolist()], _TEXT)
+    tiny = kind[cast] == _TINY_KIND
+    parts = {_NAN: pa.array([""] * len(at[_NAN]), _TEXT), _MINUS_ZERO: pa.array(["-0.0"] * len(at[_MINUS_ZERO]), _TEXT),
+             _WIDE: pa.array([repr(v) for v in x[at[_WIDE]].tolist()], _TEXT),
+             _WHOLE: pc.binary_join_element_wise(pc.cast(pa.array(x[at[_WHOLE]].astype(np.int64)), _TEXT),
+                                                 _POINT_ZERO, _EMPTY)}
+    if tiny.any():
+        made = texts.filter(pa.array(tiny))
+        for pattern, replacement in _TINY:
+            made = pc.replace_substring_regex(made, pattern, replacement)
+        parts[_TINY_KIND] = made
+        texts = texts.filter(pa.array(~tiny))
+    parts[_PLAIN] = texts
+    return _assembled(len(x), kind, parts)
+
+
+def repr_texts(floats: np.ndarray) -> pa.Array:
+    """Each float's `repr` (its shortest round trip, as pandas writes it), NaN empty, as Arrow text.
+
+    Arrow's cast writes the same shortest digits (the closest of the shortest, as repr), positional
+    for 1e-6 ≤ |x| < 1e10 and as d.ddde±x otherwise; repr is positional for 1e-4 ≤ |x| < 1e16 with
+    '.0' on whole numbers and a two-digit exponent. So the floats are cast, but for those whose
+    layouts differ: whole numbers below 1e10 (their integer's text + '.0'), 1e-9 ≤ |x| < 1e-4 (cast,
+    then rewritten by `_TINY`), the few of 1e10 ≤ |x| < 1e16 (repr itself). Every cast text is read
+    back: should one not give its float bit for bit, the column is formatted by repr. A long column
+    whose first cells repeat is formatted once per distinct bit pattern (−0.0 apart from 0.0)."""
+    x = np.ascontiguousarray(floats, dtype=np.float64)
+    if len(x) >= _UNIQUE_FROM and len(np.unique(x[:_SAMPLE].view(np.int64))) * 8 <= _SAMPLE:
+        codes, distinct = pd.factorize(x.view(np.int64))
+        if len(distinct) * 4 <= len(x):
+            return _arrow_repr(np.asarray(distinct).view(np.float64)).take(pa.array(codes))
+    return _arrow_repr(x)
+
+
+def _array(cells: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """One contiguous array."""
+    return cells.combine_chunks() if isinstance(cells, pa.ChunkedArray) else cells
+
+
+def _column_texts(values: pd.Series, float_format: str | None) -> tuple[pa.Array, bool]:
     """Each cell as to_csv writes it when it is text, a whole number, True / False or a float
     (`float_format % x`; without one, the shortest repr, as pandas): empty for None / NA / NaN;
     and whether the column is one neutralise_frame rewrites (text). Raises TypeError for any other
     column."""
     dtype = values.dtype
     if pd.api.types.is_float_dtype(dtype) and isinstance(dtype, np.dtype):
-        return _float_texts(values.to_numpy(dtype=float), float_format), False
+        floats = values.to_numpy(dtype=float)
+        if float_format is None:
+            return repr_texts(floats), False
+        return pa.array(_format_texts(floats, float_format), _TEXT), False
     if pd.api.types.is_bool_dtype(dtype) and isinstance(dtype, np.dtype):
-        return values.to_numpy().astype(str).tolist(), False
-    if pd.api.types.is_integer_dtype(dtype) and isinstance(dtype, np.dtype):
-        return _int_texts(values.to_numpy()).tolist(), False
-    if pd.api.types.is_integer_dtype(dtype):  # Int64: NA empty
-        digits = _int_texts(values.to_numpy(dtype=np.int64, na_value=0))
-        digits[values.isna().to_numpy()] = ""
-        return digits.tolist(), False
-    if pd.api.types.is_object_dtype(dtype):  # text and None (any other cell: TypeError when joined)
-        cells = values.to_numpy(dtype=object).copy()
-        cells[np.equal(cells, None)] = ""
-        return cells.tolist(), True
+        return pc.if_else(pa.array(values.to_numpy()), _TRUE, _FALSE), False
+    if pd.api.types.is_integer_dtype(dtype):  # numpy or Int64 (NA empty)
+        return _array(pc.fill_null(pc.cast(pa.array(values), _TEXT), _EMPTY)), False
+    if pd.api.types.is_object_dtype(dtype):  # text and None (any other cell: TypeError)
+        if pd.api.types.infer_dtype(values, skipna=True) not in ("string", "empty"):
+            raise TypeError("a cell that is not text")
+        try:  # (NaN and NA are skipped by infer_dtype, refused here)
+            cells = pa.array(values.to_numpy(dtype=object), _TEXT, from_pandas=False)
+        except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+            raise TypeError("a cell that is not text") from exc
+        return pc.fill_null(cells, _EMPTY), True
     if pd.api.types.is_string_dtype(dtype):
-        return values.to_numpy(dtype=object, na_value="").tolist(), True
+        return _array(pc.fill_null(pc.cast(pa.array(values), _TEXT), _EMPTY)), True
     raise TypeError(f"a column of {dtype}")
 
 
+def _plain_head(columns: list[str]) -> bool:
+    """Whether the header needs neither quoting nor neutralising."""
+    return not any(c.startswith(FORMULA_PREFIXES) or any(q.decode() in c for q in _SPECIAL) for c in columns)
+
+
+def _plain_cells(cells: pa.Array, text: bool) -> bool:
+    """Whether no cell holds a comma, line end or quote, nor (`text`) starts like a formula: read
+    from the array's UTF-8 bytes and offsets (each cell's first byte, when it has one)."""
+    offsets = np.frombuffer(cells.buffers()[1], dtype=np.int64)[cells.offset:cells.offset + len(cells) + 1]
+    if offsets[-1] == offsets[0]:
+        return True
+    data = np.frombuffer(cells.buffers()[2], dtype=np.uint8)[offsets[0]:offsets[-1]]
+    raw = data.tobytes()
+    if any(q in raw for q in _SPECIAL):
+        return False
+    starts = offsets[:-1][offsets[1:] > offsets[:-1]] - offsets[0]
+    return not (text and _RISKY[data[starts]].any())
+
+
 def fast_csv(frame: pd.DataFrame, float_format: str | None = None) -> bytes:
-    """`csv_bytes(frame, float_format)` exactly, from the cells joined by commas: taken when every
-    cell is text, a whole number or a float, no cell holds a comma, quote or line end (nothing to
-    quote: each row has one comma fewer than columns) and no text cell nor column name starts like
-    a formula (nothing to neutralise); otherwise through pandas."""
+    """`csv_bytes(frame, float_format)` exactly, from the cells joined by commas (whole columns at
+    once): taken when every cell is text, a whole number or a float, no cell holds a comma, quote
+    or line end (nothing to quote) and no text cell nor column name starts like a formula (nothing
+    to neutralise); otherwise through pandas."""
     columns = [str(c) for c in frame.columns]
-    if not len(frame) or len(columns) < 2 or frame.columns.has_duplicates or frame.columns.nlevels > 1:
+    if (not len(frame) or len(columns) < 2 or frame.columns.has_duplicates or frame.columns.nlevels > 1
+            or not _plain_head(columns)):
         return csv_bytes(frame, float_format)  # (a row of one empty cell is written as "")
     try:
         texts = [_column_texts(frame[c], float_format) for c in frame.columns]
-        body = "\n".join(map(",".join, zip(*(cells for cells, _ in texts), strict=True)))
     except TypeError:  # a cell that is not text
         return csv_bytes(frame, float_format)
-    head = ",".join(columns).encode("utf-8")
-    data = body.encode("utf-8")
-    del body
-    rows = len(frame)
-    plain = (data.count(b"\n") == rows - 1 and data.count(b",") == rows * (len(columns) - 1)
-             and head.count(b",") == len(columns) - 1 and b"\n" not in head
-             and not any(q in data or q in head for q in _QUOTED)
-             and not _starts_risky(head)
-             and not (_may_start_risky(data)  # a number's '-' too: then the text cells alone
-                      and _starts_risky("\n".join("\n".join(c) for c, is_text in texts if is_text).encode("utf-8"))))
-    return head + b"\n" + data + b"\n" if plain else csv_bytes(frame, float_format)
+    if not all(_plain_cells(cells, is_text) for cells, is_text in texts  # (and any float_format's texts)
+               if is_text or float_format is not None):
+        return csv_bytes(frame, float_format)
+    rows = pc.binary_join_element_wise(pc.binary_join_element_wise(*(c for c, _ in texts), _COMMA), _NEWLINE,
+                                       _EMPTY)
+    offsets = np.frombuffer(rows.buffers()[1], dtype=np.int64)[rows.offset:rows.offset + len(rows) + 1]
+    body = rows.buffers()[2].slice(int(offsets[0]), int(offsets[-1] - offsets[0]))
+    return b"".join((",".join(columns).encode("utf-8"), b"\n", body))

@@ -6,7 +6,9 @@ and a build's provenance.json are read through `read_state_text`, `read_state_js
 `read_state_csv`: a file that is missing, unreadable, not UTF-8, empty, not valid JSON, cut
 short, without its columns or with values of the wrong kind is a StateError naming the file
 (and the row, column, value and rule where they exist) and what to run to write it again.
-Reading writes nothing.
+Reading writes nothing. A plain CSV (what this program writes) is read by Arrow (`_arrow_frame`),
+giving exactly the frame pandas gives; any other, and any with a problem, is read by pandas and
+checked cell by cell.
 """
 
 from __future__ import annotations
@@ -20,6 +22,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 
 from scoring.errors import StateError
 from scoring.safeio import restore_cell
@@ -28,6 +33,12 @@ from scoring.safeio import restore_cell
 KIND_NAMES = {str: "text", float: "a number", int: "a whole number", bool: "True or False", dict: "an object",
               list: "a list"}
 SHOWN = 3  # cell problems shown per column (then a count of the rest)
+_TEXT = pa.large_string()
+_STR = pd.Series([], dtype=str).dtype  # what pandas reads a text column as (dtype=str)
+_ARROW_TEXT = pd.StringDtype("pyarrow", na_value=np.nan) == _STR  # (pandas' text on Arrow: _arrow_frame applies)
+_NUMBER_BYTES = b"0123456789.eE+-"  # the bytes of a number pandas and Arrow read alike (no 'nan', no spaces)
+_INT_BYTES = b"0123456789-"
+_FRACTION_BYTES = (b".", b"e", b"E")  # one of them: a number with a fraction or exponent
 
 
 def short(value: object) -> str:
@@ -170,6 +181,108 @@ def _cell_problems(path: Path, frame: pd.DataFrame, col: str, kind: type) -> lis
     return lines
 
 
+def _arrow_frame(data: bytes, columns: dict[str, type] | None, categories: bool) -> pd.DataFrame | None:
+    """What read_state_csv's pandas reading gives for a plain CSV (UTF-8 `data` without BOM, quote,
+    carriage return or NUL, the header on its first line, every row with the header's fields, every
+    value of its column's kind), read by Arrow — or None whenever pandas could read it otherwise or
+    find a problem (then pandas and the checks read it). Text stays text (categories: sorted, as
+    pandas'); a float column's cells are numbers without spaces, 'nan' or 'inf' (so both parsers give
+    the same double), at least one with a fraction or exponent or empty (pandas' float64); whole
+    numbers are ≤ 18 digits, never empty; booleans are True / False."""
+    if (not _ARROW_TEXT or any(b in data for b in (b'"', b"\r", b"\0")) or data.startswith(b"\n")):
+        return None
+    header = data[:data.find(b"\n")].decode("utf-8").split(",")
+    columns = dict.fromkeys(header, str) if columns is None else columns
+    if len(header) < 2 or len(set(header)) != len(header) or "" in header or set(header) != set(columns):
+        return None
+    convert = pacsv.ConvertOptions(column_types=dict.fromkeys(header, pa.large_binary()), null_values=[],
+                                   strings_can_be_null=False, quoted_strings_can_be_null=False)
+    try:  # (as bytes: `data` is UTF-8, so is every cell of it)
+        table = pacsv.read_csv(pa.py_buffer(data), pacsv.ReadOptions(use_threads=False, block_size=1 << 22),
+                               pacsv.ParseOptions(quote_char=False), convert)
+    except pa.ArrowInvalid:  # (a row with another number of fields)
+        return None
+    if table.column_names != header or not table.num_rows:  # (no row: pandas reads it)
+        return None
+    made = {}
+    for col in header:
+        cells = table.column(col).combine_chunks().view(_TEXT)
+        made[col] = _arrow_column(cells, columns[col], categories)
+        if made[col] is None:
+            return None
+    return pd.DataFrame(made)
+
+
+def _inferred(texts: pa.Array) -> bool:
+    """Whether pandas' categories of these texts are not texts: all numbers (pd.to_numeric) or all
+    True / False in any case (read_csv's inference of categories)."""
+    if pc.all(pc.is_in(pc.utf8_lower(texts), pa.array(["true", "false"], _TEXT))).as_py():
+        return True
+    for some in (texts[:8], texts):  # (one text that is no number is enough: often among the first)
+        if pd.to_numeric(pd.Index(_STR.__from_arrow__(some)), errors="coerce").isna().any():
+            return False
+    return True
+
+
+def _encoded(cells: pa.Array) -> tuple[np.ndarray, pa.Array]:
+    """Each cell's index into the distinct texts, and those texts (in order of appearance): from the
+    first cell of each run of equal cells when the cells come in long runs (a month, a unit)."""
+    if len(cells) > 256 and pc.sum(pc.not_equal(cells[1:256], cells[:255])).as_py() < 32:  # (runs at the start)
+        starts = np.flatnonzero(pc.not_equal(cells[1:], cells[:-1]).to_numpy(zero_copy_only=False)) + 1
+        if len(starts) * 8 < len(cells):
+            starts = np.concatenate(([0], starts))
+            encoded = pc.dictionary_encode(cells.take(pa.array(starts)))
+            return np.repeat(encoded.indices.to_numpy(), np.diff(np.append(starts, len(cells)))), encoded.dictionary
+    encoded = pc.dictionary_encode(cells)
+    return encoded.indices.to_numpy(), encoded.dictionary
+
+
+def _arrow_column(cells: pa.Array, kind: type, categories: bool) -> Any:
+    """One column of `_arrow_frame` (a pandas array or NumPy array), or None."""
+    if kind is str:
+        if not categories:
+            return _STR.__from_arrow__(cells)
+        indices, distinct = _encoded(cells)
+        if _inferred(distinct):
+            return None
+        order = pc.array_sort_indices(distinct).to_numpy()
+        rank = np.empty(len(order), dtype=np.min_scalar_type(-len(order)))  # (pandas' codes: int8, int16, …)
+        rank[order] = np.arange(len(order))
+        texts = _STR.__from_arrow__(distinct.take(pa.array(order)))
+        return pd.Categorical.from_codes(rank[indices], dtype=pd.CategoricalDtype(pd.Index(texts, dtype=_STR)))
+    if cells.offset:
+        return None
+    offsets = np.frombuffer(cells.buffers()[1], dtype=np.int64)[:len(cells) + 1]
+    lengths = np.diff(offsets)
+    raw = cells.buffers()[2].slice(int(offsets[0]), int(offsets[-1] - offsets[0])).to_pybytes() if offsets[-1] else b""
+    filled = lengths > 0
+    if kind is bool:
+        if not filled.all() or not pc.all(pc.is_in(cells, pa.array(["True", "False"], _TEXT))).as_py():
+            return None
+        return pc.equal(cells, pa.scalar("True", _TEXT)).to_numpy(zero_copy_only=False)
+    if kind is int:
+        if not filled.all() or (lengths > 18).any() or raw.translate(None, _INT_BYTES):
+            return None
+        try:
+            return pc.cast(cells, pa.int64()).to_numpy()
+        except pa.ArrowInvalid:
+            return None
+    if kind is not float or raw.translate(None, _NUMBER_BYTES):
+        return None
+    if filled.all() and not any(b in raw for b in _FRACTION_BYTES):
+        return None  # every cell a whole number: pandas reads int64
+    long = filled & (lengths > 18)
+    if long.any() and not all(set(t) & set(".eE") for t in pc.filter(cells, pa.array(long)).to_pylist()):
+        return None  # (a whole number of 19 digits or more: pandas may read text)
+    valid = pa.py_buffer(np.packbits(filled, bitorder="little"))
+    texts = pa.LargeStringArray.from_buffers(len(cells), cells.buffers()[1], cells.buffers()[2], valid)
+    try:
+        values = pc.cast(texts, pa.float64()).to_numpy(zero_copy_only=False)
+    except pa.ArrowInvalid:
+        return None
+    return values if np.isfinite(values[filled]).all() else None
+
+
 def read_state_csv(path: Path, what: str, fix: str, columns: dict[str, type] | None, *,
                    categories: bool = False) -> pd.DataFrame:
     """A CSV this program wrote (stage tables, the titles register, a processed month's tables) with
@@ -182,6 +295,9 @@ def read_state_csv(path: Path, what: str, fix: str, columns: dict[str, type] | N
     StateError listing the problems (file, row, column, value, rule), `fix` last."""
     path = Path(path)
     data, text = _read_state_data(path, what, fix)
+    frame = _arrow_frame(data, columns, categories)
+    if frame is not None:
+        return _restored(frame, dict.fromkeys(frame.columns, str) if columns is None else columns, text, categories)
     header, problems = _csv_shape(path, text, what, data)
     columns = dict.fromkeys(header, str) if columns is None else columns
     missing = [c for c in columns if c not in header]
@@ -200,6 +316,12 @@ def read_state_csv(path: Path, what: str, fix: str, columns: dict[str, type] | N
     if problems:
         raise StateError(f"{path}: {what} holds values of the wrong kind — {fix}",
                          problems=[*problems, f"{path}: {fix}"])
+    return _restored(frame, columns, text, categories)
+
+
+def _restored(frame: pd.DataFrame, columns: dict[str, type], text: str, categories: bool) -> pd.DataFrame:
+    """`frame` with neutralised text cells restored (their apostrophe removed) and booleans True/False."""
+    text_cols = [c for c, kind in columns.items() if kind is str]
     restoring = text_cols if "'" in text else []  # only cells that start with an apostrophe were neutralised
     for col in restoring if categories else ():  # restored as texts, then categories again
         frame[col] = frame[col].astype(str)
