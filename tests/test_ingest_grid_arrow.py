@@ -133,3 +133,9 @@ def test_a_department_file_is_split_before_it_is_decoded(encoding: str) -> None:
     assert found is not None
     assert (_as_lists(found[0]), found[1]) == _decoded_grid(text.encode(encoding))
     assert found[1] == {"gb18030": "gbk"}.get(encoding, encoding)  # GB18030 without its own characters is GBK
+
+
+def test_every_space_str_strip_removes_is_stripped() -> None:
+    spaces = [chr(c) for c in range(0x110000) if chr(c).isspace()]
+    texts = [t for c in spaces for t in (f"{c}x", f"x{c}", c, f"{c}{c}", f"x{c}x", f"{c}临沂{c}")] + ["x", "", "临沂"]
+    assert grid._stripped(texts).tolist() == [t.strip() or None for t in texts]

@@ -14,7 +14,9 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import sys
 from collections.abc import Iterable, Sequence
+from functools import cache
 from itertools import repeat, zip_longest
 
 import numpy as np
@@ -149,13 +151,34 @@ def _parsed(raw: bytes, kind: pa.DataType) -> tuple[bytes, pa.Table] | None:
     return header, table
 
 
+@cache
+def _spaces() -> pa.Array:
+    """The characters `str.strip` removes (`str.isspace`), as Arrow texts: found once, when first needed."""
+    return pa.array([c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace()], pa.string())
+
+
+def _stripped(texts: list[str]) -> np.ndarray:
+    """`t.strip() or None` of each text, as an object array: only the texts that start or end with a
+    space (any `str.isspace` character; found by Arrow) are stripped by Python."""
+    out = np.empty(len(texts), dtype=object)
+    out[:] = texts
+    if not texts:
+        return out
+    arrow = pa.array(texts, pa.string())
+    first, last = pc.utf8_slice_codeunits(arrow, 0, 1), pc.utf8_slice_codeunits(arrow, -1, sys.maxsize)
+    edged = pc.or_(pc.is_in(first, _spaces()), pc.is_in(last, _spaces())).to_numpy(zero_copy_only=False)
+    for i in np.flatnonzero(edged).tolist():
+        out[i] = texts[i].strip() or None
+    out[pc.equal(pc.utf8_length(arrow), 0).to_numpy(zero_copy_only=False)] = None
+    return out
+
+
 def _grid(header: str, rows: int, columns: list[tuple[list[str], np.ndarray]]) -> Grid:
     """The grid of a header and each column's distinct texts and codes: texts stripped once (`str.strip`,
     as the reader strips a cell; empty: None), rows of empty cells left out, rows numbered from 2."""
     out, empty = [], np.ones(rows, dtype=bool)
     for texts, codes in columns:
-        distinct = np.empty(len(texts), dtype=object)
-        distinct[:] = [t.strip() or None for t in texts]
+        distinct = _stripped(texts)
         empty &= np.equal(distinct, None)[codes]
         out.append(distinct[codes])
     numbers = np.arange(2, rows + 2)
