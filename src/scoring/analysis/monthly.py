@@ -20,6 +20,7 @@ from scoring import engine
 from scoring.analysis import acceptance, history, profiles, yearly
 from scoring.analysis.acceptance_rules import ReviewRules
 from scoring.analysis.history import Scored
+from scoring.analysis.texts import text_positions
 from scoring.index.spec import IndexSpec, Units
 from scoring.project import previous_month
 from scoring.tables import CATALOGUE
@@ -42,8 +43,9 @@ def _strengths(indicators: pd.DataFrame, units: list[str], n: int = 5) -> pd.Dat
         rows = rows.groupby("unit", sort=False).head(n)
         frames.append(rows.assign(side=side, position=rows.groupby("unit", sort=False).cumcount() + 1))
     out = pd.concat(frames, ignore_index=True)
-    order = {u: i for i, u in enumerate(units)}
-    out = out.assign(_unit=out["unit"].map(order), _side=out["side"].eq("weakness"))
+    at = text_positions(out["unit"], units)  # (each unit's position in params order, as a map gives it)
+    at = out["unit"].map({u: i for i, u in enumerate(units)}) if (at < 0).any() else at
+    out = out.assign(_unit=at, _side=out["side"].eq("weakness"))
     out = out.sort_values(["_unit", "_side", "position"], kind="stable").reset_index(drop=True)
     return out.reindex(columns=list(CATALOGUE["strengths"].columns))
 

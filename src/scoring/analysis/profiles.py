@@ -12,6 +12,7 @@ import pandas as pd
 
 from scoring import engine
 from scoring.analysis.history import Scored
+from scoring.analysis.texts import text_equals, text_positions
 from scoring.index import methods
 from scoring.index.spec import IndexSpec, Metric
 
@@ -35,17 +36,16 @@ def has_flag(flags: pd.Series, flag: str) -> pd.Series:
 
 
 def _is(column: pd.Series, value: str) -> np.ndarray:
-    """`column == value` as a boolean array; a text column (NaN for none) compared as objects, as
-    pandas compares it (NaN: False), without pandas' pass for missing values over the column."""
-    dtype = column.dtype
-    if isinstance(dtype, pd.StringDtype) and dtype.na_value is np.nan:
-        return np.equal(column.to_numpy(dtype=object), value)
-    return (column == value).to_numpy(dtype=bool)
+    """`column == value` as a boolean array (a missing text: False): `texts.text_equals`."""
+    return text_equals(column, value)
 
 
 def _looked_up(table: pd.Series, keys: pd.Series) -> np.ndarray:
     """`keys.map(table)` (NaN where a key is not in the table's unique index) as an array."""
-    return table.reindex(keys.to_numpy(dtype=object)).to_numpy()
+    found = text_positions(keys, table.index) if table.index.is_unique else None
+    if found is None or (found < 0).any():
+        return table.reindex(keys.to_numpy(dtype=object)).to_numpy()
+    return table.to_numpy()[found]
 
 
 def indicator_level(scored: Scored) -> str:
@@ -254,13 +254,12 @@ def drivers(scored: Scored, changes: pd.DataFrame, previous: str, n: int = 2) ->
         return pd.DataFrame([], columns=columns)
     delta = changes.set_index("unit")["delta_total"]
     delta = delta[delta.notna() & (delta != 0)]
-    order = {u: i for i, u in enumerate(delta.index)}  # the units in the order of `changes`
-    sign = {u: 1 if d > 0 else -1 for u, d in delta.items()}
     both = wide[[previous, scored.month]].reset_index()
-    both = both[both["unit"].isin(order)]
+    order = text_positions(both["unit"], delta.index)  # the units in the order of `changes` (−1: not moved)
+    both, order = both[order >= 0], order[order >= 0]
+    sign = np.where(delta.to_numpy() > 0, 1, -1)[order]
     before, now = both[previous], both[scored.month]
-    both = both.assign(before=before, now=now, delta=now - before, _o=both["unit"].map(order),
-                       _moved=(now - before) * both["unit"].map(sign))
+    both = both.assign(before=before, now=now, delta=now - before, _o=order, _moved=(now - before) * sign)
     both = both[both["_moved"] > 0]  # moved the same way as the unit's total
     both = both.sort_values(["_o", "_moved", "code"], ascending=[True, False, True], kind="stable")
     both["order"] = both.groupby("_o").cumcount() + 1
@@ -331,7 +330,7 @@ def zero_tolerance_metrics(spec: IndexSpec) -> list[Metric]:
 def _unit_rank(scored: Scored, units: pd.Series) -> pd.Series:
     """Each unit's position in params order, NaN for a code that is not a unit (as a map of
     {code: position} gives it)."""
-    found = pd.Index(scored.units.codes).get_indexer(units.to_numpy(dtype=object))
+    found = text_positions(units, scored.units.codes)
     return pd.Series(found if (found >= 0).all() else np.where(found >= 0, found, np.nan), index=units.index,
                      name=units.name)
 

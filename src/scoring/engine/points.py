@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from scoring.engine.summary import summarise, summarise_nodes
 from scoring.errors import DataError, ScoringError
@@ -305,7 +306,9 @@ def _tidy(spec: IndexSpec, months: list[str], unit_codes: list[str], grid: np.nd
             for i in range(n_months):
                 own = methods.flags(m.method, pd.Series(grid[i, j], index=index),
                                     pd.Series(fractions[i, j], index=index)).to_numpy(dtype=object)
-                coded = np.array([vocabulary.setdefault(f, len(vocabulary)) for f in own.tolist()], dtype=np.int64)
+                found, distinct = pd.factorize(own, use_na_sentinel=False)  # (each distinct flag coded once)
+                coded = np.array([vocabulary.setdefault(f, len(vocabulary)) for f in distinct.tolist()],
+                                 dtype=np.int64)[found]
                 flags[i] = np.where(own != "", coded, flags[i])
         blocks.append((spec.levels[-1] if spec.levels else "metric", m.code, m.parent, grid[:, j], fractions[:, j],
                        pts, m.points, flags))
@@ -328,18 +331,34 @@ def _tidy(spec: IndexSpec, months: list[str], unit_codes: list[str], grid: np.nd
             out[:, b] = empty if block[k] is None else block[k]
         return out.reshape(-1)
 
-    text = pd.StringDtype(na_value=np.nan)
-
-    def strings(values: list[str], codes: np.ndarray) -> pd.api.extensions.ExtensionArray:
-        return pd.array(np.asarray(values, dtype=object), dtype=text).take(codes)
-
-    per_block = np.tile(np.repeat(np.arange(len(blocks)), n), n_months)
+    per_block = np.repeat(np.arange(len(blocks)), n)  # (one month's rows)
     return pd.DataFrame({
-        "month": strings(months, np.repeat(np.arange(n_months), len(blocks) * n)),
-        "unit": strings(unit_codes, np.tile(np.arange(n), n_months * len(blocks))),
-        "level": strings([b[0] for b in blocks], per_block), "code": strings([b[1] for b in blocks], per_block),
-        "parent": strings([b[2] for b in blocks], per_block), "raw_value": stacked(3, np.nan),
+        "month": _month_texts(months, len(blocks) * n),
+        "unit": _texts(unit_codes, np.tile(np.arange(n), len(blocks)), n_months),
+        "level": _texts([b[0] for b in blocks], per_block, n_months),
+        "code": _texts([b[1] for b in blocks], per_block, n_months),
+        "parent": _texts([b[2] for b in blocks], per_block, n_months), "raw_value": stacked(3, np.nan),
         "fraction": stacked(4, np.nan), "points": stacked(5, np.nan),
-        "max_points": np.asarray([b[6] for b in blocks])[per_block],
-        "flags": strings(list(vocabulary), stacked(7, 0)),
+        "max_points": np.tile(np.asarray([b[6] for b in blocks])[per_block], n_months),
+        "flags": _texts(list(vocabulary), stacked(7, 0), 1),
     }, copy=False), node_points
+
+
+_TEXT = pd.StringDtype(na_value=np.nan)
+
+
+def _texts(values: list[str], codes: np.ndarray, times: int) -> pd.api.extensions.ExtensionArray:
+    """`values` taken at `codes`, the whole repeated `times` times, as a text column (pandas' 'str'):
+    the texts laid out once, each repetition a chunk sharing them (Arrow)."""
+    once = pa.array(values, pa.large_string()).take(pa.array(codes))
+    return _TEXT.__from_arrow__(pa.chunked_array([once] * times, pa.large_string()))
+
+
+def _month_texts(months: list[str], size: int) -> pd.api.extensions.ExtensionArray:
+    """Each month's text repeated `size` times, month after month, as a text column (a chunk a month)."""
+    chunks = []
+    for month in months:
+        data = month.encode("utf-8")
+        offsets = np.arange(size + 1, dtype=np.int64) * len(data)
+        chunks.append(pa.LargeStringArray.from_buffers(size, pa.py_buffer(offsets), pa.py_buffer(data * size)))
+    return _TEXT.__from_arrow__(pa.chunked_array(chunks, pa.large_string()))
