@@ -18,10 +18,10 @@ import pandas as pd
 
 from scoring.ingest import cells
 
-_CODE_VALUE = np.full(256, -1, dtype=np.int64)  # byte → its value in CODE_ALPHABET (−1: not in it)
+_CODE_VALUE = np.full(256, 255, dtype=np.uint8)  # byte → its upper case's value in CODE_ALPHABET (255: not in it)
 for _i, _c in enumerate(cells.CODE_ALPHABET):
-    _CODE_VALUE[ord(_c)] = _i
-_WEIGHTS = np.array(cells.CODE_WEIGHTS, dtype=np.int64)
+    _CODE_VALUE[ord(_c)] = _CODE_VALUE[ord(_c.lower())] = _i
+_WEIGHTS = np.array(cells.CODE_WEIGHTS, dtype=np.int32)
 _ALPHABET_BYTES = np.frombuffer(cells.CODE_ALPHABET.encode("ascii"), dtype=np.uint8)
 
 
@@ -41,17 +41,23 @@ class _Column:
     ascii: bytes | None = None  # every cell joined, when every one is ASCII text (`visible` found it)
     codes_normalised: np.ndarray | None = None  # `normalised_codes`
     keys: dict[str, tuple[Any, np.ndarray]] = field(default_factory=dict)  # `remembered_keys`: (context, keys)
+    read: dict[Any, np.ndarray] = field(default_factory=dict)  # `numbers`: (parse, as_number) → each distinct's
 
 
 _SEEN: dict[Key, _Column] = {}
-_KEPT = 48  # columns remembered
+_KEPT = 96  # columns remembered
 
 
 def _key(array: np.ndarray) -> Key:
     return array.__array_interface__["data"][0], array.shape, array.strides
 
 
-def _column(values: pd.Series | np.ndarray) -> _Column:
+def known_facts(array: np.ndarray) -> _Column | None:
+    """What is remembered of a column array (`column_facts`), None when nothing is; nothing is added."""
+    return _SEEN.get(_key(array))
+
+
+def column_facts(values: pd.Series | np.ndarray) -> _Column:
     """The remembered facts of a column, known by its data buffer (which the memo keeps alive), for the
     last columns seen: the several checks and conversions of one column read it once. Columns are not
     changed in place here."""
@@ -66,8 +72,8 @@ def _column(values: pd.Series | np.ndarray) -> _Column:
 
 
 def factorized(values: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """`pandas.factorize` of a column (codes, −1 for empty cells; distinct texts), remembered (`_column`)."""
-    col = _column(values)
+    """`pandas.factorize` of a column (codes, −1 for empty cells; distinct texts), remembered (`column_facts`)."""
+    col = column_facts(values)
     if col.codes is None:
         codes, uniques = pd.factorize(col.array)  # empty cells (None, NaN: pandas.isna) → −1
         col.codes, col.uniques = codes, np.asarray(uniques, dtype=object)
@@ -77,7 +83,7 @@ def factorized(values: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def empty_cells(values: pd.Series | np.ndarray) -> np.ndarray:
     """`pandas.isna` of every cell (not to be changed), remembered: the codes −1 of a factorised column
     (factorize takes the cells pandas.isna takes as missing)."""
-    col = _column(values)
+    col = column_facts(values)
     if col.empty is None:
         col.empty = (np.zeros(len(col.array), dtype=bool) if col.text else (col.codes < 0) if col.codes is not None
                      else pd.isna(col.array))
@@ -86,7 +92,7 @@ def empty_cells(values: pd.Series | np.ndarray) -> np.ndarray:
 
 def has_empty(values: pd.Series | np.ndarray) -> bool:
     """`Series.hasnans`: some cell is empty (None or NaN), from what is known of the column when it tells."""
-    col = _column(values)
+    col = column_facts(values)
     if col.text:
         return False
     if col.empty is None and col.codes is not None:
@@ -96,9 +102,9 @@ def has_empty(values: pd.Series | np.ndarray) -> bool:
 
 def remembered_keys(values: pd.Series, kind: str, ctx: Any, compute: Callable[[], np.ndarray]) -> np.ndarray:
     """`compute()`, the keys of a column's cells as its type `kind` compares them under `ctx`, remembered
-    for the column (`_column`): a source's unique keys and set rules compare its cells once (and
+    for the column (`column_facts`): a source's unique keys and set rules compare its cells once (and
     `factorized` of the keys is then remembered too). Not to be changed in place."""
-    col = _column(values)
+    col = column_facts(values)
     found = col.keys.get(kind)
     if found is None or found[0] is not ctx:
         found = col.keys[kind] = (ctx, compute())
@@ -121,13 +127,19 @@ def distinct_values(values: pd.Series, func: Callable[[Any], Any], empty: Any, d
 
 
 def distinct_map(values: pd.Series, func: Callable[[Any], Any], empty: Any = None) -> np.ndarray:
-    """`func(text)` of every cell as an object array, computed once per distinct text; `empty` for empty cells."""
+    """`func(text)` of every cell as an object array, computed once per distinct text; `empty` for empty cells.
+    Its factorisation is remembered (`column_facts`), derived from the column's: the results factorised."""
     codes, uniques = factorized(values)
     results = np.empty(len(uniques) + 1, dtype=object)
     for i, text in enumerate(uniques):
         results[i] = func(text)
     results[-1] = empty  # code −1 picks the last entry
-    return results[codes]
+    out = results[codes]
+    if not (len(codes) and codes.min() < 0) or empty is None or (isinstance(empty, float) and np.isnan(empty)):
+        found, distinct = pd.factorize(results[:-1])  # as pandas.factorize(out): first appearances keep their order
+        col = column_facts(out)
+        col.codes, col.uniques = np.append(found, -1)[codes], np.asarray(distinct, dtype=object)
+    return out
 
 
 def distinct_test(values: pd.Series, pred: Callable[[Any], bool]) -> pd.Series:
@@ -150,8 +162,8 @@ def texts(values: pd.Series) -> pd.Series:
 
 
 def objects(values: pd.Series, func: Callable[[Any], Any]) -> pd.Series:
-    """`func` of every non-empty cell (None stays None), as an object Series."""
-    return pd.Series(distinct_map(values, func), index=values.index, dtype=object)
+    """`func` of every non-empty cell (None stays None), as an object Series (its factorisation remembered)."""
+    return pd.Series(distinct_map(values, func), index=values.index, dtype=object, copy=False)
 
 
 def floats(values: pd.Series, parse: Callable[[Any], float | None]) -> pd.Series:
@@ -165,9 +177,17 @@ _PLAIN_READ = {cells.parse_number: False, cells.parse_ratio: False, cells.parse_
 
 def numbers(values: pd.Series, parse: Callable[[Any], Any], as_number: Callable[[Any], float] = float) -> np.ndarray:
     """`as_number` of what `parse` reads in every cell, as floats (NaN: empty, or None read), once per
-    distinct text. The distinct texts that are plain ASCII numbers are read at once (float of each, as
-    `cells.parse_number` reads them) when `parse` is a number parser of `cells` and `as_number` float."""
+    distinct text, remembered for the column (`column_facts`). The distinct texts that are plain ASCII numbers
+    are read at once (float of each, as `cells.parse_number` reads them) when `parse` is a number parser of
+    `cells` and `as_number` float."""
     codes, uniques = factorized(values)
+    read = column_facts(values).read
+    if (parse, as_number) not in read:
+        read[parse, as_number] = _numbers(uniques, parse, as_number)
+    return read[parse, as_number][codes]
+
+
+def _numbers(uniques: np.ndarray, parse: Callable[[Any], Any], as_number: Callable[[Any], float]) -> np.ndarray:
     out = np.full(len(uniques) + 1, np.nan)  # code −1 (empty) picks the last entry
 
     def number(v: Any) -> float:
@@ -190,14 +210,14 @@ def numbers(values: pd.Series, parse: Callable[[Any], Any], as_number: Callable[
         rest = np.flatnonzero(~plain)
     for i in rest.tolist():
         out[i] = number(uniques[i])
-    return out[codes]
+    return out
 
 
 def visible(values: pd.Series, distinct: bool = False) -> pd.Series:
     """True where a cell holds none of the invisible characters (`cells.INVISIBLE`). The column is
     scanned once (its distinct texts if it is factorised already, or is to be: `distinct`, for a
-    column whose texts repeat) and found clean is remembered (`_column`): its other checks look no more."""
-    col = _column(values)
+    column whose texts repeat) and found clean is remembered (`column_facts`): its other checks look no more."""
+    col = column_facts(values)
     if col.clean is None:
         col.clean = _clean(col, distinct)
     if col.clean:
@@ -261,10 +281,12 @@ def read_once(parse: Callable[[Any], Any], as_number: Callable[[Any], float]) ->
 def normalised_codes(values: pd.Series) -> np.ndarray:
     """`cells.normalise_code` of every cell (None for empty cells) as a new object array: one upper-casing
     of the whole column when every code is plain ASCII letters and digits (the usual case). Remembered
-    (`_column`): a column's checks, keys and typed values normalise it once."""
-    col = _column(values)
+    (`column_facts`): a column's checks, keys and typed values normalise it once."""
+    col = column_facts(values)
     if col.codes_normalised is None:
-        col.codes_normalised = _normalised_codes(col.array, ~empty_cells(values))
+        plain = col.text and col.ascii is not None and col.ascii.isalnum()  # every cell ASCII letters and digits
+        col.codes_normalised = (col.array if plain and len(col.ascii.translate(None, _LOWER)) == len(col.ascii)  # type: ignore
+                                else _normalised_codes(col.array, ~empty_cells(values)))
     return col.codes_normalised.copy()
 
 
@@ -303,7 +325,7 @@ def code_checks(values: pd.Series) -> dict[str, pd.Series]:
     `cells.code_length_ok`, `code_alphabet_ok`, `code_region_ok`, `code_check_ok` tell them. A column of
     plain ASCII letters and digits (the usual case) is judged on its bytes, upper-cased, as
     `cells.normalise_code` reads such a code."""
-    col = _column(values)
+    col = column_facts(values)
     if col.text and col.ascii is not None:  # every cell ASCII text, joined already
         present, texts = np.ones(len(col.array), dtype=bool), col.array
         raw = col.ascii if col.ascii.isalnum() else None
@@ -348,18 +370,18 @@ def _grid_checks(codes: np.ndarray, full: np.ndarray, length: np.ndarray) -> tup
 
 
 def _judged(grid: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Alphabet, region and check character of codes as rows of 18 upper-case ASCII bytes."""
+    """Alphabet, region and check character of codes as rows of 18 ASCII bytes, judged upper-cased."""
     value = _CODE_VALUE[grid]
-    ok = (value >= 0).all(axis=1)
+    ok = (value != 255).all(axis=1)
     digits = ((grid[:, 2:8] >= ord("0")) & (grid[:, 2:8] <= ord("9"))).all(axis=1)
-    expected = _ALPHABET_BYTES[(31 - (value[:, :17] @ _WEIGHTS) % 31) % 31]
-    return ok, ~ok | digits, ~ok | (grid[:, 17] == expected)
+    expected = _ALPHABET_BYTES[(31 - (value[:, :17].astype(np.int32) @ _WEIGHTS) % 31) % 31]  # a row not ok: unused
+    return ok, ~ok | digits, ~ok | (_UPPER[grid[:, 17]] == expected)
 
 
 def _plain_code_checks(texts: np.ndarray, raw: bytes) -> dict[str, np.ndarray]:
     """`code_checks` of present codes that are ASCII letters and digits (`raw`: them joined)."""
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
-    upper = _UPPER[np.frombuffer(raw, dtype=np.uint8)]
+    upper = np.frombuffer(raw, dtype=np.uint8)  # `_judged` upper-cases
     full = lengths == cells.CODE_LENGTH
     if full.all():
         grid = upper.reshape(-1, cells.CODE_LENGTH)

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from scoring.ingest.columns import distinct_map
+from scoring.ingest.columns import distinct_values, has_empty
 
 MOVEMENTS = ("entered", "exited", "listed")
 
@@ -53,18 +53,11 @@ def month_bounds(month: str) -> tuple[dt.date, dt.date]:
 
 def _test(dates: pd.Series, pred: Callable[[dt.date], bool], empty: bool) -> pd.Series:
     """`pred` of each date (`empty` where there is none), once per distinct date."""
-    return pd.Series(distinct_map(dates, lambda d: bool(pred(d)), empty).astype(bool), index=dates.index)
+    return pd.Series(distinct_values(dates, lambda d: bool(pred(d)), empty, bool), index=dates.index)
 
 
 def _in(dates: pd.Series, start: dt.date, end: dt.date) -> pd.Series:
     return _test(dates, lambda d: start <= d <= end, False)
-
-
-def listed_at_end(entries: pd.DataFrame, end: dt.date) -> pd.Series:
-    """True for records listed at the end of the month: entered by `end`, not exited by then."""
-    entered = _test(entries["entry_date"], lambda d: d <= end, False)
-    still = _test(entries["exit_date"], lambda d: d > end, True)
-    return entered & still
 
 
 def movements(entries: pd.DataFrame, month: str) -> pd.Series:
@@ -72,25 +65,35 @@ def movements(entries: pd.DataFrame, month: str) -> pd.Series:
     else 'listed' (listed before the month and still listed)."""
     start, end = month_bounds(month)
     exited, entered = _in(entries["exit_date"], start, end), _in(entries["entry_date"], start, end)
-    return pd.Series(np.where(exited, "exited", np.where(entered, "entered", "listed")), index=entries.index)
+    which = np.where(exited.to_numpy(), 0, np.where(entered.to_numpy(), 1, 2))
+    told = np.array(["exited", "entered", "listed"], dtype=object)[which]
+    return pd.Series(told, index=entries.index, dtype=object, copy=False)
 
 
 def list_facts(entries: pd.DataFrame, register: pd.DataFrame, units: list[str], month: str,
                counted: tuple[str, ...]) -> ListFacts:
-    """Count S, A, X, V per unit from typed records (unit codes, dates) and the register."""
+    """Count S, A, X, V per unit from typed records (unit codes, dates) and the register: each row's
+    tests once per distinct cell (`distinct_values`), the rows of counted types summed per unit
+    (whole numbers: exact in any order)."""
     start, end = month_bounds(month)
-    rows = entries[entries["list_type"].isin(counted)]
-    at_end = listed_at_end(rows, end)
+    at = {code: i for i, code in enumerate(units)}
+    unit = distinct_values(entries["unit"], lambda u: at.get(u, -1), -1, np.int64)
+    rows = distinct_values(entries["list_type"], lambda t: t in counted, False, bool) & (unit >= 0)
+    entry, exit_ = entries["entry_date"], entries["exit_date"]
+    at_end = (distinct_values(entry, lambda d: d <= end, False, bool)
+              & distinct_values(exit_, lambda d: d > end, True, bool))
 
-    def per_unit(mask: pd.Series, weights: pd.Series | None = None) -> pd.Series:
-        values = mask.astype(float) if weights is None else weights.astype(float).where(mask, 0.0)
-        return values.groupby(rows["unit"]).sum().reindex(units, fill_value=0.0).astype(float)
+    def per_unit(mask: np.ndarray, weights: np.ndarray | None = None) -> pd.Series:
+        keep = mask & rows
+        sums = np.bincount(unit[keep], None if weights is None else weights[keep], minlength=len(units))
+        return pd.Series(sums.astype(float), index=pd.Index(units))
 
+    violations = np.nan_to_num(entries["violations"].to_numpy(dtype=float, na_value=np.nan))  # groupby: NaN skipped
     return ListFacts(
         listed=per_unit(at_end),
-        added=per_unit(_in(rows["entry_date"], start, end)),
-        exited=per_unit(_in(rows["exit_date"], start, end)),
-        violations=per_unit(at_end, rows["violations"]),
+        added=per_unit(distinct_values(entry, lambda d: start <= d <= end, False, bool)),
+        exited=per_unit(distinct_values(exit_, lambda d: start <= d <= end, False, bool)),
+        violations=per_unit(at_end, violations),
         legal_persons=register["legal_persons"].astype(float).reindex(units),
     )
 
@@ -154,14 +157,15 @@ def entries_order(unit_at: pd.Series, type_at: pd.Series, entry: pd.Series, code
     of their codes as fixed-width numpy strings (compared by code point, as Python compares them;
     a valid code has no NUL a fixed width would drop)."""
     keys = [unit_at, type_at, entry, code]
-    if any(k.isna().any() for k in keys):  # not after validation; pandas' own NaN placement then
+    if any(has_empty(k) if k.dtype == object else k.isna().any() for k in keys):  # not after validation:
+        # pandas' own NaN placement then
         frame = pd.DataFrame({"_u": unit_at, "_t": type_at, "entry_date": entry, "credit_code": code})
         return frame.reset_index(drop=True).sort_values(["_u", "_t", "entry_date", "credit_code"],
                                                         kind="stable").index.to_numpy()
     if not len(code):
         return np.arange(0)
     u, t = unit_at.to_numpy(dtype=np.int64), type_at.to_numpy(dtype=np.int64)
-    day = np.asarray(days, dtype=object).astype(np.int64)
+    day = np.asarray(days).astype(np.int64)
     key = (u * (int(t.max()) + 1) + t) * (int(day.max()) + 1) + day  # < 2^63: units × types × 3.7M days
     order = np.argsort(key, kind="stable")
     ranked = key[order]

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from scoring.ingest.columns import factorized
+from scoring.ingest.columns import column_facts, factorized, known_facts
 from scoring.ingest.context import Context, DataProblem, Rule, show
 from scoring.ingest.contract import SourceSpec
 from scoring.ingest.messages import MAX_ROWS_SHOWN, group_lines
@@ -107,12 +107,38 @@ def pool_schema(source: SourceSpec, ctx: Context, describe_row: Callable[[int], 
 
 def stacked(tables: list[RawFrame], names: list[str]) -> pd.DataFrame:
     """The rows of `tables` one after the other, columns `names` (None where a table lacks a column):
-    what `pandas.concat` and NaN → None give, one object array per column."""
+    what `pandas.concat` and NaN → None give, one object array per column; what the tables' checks
+    learnt of a column every table has is known of the stacked one (`stacked_facts`)."""
     total = sum(len(t.frame) for t in tables)
-    data = {name: np.concatenate([t.frame[name].to_numpy(dtype=object) if name in t.frame.columns
-                                  else np.full(len(t.frame), None, dtype=object) for t in tables])
-            if tables else np.empty(0, dtype=object) for name in names}
-    return pd.DataFrame(data, columns=names, index=pd.RangeIndex(total), dtype=object)
+    data = {}
+    for name in names:
+        parts = [t.frame[name].to_numpy(dtype=object) if name in t.frame.columns
+                 else np.full(len(t.frame), None, dtype=object) for t in tables]
+        data[name] = np.concatenate(parts) if tables else np.empty(0, dtype=object)
+        if all(name in t.frame.columns for t in tables):
+            stacked_facts(parts, data[name])
+    return pd.DataFrame(data, columns=names, index=pd.RangeIndex(total), dtype=object, copy=False)  # the arrays
+
+
+def stacked_facts(parts: list[np.ndarray], whole: np.ndarray) -> None:
+    """Remember of `whole`, the `parts` one after the other, what is known of every part (`columns`): its
+    factorisation (the parts' distinct texts factorised in turn: pandas.factorize's of `whole`, whose
+    first appearances come in that order), that every cell is text, that none holds an invisible character,
+    the cells joined as ASCII bytes."""
+    known = [known_facts(p) for p in parts]
+    facts = [k for k in known if k is not None]
+    if not parts or len(facts) < len(known):
+        return
+    col = column_facts(whole)
+    if all(k.codes is not None and k.uniques is not None for k in facts):
+        found, distinct = pd.factorize(np.concatenate([k.uniques for k in facts]))  # type: ignore[misc]
+        ends = np.cumsum([len(k.uniques) for k in facts])  # type: ignore[arg-type]
+        col.codes = np.concatenate([np.append(found[end - len(k.uniques):end], -1)[k.codes]  # type: ignore
+                                    for k, end in zip(facts, ends, strict=True)])
+        col.uniques = np.asarray(distinct, dtype=object)
+    col.text = all(k.text for k in facts) or None
+    col.clean = all(k.clean for k in facts) or None
+    col.ascii = b"".join(k.ascii for k in facts) if col.text and all(k.ascii is not None for k in facts) else None  # type: ignore
 
 
 def pooled(source: SourceSpec, tables: list[RawFrame]) -> pd.DataFrame:

@@ -30,7 +30,7 @@ from scoring.errors import DataError, SpecError, StateError
 from scoring.hashing import sha256_bytes, sha256_file
 from scoring.index.spec import IndexSpec, Units, load_index, load_units
 from scoring.ingest.cells import header_keys
-from scoring.ingest.columns import distinct_map, forget
+from scoring.ingest.columns import column_facts, distinct_map, distinct_values, forget
 from scoring.ingest.context import Context, DataProblem, sorted_lines
 from scoring.ingest.contract import (
     INDICATOR_SOURCE,
@@ -257,23 +257,26 @@ def _entries(records: pd.DataFrame, units: Units, contract: Contract, month: str
     counted_types = contract.sources[RECORDS_SOURCE].counted
     types = contract.sources[RECORDS_SOURCE].column("list_type").values
     columns = {name: records[name] for name in ENTRIES_CSV_COLUMNS[:5]}
-    columns["entry_date"], columns["exit_date"] = (
-        pd.Series(distinct_map(records[col], lambda d: d.isoformat(), ""), index=records.index, dtype=object)
-        for col in ("entry_date", "exit_date"))
+    for col in ("entry_date", "exit_date"):
+        columns[col] = pd.Series(iso := distinct_map(records[col], lambda d: d.isoformat(), ""), index=records.index,
+                                 dtype=object, copy=False)
+        column_facts(iso).text = True  # every cell a str: none empty
     columns["violations"] = records["violations"].astype("Int64")
     columns["movement"] = movements(records, month) if len(records) else pd.Series(dtype=object)
-    columns["counted"] = records["list_type"].isin(counted_types).astype(int)
+    columns["counted"] = pd.Series(distinct_values(records["list_type"], lambda t: t in counted_types, False, bool)
+                                   .astype(int), index=records.index)
     unit_at = _positions(records["unit"], units.codes)
     type_at = _positions(records["list_type"], types)
-    days = distinct_map(records["entry_date"], dt.date.toordinal, 0)  # ordinal ≥ 1; 0: no date (text "")
+    days = distinct_values(records["entry_date"], dt.date.toordinal, 0, np.int64)  # ordinal ≥ 1; 0: no date ("")
     order = entries_order(unit_at, type_at, columns["entry_date"], records["credit_code"], days)
-    return pd.DataFrame({name: columns[name].iloc[order].reset_index(drop=True) for name in ENTRIES_CSV_COLUMNS})
+    return pd.DataFrame({name: pd.Series(columns[name].array.take(order), dtype=columns[name].dtype, copy=False)
+                         for name in ENTRIES_CSV_COLUMNS}, copy=False)
 
 
 def _positions(values: pd.Series, order: list[str] | tuple[str, ...]) -> pd.Series:
     """Each cell's position in `order` (NaN when it is not there), once per distinct cell."""
     at = {value: float(i) for i, value in enumerate(order)}
-    return pd.Series(distinct_map(values, lambda v: at.get(v, np.nan), np.nan).astype(float), index=values.index)
+    return pd.Series(distinct_values(values, lambda v: at.get(v, np.nan), np.nan, float), index=values.index)
 
 
 def _reviews(reviews: pd.DataFrame, units: Units, spec: IndexSpec) -> pd.DataFrame:

@@ -74,8 +74,9 @@ def to_raw_frame(raw: RawTable, problems: list[DataProblem]) -> RawFrame:
         headers[name] = header
         names.append(name)
     kept = [(i, n) for i, n in enumerate(names) if n is not None]
-    data = {n: np.array(columns[i], dtype=object) for i, n in kept}
-    frame = pd.DataFrame(data, columns=[n for _, n in kept], dtype=object, index=pd.RangeIndex(len(raw.numbers)))
+    data = {n: np.asarray(columns[i], dtype=object) for i, n in kept}  # not copied (nor consolidated): read only
+    frame = pd.DataFrame(data, columns=[n for _, n in kept], dtype=object, index=pd.RangeIndex(len(raw.numbers)),
+                         copy=False)
     rows = list(raw.numbers)
     if source.skip_blank and len(frame):
         present = [c for c in source.skip_blank if c in frame.columns]

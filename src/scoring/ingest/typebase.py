@@ -7,6 +7,7 @@ each method of a type is for.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -17,7 +18,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from scoring.errors import CreditCountyError
 from scoring.ingest import cells
-from scoring.ingest.columns import distinct_map, texts
+from scoring.ingest.columns import column_facts, distinct_map, empty_cells, texts
 from scoring.ingest.context import Context
 from scoring.ingest.windows import MonthWindow
 
@@ -46,6 +47,33 @@ def _known(key: Any) -> Any:
     return None if key is None or (pd.api.types.is_scalar(key) and pd.isna(key)) else key
 
 
+_UNSTRIPPED = re.compile(r"\s\||\|\s")  # white space (as str.strip takes it) beside a "|" between cells
+
+
+def stripped(values: pd.Series) -> bool:
+    """Every cell is a str `str.strip` leaves as it is, or None (as the readers give them): the column's
+    distinct texts, when known (`columns.column_facts`), else its cells, joined by "|" and looked at once:
+    printable text (str.isprintable: no white space but " ") with no " " beside a "|" or at an end. A "|"
+    in a cell can only make this False."""
+    col = column_facts(values)
+    array, empty = col.array, None if col.codes is None else col.codes < 0
+    try:
+        joined = "|".join(array if col.uniques is None else col.uniques)  # type: ignore[arg-type]
+    except TypeError:  # an empty cell, or not only text
+        empty = empty_cells(values)
+        try:
+            joined = "|".join(array[~empty])
+        except TypeError:
+            return False
+    if empty is not None and empty.any() and not all(v is None for v in array[empty]):
+        return False  # NaN: None in `texts`
+    if joined[:1].isspace() or joined[-1:].isspace():
+        return False
+    if joined.isprintable():
+        return "| " not in joined and " |" not in joined
+    return _UNSTRIPPED.search(joined) is None
+
+
 @dataclass(frozen=True)
 class ColumnType:
     """A column type; the defaults are those of free text."""
@@ -69,6 +97,9 @@ class ColumnType:
         return []
 
     def convert(self, col: ColumnSpec, source: SourceSpec, ctx: Context, values: pd.Series) -> Any:
+        """`columns.texts` of the cells: the column itself when that changes nothing (`stripped`)."""
+        if stripped(values):
+            return pd.Series(values.to_numpy(dtype=object), index=values.index, dtype=object, copy=False)
         return texts(values)
 
     def key(self, text: Any, ctx: Context) -> Any:

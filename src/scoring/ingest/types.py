@@ -27,7 +27,7 @@ import pandas as pd
 import pandera.pandas as pa
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from scoring.ingest import cells
+from scoring.ingest import cells, columns
 from scoring.ingest.columns import Found, code_checks, floats, normalised_codes, objects, read_once, shared, visible
 from scoring.ingest.context import Context
 from scoring.ingest.typebase import TEMPLATE_EARLIEST, ColumnType, SpecRule, excel_date, excel_list
@@ -126,7 +126,8 @@ class CreditCodeType(ColumnType):
         ]
 
     def convert(self, col: ColumnSpec, source: SourceSpec, ctx: Context, values: pd.Series) -> Any:
-        return pd.Series(normalised_codes(values), index=values.index, dtype=object)
+        columns.column_facts(codes := normalised_codes(values)).empty = columns.empty_cells(values)  # the same cells
+        return pd.Series(codes, index=values.index, dtype=object, copy=False)
 
     def key(self, text: Any, ctx: Context) -> Any:
         return cells.normalise_code(text)
@@ -291,7 +292,9 @@ class CountType(NumberType):
     def convert(self, col: ColumnSpec, source: SourceSpec, ctx: Context, values: pd.Series) -> Any:
         if col.metric is not None:  # a sheet metric: floats (NaN = not reported), maybe divided by the register
             return floats(values, cells.parse_number)
-        return pd.array(list(objects(values, cells.parse_whole)), dtype="Int64")
+        whole = columns.numbers(values, cells.parse_whole)  # exact: |count| ≤ NUMBER_LIMIT < 2^53
+        empty = np.isnan(whole)
+        return pd.arrays.IntegerArray(np.where(empty, 0.0, whole).astype(np.int64), empty)
 
     def demo_cell(self, value: Any, col: ColumnSpec, source: SourceSpec) -> Any:
         return int(np.clip(round(value), 0, math.inf if col.max is None else col.max))
