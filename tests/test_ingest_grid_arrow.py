@@ -1,5 +1,7 @@
-"""Arrow's reading of the usual CSV file (`grid._arrow_grid`) = the string operations (`grid._split_grid`)
-= the csv module with the reader's stripping, cell for cell; and it is the path the usual file takes."""
+"""Arrow's reading of the usual CSV file (`grid.bytes_grid`: split, then each distinct cell decoded) =
+decoding the whole file (`readers.detect_encoding`), then the string operations (`grid.text_grid`)
+= the csv module with the reader's stripping, cell for cell and encoding for encoding; it is the
+path the usual file takes, and it leaves every other file to the old paths."""
 
 from __future__ import annotations
 
@@ -12,23 +14,40 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scoring.ingest import grid
-from scoring.ingest.readers import _text_rows, detect_encoding
+from scoring.ingest.readers import _text_rows, detect_encoding, read_csv_bytes
 
 # cells of department files: Chinese text, digits, dates, and every kind of space str.strip removes
 _CHARS = st.sampled_from(["临", "沂", "县", "a", "1", "-", " ", "\u3000", "\t", "\x0b", "\x1c", "\u2028", "\xa0",
                           "", "é"])
 _CELL = st.lists(_CHARS, max_size=5).map("".join)
+_ENCODINGS = ("utf-8", "gbk", "gb18030")
+Lists = tuple[list[str | None], list[int], list[list[str | None]]]
 
 
-def _plain(text: str) -> tuple[list[str | None], list[int], list[list[str | None]]]:
+def _plain(text: str) -> Lists:
     header, body = _text_rows(csv.reader(io.StringIO(text, newline="")))
     numbers, columns = grid.rows_to_columns(body)
     return header, numbers, [list(c) for c in columns]
 
 
-def _as_lists(found: grid.Grid) -> tuple[list[str | None], list[int], list[list[str | None]]]:
+def _as_lists(found: grid.Grid) -> Lists:
     header, numbers, columns = found
     return header, numbers, [list(c) for c in columns]
+
+
+def _decoded_grid(data: bytes, encodings: tuple[str, ...] = _ENCODINGS) -> tuple[Lists | None, str]:
+    text, encoding = detect_encoding(data, encodings)
+    found = grid.text_grid(text)
+    return (None if found is None else _as_lists(found)), encoding
+
+
+def _taken(text: str) -> bool:
+    """The layout `bytes_grid` reads: lines ending in \\n or \\r\\n, none empty, a data row, one width."""
+    lines = text.replace("\r\n", "\n").split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    return (len(lines) > 1 and "" not in lines and "\r" not in text.replace("\r\n", "")
+            and len({line.count(",") for line in lines[1:]}) == 1)
 
 
 @st.composite
@@ -42,72 +61,11 @@ def _files(draw: st.DrawFn) -> str:
 
 
 @settings(max_examples=300, deadline=None)
-@given(_files())
-def test_arrow_grid_equals_the_string_operations_and_the_csv_module(text: str) -> None:
-    fast = grid._arrow_grid(text)
-    split = grid._split_grid(text)
-    if fast is None:  # declined: an empty line or a row of another width
-        return
-    assert split is not None
-    assert _as_lists(fast) == _as_lists(split) == _plain(text)
-    assert all(c.dtype == object for c in fast[2])
-
-
-@pytest.mark.parametrize("text", [
-    "统一社会信用代码,主体名称,备注\r\n91371302MA3C,临沂\u3000公司 , 示例数据\r\n91371302MB4D, 沂水县, \r\n",
-    "a,b\n1,2\n3,4",  # no end at the last line
-    "a,b\n,\n1,\n",  # a row of empty cells only: left out, the rows keep their numbers
-    "a,b,c\n1,2\n",  # the header wider than the rows
-])
-def test_the_usual_file_is_read_by_arrow(text: str) -> None:
-    fast = grid._arrow_grid(text)
-    assert fast is not None
-    assert _as_lists(fast) == _plain(text)
-    assert grid.text_grid(text) is not None and _as_lists(grid.text_grid(text)) == _plain(text)
-
-
-@pytest.mark.parametrize("text", [
-    "a,b\r\n1,2\r3,4\r\n",  # a carriage return alone
-    "a,b\n1,2\n\n3,4\n",  # an empty line
-    "\na,b\n1,2\n",  # an empty first line
-    "a,b\n1,2\n3\n",  # a row of another width
-    "a,b\n",  # no data row
-])
-def test_other_files_are_left_to_the_string_operations(text: str) -> None:
-    assert grid._arrow_grid(text) is None
-    split, found = grid._split_grid(text), grid.text_grid(text)
-    assert (found is None) == (split is None)  # None: the csv module reads it
-    if found is not None:
-        assert _as_lists(found) == _as_lists(split) == _plain(text)
-
-
-def test_a_line_beyond_the_csv_field_limit_is_left_to_the_csv_module() -> None:
-    long = "x" * (csv.field_size_limit() + 1)
-    assert grid._arrow_grid(f"a,b\n{long},1\n") is None
-
-
-def test_repeated_cells_share_one_string() -> None:
-    text = "unit,n\n" + "".join(f"兰山区,{i % 3}\n" for i in range(50))
-    _header, _numbers, columns = grid._arrow_grid(text)
-    assert len({id(v) for v in columns[0]}) == 1
-    assert np.array_equal(columns[1], np.array([str(i % 3) for i in range(50)], dtype=object))
-
-
-_ENCODINGS = ("utf-8", "gbk", "gb18030")
-
-
-def _decoded_grid(data: bytes) -> tuple[tuple[list[str | None], list[int], list[list[str | None]]] | None, str]:
-    text, encoding = detect_encoding(data, _ENCODINGS)
-    found = grid.text_grid(text)
-    return (None if found is None else _as_lists(found)), encoding
-
-
-@settings(max_examples=300, deadline=None)
 @given(_files(), st.sampled_from(["utf-8", "utf-8-sig", "gbk", "gb18030"]),
        st.sampled_from(["", "\U00020000", "€", "\udcff"]))
 def test_bytes_grid_equals_decoding_the_whole_file(text: str, encoding: str, extra: str) -> None:
     """Split before decoding = decoded, then split: the same cells and the same encoding detected
-    (a character only GB18030 has, €, a byte no encoding reads)."""
+    (with a character only GB18030 has, €, or a byte no encoding reads); taken for every usual file."""
     text = text.replace("a", extra, 1) if extra != "\udcff" else text
     try:
         data = text.encode(encoding)
@@ -121,8 +79,10 @@ def test_bytes_grid_equals_decoding_the_whole_file(text: str, encoding: str, ext
     except UnicodeDecodeError:
         assert found is None  # no encoding fits: the reader's own decoding tells where
         return
+    assert (found is not None) == _taken(text)
     if found is not None:
         assert (_as_lists(found[0]), found[1]) == expected
+        assert all(c.dtype == object for c in found[0][2])
 
 
 @pytest.mark.parametrize("encoding", ["gbk", "gb18030", "utf-8", "utf-8-sig"])
@@ -133,6 +93,62 @@ def test_a_department_file_is_split_before_it_is_decoded(encoding: str) -> None:
     assert found is not None
     assert (_as_lists(found[0]), found[1]) == _decoded_grid(text.encode(encoding))
     assert found[1] == {"gb18030": "gbk"}.get(encoding, encoding)  # GB18030 without its own characters is GBK
+
+
+@pytest.mark.parametrize("text", [
+    "a,b\n1,2\n3,4",  # no end at the last line
+    "a,b\n,\n1,\n",  # a row of empty cells only: left out, the rows keep their numbers
+    "a,b,c\n1,2\n",  # the header wider than the rows
+])
+def test_usual_layouts_are_read_by_arrow(text: str) -> None:
+    found = grid.bytes_grid(text.encode("utf-8"), _ENCODINGS)
+    assert found is not None and _as_lists(found[0]) == _plain(text)
+
+
+@pytest.mark.parametrize("text", [
+    "a,b\r\n1,2\r3,4\r\n",  # a carriage return alone
+    "a,b\n1,2\n\n3,4\n",  # an empty line
+    "\na,b\n1,2\n",  # an empty first line
+    "a,b\n1,2\n3\n",  # a row of another width
+    "a,b\n",  # no data row
+    "a,b",  # one line
+    "a,b\n\ufeffx,1\n",  # a byte-order mark starting row 2 (Arrow would drop it)
+    'a,b\n"1",2\n',  # a quote
+])
+def test_other_files_are_left_to_the_old_paths(text: str) -> None:
+    assert grid.bytes_grid(text.encode("utf-8"), _ENCODINGS) is None
+    header, numbers, columns, _encoding = read_csv_bytes(text.encode("utf-8"), _ENCODINGS)
+    assert (header, numbers, [list(c) for c in columns]) == _plain(text)
+
+
+@pytest.mark.parametrize(("encodings", "data"), [
+    (("utf-7",), "a,b\nx+-y,1\n".encode("utf-7")),  # '+-' is '+' in UTF-7
+    (("hz",), "a,b\n测,1\n".encode("hz")),  # '~{…~}' shifts into GB2312 in HZ
+    (("utf-8-sig", "gbk"), "a,b\n\ufeffx,1\n".encode("utf-8-sig")),
+])
+def test_encodings_whose_ascii_bytes_mean_more_are_decoded_whole(encodings: tuple[str, ...], data: bytes) -> None:
+    assert grid.bytes_grid(data, encodings) is None
+    header, numbers, columns, encoding = read_csv_bytes(data, encodings)
+    text, expected_encoding = detect_encoding(data, encodings)
+    assert (header, numbers, [list(c) for c in columns], encoding) == (*_plain(text), expected_encoding)
+
+
+def test_a_line_beyond_the_csv_field_limit_is_left_to_the_csv_module() -> None:
+    data = f"a,b\n{'x' * (csv.field_size_limit() + 1)},1\n".encode()
+    assert grid.bytes_grid(data, _ENCODINGS) is None
+    with pytest.raises(csv.Error):  # the csv module tells that a cell is too long
+        read_csv_bytes(data, _ENCODINGS)
+
+
+def test_repeated_cells_share_one_string() -> None:
+    text = "unit,n\n" + "".join(f"兰山区,{i % 3}\n" for i in range(50))
+    (_header, _numbers, columns), _encoding = grid.bytes_grid(text.encode("gbk"), _ENCODINGS)
+    assert len({id(v) for v in columns[0]}) == 1
+    assert np.array_equal(columns[1], np.array([str(i % 3) for i in range(50)], dtype=object))
+
+
+def test_the_spaces_are_those_str_strip_removes() -> None:
+    assert grid._SPACES.to_pylist() == [chr(c) for c in range(0x110000) if chr(c).isspace()]
 
 
 def test_every_space_str_strip_removes_is_stripped() -> None:

@@ -189,7 +189,8 @@ def _arrow_frame(data: bytes, columns: dict[str, type] | None, categories: bool)
     pandas'); a float column's cells are numbers without spaces, 'nan' or 'inf' (so both parsers give
     the same double), at least one with a fraction or exponent or empty (pandas' float64); whole
     numbers are ≤ 18 digits, never empty; booleans are True / False."""
-    if (not _ARROW_TEXT or any(b in data for b in (b'"', b"\r", b"\0")) or data.startswith(b"\n")):
+    if (not _ARROW_TEXT or any(b in data for b in (b'"', b"\r", b"\0")) or data.startswith(b"\n")
+            or b"\n" not in data):
         return None
     header = data[:data.find(b"\n")].decode("utf-8").split(",")
     columns = dict.fromkeys(header, str) if columns is None else columns
@@ -280,7 +281,9 @@ def _arrow_column(cells: pa.Array, kind: type, categories: bool) -> Any:
         values = pc.cast(texts, pa.float64()).to_numpy(zero_copy_only=False)
     except pa.ArrowInvalid:
         return None
-    return values if np.isfinite(values[filled]).all() else None
+    if not np.isfinite(values[filled]).all() or np.signbit(values[filled & (values == 0)]).any():
+        return None  # (−0: pandas may read '-0' as a whole number, so 0.0)
+    return values
 
 
 def read_state_csv(path: Path, what: str, fix: str, columns: dict[str, type] | None, *,

@@ -1,12 +1,12 @@
 """A table's cells by column: from the rows of a sheet or CSV file, or straight from CSV text.
 
-`text_grid` reads the usual department CSV file — no quote character, every data row as wide
-as the others — without a Python loop per row; it gives exactly what `csv.reader` and the
-reader's stripping give (cells stripped, empty cells None, blank rows left out, rows numbered as
-records from 1, the header), and None for any other file, which the csv module then reads.
-A file whose lines all end in \n or \r\n and has no empty line is parsed by Arrow's CSV reader
-(`_arrow_grid`): each column's distinct texts are made Python strings and stripped once, and the
-cells share them; any other by string operations over the whole text (`_split_grid`).
+The usual department CSV file — no quote character, every data row as wide as the others — is
+read without a Python loop per row, giving exactly what `csv.reader` and the reader's stripping
+give (cells stripped, empty cells None, blank rows left out, rows numbered as records from 1, the
+header): `bytes_grid` splits its bytes with Arrow's CSV reader and decodes and strips each column's
+distinct cells once (the cells share those strings), when its lines end in \n or \r\n and none is
+empty; `text_grid` splits any other such text by string operations over the whole of it. Both give
+None for any other file, which the csv module then reads.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ import csv
 import datetime as dt
 import sys
 from collections.abc import Iterable, Sequence
-from functools import cache
 from itertools import repeat, zip_longest
 
 import numpy as np
@@ -75,47 +74,62 @@ def text_grid(text: str) -> Grid | None:
     and with data rows all of one width; None when the csv module must read it."""
     if '"' in text or "\x00" in text:
         return None
-    fast = _arrow_grid(text)
-    return fast if fast is not None else _split_grid(text)
+    return _split_grid(text)
+
+
+# Codecs in which a byte below 0x80 is always that ASCII character: a comma, quote or line end is never
+# part of another character, and an ASCII cell reads the same (UTF-8, GBK, GB18030, GB2312, Big5).
+_ASCII_SAFE = frozenset({"utf-8", "gbk", "gb18030", "gb2312", "big5", "ascii"})
 
 
 def bytes_grid(data: bytes, encodings: tuple[str, ...]) -> tuple[Grid, str] | None:
     """`text_grid` of the text `readers.detect_encoding` decodes from `data`, and that encoding, without
-    decoding the whole file: Arrow splits the bytes (a comma, quote or line end is never part of a
-    multi-byte character in UTF-8, GBK or GB18030) and each column's distinct cells are decoded, in
-    the first encoding all of them and the header fit, as the whole text would be. None for a file
-    Arrow does not take (`text_grid` then reads the decoded text) or that no encoding fits."""
+    decoding the whole file: Arrow splits the bytes and each column's distinct cells are decoded, in the
+    first of `encodings` all of them and the header fit, as the whole text would be. None for a file
+    Arrow does not take, for an encoding not `_ASCII_SAFE`, or when no encoding fits (the caller then
+    decodes the whole text, and tells where it is not text)."""
     bom = data.startswith(codecs.BOM_UTF8)
+    tried = ("utf-8",) if bom else encodings
+    if not all(_codec(e) in _ASCII_SAFE for e in tried):
+        return None
     raw = data[len(codecs.BOM_UTF8):] if bom else data
     if b'"' in raw or b"\x00" in raw:
         return None
-    parsed = _parsed(raw, pa.binary())
+    parsed = _parsed(raw)
     if parsed is None:
         return None
     header, table = parsed
-    for encoding in ("utf-8",) if bom else encodings:
+    coded = [pc.dictionary_encode(col.combine_chunks()) for col in table.columns]
+    for encoding in tried:
         try:
-            texts = [header.decode(encoding), *(_decoded(pc.dictionary_encode(col.combine_chunks()), encoding)
-                                                 for col in table.columns)]
+            texts = [header.decode(encoding), *(_decoded(column, _codec(encoding)) for column in coded)]
         except UnicodeDecodeError:
             continue
         return _grid(texts[0], table.num_rows, texts[1:]), "utf-8-sig" if bom else encoding
     return None
 
 
-def _decoded(coded: pa.DictionaryArray, encoding: str) -> tuple[list[str], np.ndarray]:
-    """A dictionary-encoded column of bytes as its distinct cells' texts in `encoding` and the codes;
-    UnicodeDecodeError when a cell is not text in it. ASCII cells read the same in all three encodings."""
+def _codec(encoding: str) -> str:
+    """The codec's own name ('UTF8' → 'utf-8'), or the name itself when Python knows no such codec."""
     try:
-        as_text = coded.dictionary.cast(pa.string())  # checks UTF-8
+        return codecs.lookup(encoding).name
+    except LookupError:
+        return encoding
+
+
+def _decoded(coded: pa.DictionaryArray, codec: str) -> tuple[list[str], np.ndarray]:
+    """A dictionary-encoded column of bytes as its distinct cells' texts in `codec` (an `_ASCII_SAFE`
+    one) and the codes; UnicodeDecodeError when a cell is not text in it."""
+    try:
+        as_text = coded.dictionary.cast(pa.string())  # checks UTF-8, as Python's decoder
     except pa.ArrowInvalid:
         as_text = None
-    if as_text is not None and (codecs.lookup(encoding).name == "utf-8" or pc.all(pc.string_is_ascii(as_text)).as_py()):
-        texts = as_text.to_pylist()
-    elif codecs.lookup(encoding).name == "utf-8":
-        raise UnicodeDecodeError(encoding, b"", 0, 1, "not UTF-8")
+    if as_text is not None and (codec == "utf-8" or pc.all(pc.string_is_ascii(as_text)).as_py()):
+        texts = as_text.to_pylist()  # (ASCII reads the same in every safe codec)
+    elif codec == "utf-8":
+        raise UnicodeDecodeError(codec, b"", 0, 1, "not UTF-8")
     else:
-        texts = [cell.decode(encoding) for cell in coded.dictionary.to_pylist()]
+        texts = [cell.decode(codec) for cell in coded.dictionary.to_pylist()]
     return texts, coded.indices.to_numpy()
 
 
@@ -123,20 +137,22 @@ _NO_QUOTES = pcsv.ParseOptions(delimiter=",", quote_char=False, double_quote=Fal
                                newlines_in_values=False, ignore_empty_lines=False)
 
 
-def _parsed(raw: bytes, kind: pa.DataType) -> tuple[bytes, pa.Table] | None:
-    """The header line and the data rows (columns of `kind`) of CSV bytes whose lines end in \n or
+def _parsed(raw: bytes) -> tuple[bytes, pa.Table] | None:
+    """The header line and the data rows (columns of bytes) of CSV bytes whose lines end in \n or
     \r\n, with no empty line and a data row, every row as wide as the first (Arrow refuses another)
     and none longer than the csv module's field limit in bytes; None for any other."""
     if raw.count(b"\r") != raw.count(b"\r\n") or b"\n\n" in raw or b"\n\r\n" in raw:
         return None  # a carriage return alone (an old Mac line end, or in a cell), or an empty line
     first = raw.find(b"\n")
+    if first < 0:
+        return None  # one line: no data row
     header = raw[:first].removesuffix(b"\r")
-    if not header or len(raw) <= first + 1:
-        return None  # an empty first line, or no data row: the string operations
-    body = memoryview(raw)[first + 1:]
-    end = raw.find(b"\n", first + 1)
+    if not header or len(raw) <= first + 1 or raw.startswith(codecs.BOM_UTF8, first + 1):
+        return None  # an empty first line, no data row, or a byte-order mark Arrow would drop from row 2
+    body = memoryview(raw)[first + 1:] if raw.endswith(b"\n") else raw[first + 1:] + b"\n"  # (Arrow: one line
+    end = raw.find(b"\n", first + 1)  # without its end is no row)
     width = raw.count(b",", first + 1, end if end >= 0 else len(raw)) + 1
-    options = pcsv.ConvertOptions(column_types={f"f{i}": kind for i in range(width)}, null_values=[],
+    options = pcsv.ConvertOptions(column_types={f"f{i}": pa.binary() for i in range(width)}, null_values=[],
                                   strings_can_be_null=False, quoted_strings_can_be_null=False)
     try:
         table = pcsv.read_csv(pa.py_buffer(body),
@@ -151,10 +167,9 @@ def _parsed(raw: bytes, kind: pa.DataType) -> tuple[bytes, pa.Table] | None:
     return header, table
 
 
-@cache
-def _spaces() -> pa.Array:
-    """The characters `str.strip` removes (`str.isspace`), as Arrow texts: found once, when first needed."""
-    return pa.array([c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace()], pa.string())
+# The characters `str.strip` removes (`str.isspace`; tests/test_ingest_grid_arrow.py checks the list).
+_SPACES = pa.array(list("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
+                        "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"), pa.string())
 
 
 def _stripped(texts: list[str]) -> np.ndarray:
@@ -166,7 +181,7 @@ def _stripped(texts: list[str]) -> np.ndarray:
         return out
     arrow = pa.array(texts, pa.string())
     first, last = pc.utf8_slice_codeunits(arrow, 0, 1), pc.utf8_slice_codeunits(arrow, -1, sys.maxsize)
-    edged = pc.or_(pc.is_in(first, _spaces()), pc.is_in(last, _spaces())).to_numpy(zero_copy_only=False)
+    edged = pc.or_(pc.is_in(first, _SPACES), pc.is_in(last, _SPACES)).to_numpy(zero_copy_only=False)
     for i in np.flatnonzero(edged).tolist():
         out[i] = texts[i].strip() or None
     out[pc.equal(pc.utf8_length(arrow), 0).to_numpy(zero_copy_only=False)] = None
@@ -186,24 +201,6 @@ def _grid(header: str, rows: int, columns: list[tuple[list[str], np.ndarray]]) -
         out = [column[~empty] for column in out]
         numbers = numbers[~empty]
     return _cells(header), numbers.tolist(), out
-
-
-def _arrow_grid(text: str) -> Grid | None:
-    """`_split_grid`'s result for a text whose lines end in \n or \r\n, with no empty line and a body
-    of data rows, every row as wide as the first: parsed by Arrow (`_parsed`); None for any other."""
-    try:
-        raw = text.encode("utf-8")
-    except UnicodeEncodeError:  # a lone surrogate
-        return None
-    parsed = _parsed(raw, pa.string())
-    if parsed is None:
-        return None
-    header, table = parsed
-    columns = []
-    for col in table.columns:
-        coded = pc.dictionary_encode(col.combine_chunks())
-        columns.append((coded.dictionary.to_pylist(), coded.indices.to_numpy()))
-    return _grid(header.decode("utf-8"), table.num_rows, columns)
 
 
 def _split_grid(text: str) -> Grid | None:
