@@ -20,6 +20,7 @@ from scoring import csvbytes
 from scoring.csvbytes import csv_bytes, fast_csv
 from scoring.ingest.grid import rows_to_columns, text_grid
 from scoring.ingest.readers import _text_rows
+from scoring.safeio import FORMULA_PREFIXES
 
 
 def _no_pandas(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -64,11 +65,12 @@ def test_risky_text_anywhere_goes_through_pandas(where: int, cell: str) -> None:
 def test_plain_cells_equals_the_plain_test() -> None:
     rng = random.Random(3)
     for _ in range(300):
-        cells = ["".join(rng.choice(["a", "-", "=", "1", "\t", "中", ",", '"']) for _ in range(rng.randint(0, 3)))
+        cells = ["".join(rng.choice(["a", "-", "=", "1", "\t", "中", ",", '"', "\n", "\r", "@", "+"])
+                         for _ in range(rng.randint(0, 3)))
                  for _ in range(rng.randint(1, 6))]
         arrow = csvbytes._column_texts(pd.Series(cells, dtype=object), None)[0][rng.randint(0, 1):]
         shown = cells[len(cells) - len(arrow):]  # (a sliced array: the offsets start past 0)
-        plain = not any(c.startswith(("=", "+", "-", "@", "\t", "\r")) or "," in c or '"' in c for c in shown)
+        plain = not any(c.startswith(FORMULA_PREFIXES) or any(q in c for q in ',"\n\r') for c in shown)
         assert csvbytes._plain_cells(arrow, True) == plain, cells
 
 

@@ -26,7 +26,7 @@ _SPECIAL = (b",", b"\n", b"\r", b'"')  # a cell the csv module would quote (a co
 _RISKY = np.zeros(256, dtype=bool)  # byte → whether a cell starting with it is one FORMULA_PREFIXES names
 _RISKY[np.frombuffer("".join(FORMULA_PREFIXES).encode("ascii"), dtype=np.uint8)] = True
 #: Arrow's texts of 1e-9 ≤ |x| < 1e-4 → repr's: 0.0000ddd → d.dde-05, 0.00000ddd → d.dde-06, e-7 → e-07.
-_TINY = ((r"^(-?)0\.0000([1-9])(\d+)$", r"\1\2.\3e-05"), (r"^(-?)0\.0000([1-9])$", r"\1\2e-05"),
+_TINY_REWRITES = ((r"^(-?)0\.0000([1-9])(\d+)$", r"\1\2.\3e-05"), (r"^(-?)0\.0000([1-9])$", r"\1\2e-05"),
          (r"^(-?)0\.00000([1-9])(\d+)$", r"\1\2.\3e-06"), (r"^(-?)0\.00000([1-9])$", r"\1\2e-06"),
          (r"e-(\d)$", r"e-0\1"))
 _UNIQUE_FROM = 1024  # floats formatted once per distinct value from this many cells on (see repr_texts)
@@ -82,7 +82,7 @@ def _arrow_repr(x: np.ndarray) -> pa.Array:
                                                  _POINT_ZERO, _EMPTY)}
     if tiny.any():
         made = texts.filter(pa.array(tiny))
-        for pattern, replacement in _TINY:
+        for pattern, replacement in _TINY_REWRITES:
             made = pc.replace_substring_regex(made, pattern, replacement)
         parts[_TINY_KIND] = made
         texts = texts.filter(pa.array(~tiny))
@@ -97,7 +97,7 @@ def repr_texts(floats: np.ndarray) -> pa.Array:
     for 1e-6 ≤ |x| < 1e10 and as d.ddde±x otherwise; repr is positional for 1e-4 ≤ |x| < 1e16 with
     '.0' on whole numbers and a two-digit exponent. So the floats are cast, but for those whose
     layouts differ: whole numbers below 1e10 (their integer's text + '.0'), 1e-9 ≤ |x| < 1e-4 (cast,
-    then rewritten by `_TINY`), the few of 1e10 ≤ |x| < 1e16 (repr itself). Every cast text is read
+    then rewritten by `_TINY_REWRITES`), the few of 1e10 ≤ |x| < 1e16 (repr itself). Every cast text is read
     back: should one not give its float bit for bit, the column is formatted by repr. A long column
     whose first cells repeat is formatted once per distinct bit pattern (−0.0 apart from 0.0)."""
     x = np.ascontiguousarray(floats, dtype=np.float64)

@@ -344,14 +344,14 @@ def _tidy(spec: IndexSpec, months: list[str], unit_codes: list[str], grid: np.nd
     }, copy=False), node_points
 
 
-_TEXT = pd.StringDtype(na_value=np.nan)
+_STR_DTYPE = pd.StringDtype(na_value=np.nan)
 
 
 def _texts(values: list[str], codes: np.ndarray, times: int) -> pd.api.extensions.ExtensionArray:
     """`values` taken at `codes`, the whole repeated `times` times, as a text column (pandas' 'str'):
     the texts laid out once, each repetition a chunk sharing them (Arrow)."""
     once = pa.array(values, pa.large_string()).take(pa.array(codes))
-    return _TEXT.__from_arrow__(pa.chunked_array([once] * times, pa.large_string()))
+    return _STR_DTYPE.__from_arrow__(pa.chunked_array([once] * times, pa.large_string()))
 
 
 def _month_texts(months: list[str], size: int) -> pd.api.extensions.ExtensionArray:
@@ -361,4 +361,4 @@ def _month_texts(months: list[str], size: int) -> pd.api.extensions.ExtensionArr
         data = month.encode("utf-8")
         offsets = np.arange(size + 1, dtype=np.int64) * len(data)
         chunks.append(pa.LargeStringArray.from_buffers(size, pa.py_buffer(offsets), pa.py_buffer(data * size)))
-    return _TEXT.__from_arrow__(pa.chunked_array(chunks, pa.large_string()))
+    return _STR_DTYPE.__from_arrow__(pa.chunked_array(chunks, pa.large_string()))

@@ -52,6 +52,11 @@ _POWERS = 10 ** np.arange(8)  # a row number (≤ 10,000,000) has as many digits
 _MASKS = np.array([0, *((1 << 8 * k) - 1 for k in range(1, 9))], dtype=np.uint64)  # k low-order bytes of 8
 
 
+def _has_fraction(raw: str) -> bool:
+    """A number's text with a fraction or an exponent: read as a float (else as an int, as openpyxl does)."""
+    return "." in raw or "E" in raw or "e" in raw
+
+
 class Unusual(Exception):
     """A layout left to the lxml reader."""
 
@@ -319,7 +324,7 @@ def _tail_texts(tails: str, count: int, shared: list[Any], epoch: Any, dates: se
             inline.append(k)
             strings.append(text)
         elif raw and (not xml_type or xml_type == "n") and style not in dated:
-            if "." in raw or "E" in raw or "e" in raw:
+            if _has_fraction(raw):
                 number = float(raw)
                 out[k] = str(int(number)) if number.is_integer() else repr(number)
             else:
@@ -344,7 +349,7 @@ def _value_text(style: str | None, xml_type: str | None, raw: str, text: str | N
         s = int(style or 0)
         if s in dates:
             return _date_text(raw, epoch, s in durations)
-        return cell_text(float(raw) if ("." in raw or "E" in raw or "e" in raw) else int(raw))
+        return cell_text(float(raw) if _has_fraction(raw) else int(raw))
     if xml_type == "s":
         return cell_text(shared[int(raw)])
     if xml_type == "b":
@@ -361,7 +366,7 @@ def _value_text(style: str | None, xml_type: str | None, raw: str, text: str | N
 def _date_text(raw: str, epoch: Any, duration: bool) -> Cell:
     from openpyxl.utils.datetime import from_excel
 
-    value = float(raw) if ("." in raw or "E" in raw or "e" in raw) else int(raw)
+    value = float(raw) if _has_fraction(raw) else int(raw)
     try:
         return cell_text(from_excel(value, epoch, timedelta=duration))
     except (OverflowError, ValueError):
