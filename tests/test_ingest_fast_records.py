@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from scoring.ingest import cells, columns, pools, typebase
+from scoring.ingest import cells, codecolumns, columns, pools, typebase
 from scoring.ingest.derive import ListFacts, list_facts, month_bounds
 
 
@@ -193,7 +193,7 @@ def test_code_checks_of_mixed_case_codes() -> None:
             k = rng.randrange(18)
             code = code[:k] + rng.choice("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefiosz") + code[k + 1:]
         codes.append(code)
-    found = columns.code_checks(pd.Series(np.array(codes, dtype=object), dtype=object))
+    found = codecolumns.code_checks(pd.Series(np.array(codes, dtype=object), dtype=object))
     assert found["alphabet"].tolist() == [cells.code_alphabet_ok(c) for c in codes]
     assert found["region"].tolist() == [cells.code_region_ok(c) for c in codes]
     assert found["check"].tolist() == [cells.code_check_ok(c) for c in codes]

@@ -2,7 +2,7 @@
 
 - CSV text → columns (`grid.text_grid`) = csv.reader + the reader's stripping, row by row;
 - workbook cells from the sheet XML (`sheets.sheet_values`) = openpyxl's full reader;
-- the column functions (`columns.normalised_codes`, `code_checks`, `texts`, the remembered factorisation)
+- the column functions (`codecolumns.normalised_codes`, `code_checks`, `texts`, the remembered factorisation)
   = the cell functions of `cells` applied cell by cell;
 - the pooled rows of several tables (`pools.stacked`) = pandas.concat with NaN → None.
 """
@@ -18,7 +18,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from scoring.ingest import cells, columns
+from scoring.ingest import cells, codecolumns, columns
 from scoring.ingest.grid import rows_to_columns, text_grid
 from scoring.ingest.readers import _rows, _text_rows, sheet_records
 from scoring.ingest.sheets import sheet_values
@@ -106,8 +106,8 @@ def test_code_columns_equal_the_cell_functions(seed: int, plain_only: bool) -> N
     if plain_only:  # the one upper-casing of the whole column
         codes = [c.upper() if c and c.isascii() and c.isalnum() else None for c in codes]
     values = pd.Series(codes, dtype=object)
-    assert list(columns.normalised_codes(values)) == [cells.normalise_code(c) for c in codes]
-    checks = columns.code_checks(values)
+    assert list(codecolumns.normalised_codes(values)) == [cells.normalise_code(c) for c in codes]
+    checks = codecolumns.code_checks(values)
     for name, func in [("length", cells.code_length_ok), ("alphabet", cells.code_alphabet_ok),
                        ("region", cells.code_region_ok), ("check", cells.code_check_ok)]:
         expected = [c is None or not cells.normalise_code(c) or func(c) for c in codes]

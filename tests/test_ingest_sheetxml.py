@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl.utils.datetime import WINDOWS_EPOCH
 
-from scoring.ingest import sheets, sheetxml
+from scoring.ingest import celltexts, sheets
 from scoring.ingest.grid import rows_to_columns, value_rows
 from scoring.ingest.readers import _table, sheet_records
 from scoring.ingest.sheetxml import sheet_texts
@@ -172,7 +172,7 @@ def test_a_sheet_the_fast_path_declines_is_read_by_lxml() -> None:
 def test_a_hash_collision_compares_the_cells_as_bytes(monkeypatch: pytest.MonkeyPatch) -> None:
     xml = _xml(USUAL["tails of every width"])
     plain = sheet_texts(xml, SHARED, WINDOWS_EPOCH, DATES, DURATIONS)
-    monkeypatch.setattr(sheetxml, "_MIX", np.uint64(0))  # every slice hashes alike
+    monkeypatch.setattr(celltexts, "_MIX", np.uint64(0))  # every slice hashes alike
     assert plain is not None and _same(sheet_texts(xml, SHARED, WINDOWS_EPOCH, DATES, DURATIONS), plain)
 
 

@@ -30,7 +30,7 @@ from pandera.errors import SchemaErrors
 import tests.test_ingest_errors as errors
 import tests.test_ingest_formats as formats
 import tests.test_reliability_ingest as reliability
-from scoring.ingest import columns, tables
+from scoring.ingest import codecolumns, columns, tables
 from scoring.ingest.context import Context
 from scoring.ingest.types import column_type
 from scoring.ingest.windows import MonthWindow
@@ -323,7 +323,7 @@ def test_code_checks_after_the_invisible_character_check_equal_the_cell_function
     values = pd.Series(codes, dtype=object)
     columns.forget()
     columns.visible(values)
-    found = columns.code_checks(values)
+    found = codecolumns.code_checks(values)
     for name, func in [("length", cells.code_length_ok), ("alphabet", cells.code_alphabet_ok),
                        ("region", cells.code_region_ok), ("check", cells.code_check_ok)]:
         assert list(found[name]) == [c is None or not cells.normalise_code(c) or func(c) for c in codes], name

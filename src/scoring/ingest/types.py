@@ -9,9 +9,8 @@ Each type owns everything that depends on it:
   range_text   the allowed values in words, for the template's notes sheet
   demo_cell    what the demo data writes for a drawn value (是/否 for a yes/no item)
 Adding a type is one entry here (and its name in the template's `type_labels`).
-The base `ColumnType` (free text) is in `typebase`. Checks and conversions see a whole column
-(`columns`: once per distinct text). `NUMBER_LIMIT` is the largest magnitude a count or number
-may have, whatever the contract's max.
+The base `ColumnType` (free text) is in `typebase`. Checks and conversions see a whole column (`columns`:
+once per distinct text). `NUMBER_LIMIT` is the largest magnitude a count or number may have, whatever the max.
 """
 
 from __future__ import annotations
@@ -28,7 +27,8 @@ import pandera.pandas as pa
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from scoring.ingest import cells, columns
-from scoring.ingest.columns import Found, code_checks, floats, normalised_codes, objects, read_once, shared, visible
+from scoring.ingest.codecolumns import code_checks, normalised_codes
+from scoring.ingest.columns import Found, floats, objects, read_once, shared, visible
 from scoring.ingest.context import Context
 from scoring.ingest.typebase import TEMPLATE_EARLIEST, ColumnType, SpecRule, excel_date, excel_list
 from scoring.ingest.windows import DATE_WINDOWS, MonthWindow
