@@ -146,10 +146,16 @@ def _plain_head(columns: list[str]) -> bool:
     return not any(c.startswith(FORMULA_PREFIXES) or any(q.decode() in c for q in _SPECIAL) for c in columns)
 
 
+def text_offsets(cells: pa.Array) -> np.ndarray:
+    """Where each cell of a large_string (or large_binary) array starts in its data buffer, and where the
+    last ends: len(cells) + 1 byte offsets (int64), read from the array's own buffer, not copied."""
+    return np.frombuffer(cells.buffers()[1], dtype=np.int64)[cells.offset:cells.offset + len(cells) + 1]
+
+
 def _plain_cells(cells: pa.Array, text: bool) -> bool:
     """Whether no cell holds a comma, line end or quote, nor (`text`) starts like a formula: read
     from the array's UTF-8 bytes and offsets (each cell's first byte, when it has one)."""
-    offsets = np.frombuffer(cells.buffers()[1], dtype=np.int64)[cells.offset:cells.offset + len(cells) + 1]
+    offsets = text_offsets(cells)
     if offsets[-1] == offsets[0]:
         return True
     data = np.frombuffer(cells.buffers()[2], dtype=np.uint8)[offsets[0]:offsets[-1]]
@@ -178,6 +184,6 @@ def fast_csv(frame: pd.DataFrame, float_format: str | None = None) -> bytes:
         return csv_bytes(frame, float_format)
     rows = pc.binary_join_element_wise(pc.binary_join_element_wise(*(c for c, _ in texts), _COMMA), _NEWLINE,
                                        _EMPTY)
-    offsets = np.frombuffer(rows.buffers()[1], dtype=np.int64)[rows.offset:rows.offset + len(rows) + 1]
+    offsets = text_offsets(rows)
     body = rows.buffers()[2].slice(int(offsets[0]), int(offsets[-1] - offsets[0]))
     return b"".join((",".join(columns).encode("utf-8"), b"\n", body))

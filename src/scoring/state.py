@@ -26,6 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from scoring.csvbytes import text_offsets
 from scoring.errors import StateError
 from scoring.safeio import restore_cell
 
@@ -253,7 +254,7 @@ def _arrow_column(cells: pa.Array, kind: type, categories: bool) -> Any:
         return pd.Categorical.from_codes(rank[indices], dtype=pd.CategoricalDtype(pd.Index(texts, dtype=_STR)))
     if cells.offset:
         return None
-    offsets = np.frombuffer(cells.buffers()[1], dtype=np.int64)[:len(cells) + 1]
+    offsets = text_offsets(cells)
     lengths = np.diff(offsets)
     raw = cells.buffers()[2].slice(int(offsets[0]), int(offsets[-1] - offsets[0])).to_pybytes() if offsets[-1] else b""
     filled = lengths > 0

@@ -99,14 +99,23 @@ def bytes_grid(data: bytes, encodings: tuple[str, ...]) -> tuple[Grid, str] | No
     if parsed is None:
         return None
     header, table = parsed
-    coded = [pc.dictionary_encode(col.combine_chunks()) for col in table.columns]
+    coded = [(column, _as_text(column.dictionary))
+             for column in (pc.dictionary_encode(col.combine_chunks()) for col in table.columns)]
     for encoding in tried:
         try:
-            texts = [header.decode(encoding), *(_decoded(column, _codec(encoding)) for column in coded)]
+            texts = [header.decode(encoding), *(_decoded(column, utf8, _codec(encoding)) for column, utf8 in coded)]
         except UnicodeDecodeError:
             continue
         return _grid(texts[0], table.num_rows, texts[1:]), "utf-8-sig" if bom else encoding
     return None
+
+
+def _as_text(cells: pa.Array) -> pa.Array | None:
+    """Cells of bytes as Arrow text when every one is UTF-8 (checked as Python's decoder checks), else None."""
+    try:
+        return cells.cast(pa.string())
+    except pa.ArrowInvalid:
+        return None
 
 
 def _codec(encoding: str) -> str:
@@ -117,20 +126,16 @@ def _codec(encoding: str) -> str:
         return encoding
 
 
-def _decoded(coded: pa.DictionaryArray, codec: str) -> tuple[list[str], np.ndarray]:
-    """A dictionary-encoded column of bytes as its distinct cells' texts in `codec` (an `_ASCII_SAFE`
-    one) and the codes; UnicodeDecodeError when a cell is not text in it."""
-    try:
-        as_text = coded.dictionary.cast(pa.string())  # checks UTF-8, as Python's decoder
-    except pa.ArrowInvalid:
-        as_text = None
-    if as_text is not None and (codec == "utf-8" or pc.all(pc.string_is_ascii(as_text)).as_py()):
-        texts = as_text.to_pylist()  # (ASCII reads the same in every safe codec)
-    elif codec == "utf-8":
+def _decoded(coded: pa.DictionaryArray, utf8: pa.Array | None,
+             codec: str) -> tuple[list[str], np.ndarray, pa.Array | None]:
+    """A dictionary-encoded column of bytes (`utf8`: its distinct cells as text when they are UTF-8) as
+    its distinct cells' texts in `codec` (an `_ASCII_SAFE` one), the codes, and the texts as Arrow text
+    when known; UnicodeDecodeError when a cell is not text in it."""
+    if utf8 is not None and (codec == "utf-8" or pc.all(pc.string_is_ascii(utf8)).as_py()):
+        return utf8.to_pylist(), coded.indices.to_numpy(), utf8  # (ASCII reads the same in every safe codec)
+    if codec == "utf-8":
         raise UnicodeDecodeError(codec, b"", 0, 1, "not UTF-8")
-    else:
-        texts = [cell.decode(codec) for cell in coded.dictionary.to_pylist()]
-    return texts, coded.indices.to_numpy()
+    return [cell.decode(codec) for cell in coded.dictionary.to_pylist()], coded.indices.to_numpy(), None
 
 
 _NO_QUOTES = pcsv.ParseOptions(delimiter=",", quote_char=False, double_quote=False, escape_char=False,
@@ -172,14 +177,15 @@ _SPACES = pa.array(list("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u20
                         "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"), pa.string())
 
 
-def _stripped(texts: list[str]) -> np.ndarray:
-    """`t.strip() or None` of each text, as an object array: only the texts that start or end with a
-    space (any `str.isspace` character; found by Arrow) are stripped by Python."""
+def _stripped(texts: list[str], arrow: pa.Array | None = None) -> np.ndarray:
+    """`t.strip() or None` of each text (`arrow`: the same texts as Arrow text, when at hand), as an object
+    array: only the texts that start or end with a space (any `str.isspace` character; found by Arrow)
+    are stripped by Python."""
     out = np.empty(len(texts), dtype=object)
     out[:] = texts
     if not texts:
         return out
-    arrow = pa.array(texts, pa.string())
+    arrow = pa.array(texts, pa.string()) if arrow is None else arrow
     first, last = pc.utf8_slice_codeunits(arrow, 0, 1), pc.utf8_slice_codeunits(arrow, -1, sys.maxsize)
     edged = pc.or_(pc.is_in(first, _SPACES), pc.is_in(last, _SPACES)).to_numpy(zero_copy_only=False)
     for i in np.flatnonzero(edged).tolist():
@@ -188,12 +194,12 @@ def _stripped(texts: list[str]) -> np.ndarray:
     return out
 
 
-def _grid(header: str, rows: int, columns: list[tuple[list[str], np.ndarray]]) -> Grid:
+def _grid(header: str, rows: int, columns: list[tuple[list[str], np.ndarray, pa.Array | None]]) -> Grid:
     """The grid of a header and each column's distinct texts and codes: texts stripped once (`str.strip`,
     as the reader strips a cell; empty: None), rows of empty cells left out, rows numbered from 2."""
     out, empty = [], np.ones(rows, dtype=bool)
-    for texts, codes in columns:
-        distinct = _stripped(texts)
+    for texts, codes, arrow in columns:
+        distinct = _stripped(texts, arrow)
         empty &= np.equal(distinct, None)[codes]
         out.append(distinct[codes])
     numbers = np.arange(2, rows + 2)
