@@ -9,6 +9,7 @@ import csv
 import io
 
 import numpy as np
+import pyarrow as pa
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -85,6 +86,36 @@ def test_bytes_grid_equals_decoding_the_whole_file(text: str, encoding: str, ext
         assert all(c.dtype == object for c in found[0][2])
 
 
+@st.composite
+def _ragged_files(draw: st.DrawFn) -> str:
+    """Files whose lines end in any mix of line ends, empty lines, carriage returns alone or in cells."""
+    width = draw(st.integers(1, 3))
+    cell = st.lists(st.sampled_from(["临", "a", "1", " ", "\r"]), max_size=3).map("".join)
+    lines = draw(st.lists(st.lists(cell, min_size=width, max_size=width).map(",".join), min_size=2, max_size=8))
+    ends = st.sampled_from(["\n", "\r\n", "\r", "\n\n", "\r\r\n", "\n\r\n", "\r\n\r\n"])
+    text = "".join(line + draw(ends) for line in lines)
+    return text[:-1] if draw(st.booleans()) and text.endswith("\n") else text
+
+
+@settings(max_examples=400, deadline=None)
+@given(_ragged_files(), st.sampled_from(["utf-8", "gbk"]))
+def test_only_files_of_usual_lines_are_split_by_arrow(text: str, encoding: str) -> None:
+    """Empty lines and carriage returns alone are told by counting the body's bytes: such a file is
+    left to the old paths, and every other is read as decoding it whole reads it."""
+    found = grid.bytes_grid(text.encode(encoding), _ENCODINGS)
+    assert (found is not None) == (_taken(text) and bool(text.split("\n", 1)[0].removesuffix("\r")))
+    if found is not None:
+        assert (_as_lists(found[0]), found[1]) == _decoded_grid(text.encode(encoding))
+
+
+def test_distinct_cells_are_decoded_at_once_as_one_by_one() -> None:
+    cells = pa.array([c.encode("gbk") for c in ["临沂", "", "a", "兰山区 ", "", "1"]], pa.binary())
+    assert grid._decoded_cells(cells, "gbk") == ["临沂", "", "a", "兰山区 ", "", "1"]
+    assert grid._decoded_cells(cells.slice(2, 3), "gbk") == ["a", "兰山区 ", ""]
+    with pytest.raises(UnicodeDecodeError):  # a lead byte ending a cell is no character, the next cell apart
+        grid._decoded_cells(pa.array([b"\xc1", b"\xd9"], pa.binary()), "gbk")
+
+
 @pytest.mark.parametrize("encoding", ["gbk", "gb18030", "utf-8", "utf-8-sig"])
 def test_a_department_file_is_split_before_it_is_decoded(encoding: str) -> None:
     text = ("统一社会信用代码,主体名称,所属县区\r\n"
@@ -108,6 +139,11 @@ def test_usual_layouts_are_read_by_arrow(text: str) -> None:
 @pytest.mark.parametrize("text", [
     "a,b\r\n1,2\r3,4\r\n",  # a carriage return alone
     "a,b\n1,2\n\n3,4\n",  # an empty line
+    "a,b\r\n1,2\r\n\r\n3,4\r\n",  # an empty line (Windows line ends)
+    "a,b\n1,2\n\n",  # an empty last line
+    "a\rb,c\n1,2\n",  # a carriage return alone in the header
+    "a,b\n1,2\r\r\n3,4\n",  # a carriage return before a Windows line end
+    "a\n1\n\n2\n",  # an empty line in a file of one column
     "\na,b\n1,2\n",  # an empty first line
     "a,b\n1,2\n3\n",  # a row of another width
     "a,b\n",  # no data row

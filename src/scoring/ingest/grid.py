@@ -135,7 +135,18 @@ def _decoded(coded: pa.DictionaryArray, utf8: pa.Array | None,
         return utf8.to_pylist(), coded.indices.to_numpy(), utf8  # (ASCII reads the same in every safe codec)
     if codec == "utf-8":
         raise UnicodeDecodeError(codec, b"", 0, 1, "not UTF-8")
-    return [cell.decode(codec) for cell in coded.dictionary.to_pylist()], coded.indices.to_numpy(), None
+    return _decoded_cells(coded.dictionary, codec), coded.indices.to_numpy(), None
+
+
+def _decoded_cells(cells: pa.BinaryArray, codec: str) -> list[str]:
+    """`[cell.decode(codec) for cell in cells]`, decoded at once: the cells joined by line ends (a byte
+    no `_ASCII_SAFE` codec reads as part of another character, and no cell of a split line holds), the
+    text split there. UnicodeDecodeError when a cell is not text in `codec`."""
+    if len(cells) < 2:
+        return [cell.decode(codec) for cell in cells.to_pylist()]
+    offsets = np.frombuffer(cells.buffers()[1], dtype=np.int32)[cells.offset:cells.offset + len(cells) + 1]
+    data = np.frombuffer(cells.buffers()[2] or b"", dtype=np.uint8)[offsets[0]:offsets[-1]]
+    return np.insert(data, offsets[1:-1] - offsets[0], ord("\n")).tobytes().decode(codec).split("\n")
 
 
 _NO_QUOTES = pcsv.ParseOptions(delimiter=",", quote_char=False, double_quote=False, escape_char=False,
@@ -145,18 +156,24 @@ _NO_QUOTES = pcsv.ParseOptions(delimiter=",", quote_char=False, double_quote=Fal
 def _parsed(raw: bytes) -> tuple[bytes, pa.Table] | None:
     """The header line and the data rows (columns of bytes) of CSV bytes whose lines end in \n or
     \r\n, with no empty line and a data row, every row as wide as the first (Arrow refuses another)
-    and none longer than the csv module's field limit in bytes; None for any other."""
-    if raw.count(b"\r") != raw.count(b"\r\n") or b"\n\n" in raw or b"\n\r\n" in raw:
-        return None  # a carriage return alone (an old Mac line end, or in a cell), or an empty line
+    and none longer than the csv module's field limit in bytes; None for any other.
+
+    Lines are told apart by counting: the body's bytes are each row's cells, width − 1 commas, its
+    line feed and the carriage returns; an empty line or a carriage return alone makes that count
+    exceed the body (Arrow reads either as a row end), so no scan of the text looks for them."""
+    returns = raw.count(b"\r") if b"\r" in raw else 0
     first = raw.find(b"\n")
     if first < 0:
         return None  # one line: no data row
     header = raw[:first].removesuffix(b"\r")
-    if not header or len(raw) <= first + 1 or raw.startswith(codecs.BOM_UTF8, first + 1):
-        return None  # an empty first line, no data row, or a byte-order mark Arrow would drop from row 2
+    if not header or len(raw) <= first + 1 or raw.startswith(codecs.BOM_UTF8, first + 1) or raw.endswith(b"\r"):
+        return None  # an empty first line, no data row, a byte-order mark Arrow would drop from row 2, or a
+        # carriage return alone at the end (the line feed added below would make it a line end)
     body = memoryview(raw)[first + 1:] if raw.endswith(b"\n") else raw[first + 1:] + b"\n"  # (Arrow: one line
     end = raw.find(b"\n", first + 1)  # without its end is no row)
     width = raw.count(b",", first + 1, end if end >= 0 else len(raw)) + 1
+    if width == 1 and (b"\n\n" in raw or b"\n\r\n" in raw):
+        return None  # an empty line (wider rows: told by their lengths below)
     options = pcsv.ConvertOptions(column_types={f"f{i}": pa.binary() for i in range(width)}, null_values=[],
                                   strings_can_be_null=False, quoted_strings_can_be_null=False)
     try:
@@ -166,7 +183,11 @@ def _parsed(raw: bytes) -> tuple[bytes, pa.Table] | None:
                               parse_options=_NO_QUOTES, convert_options=options)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None  # rows of different widths (or another layout Arrow does not take)
-    lengths = sum((pc.binary_length(col).to_numpy(zero_copy_only=False) for col in table.columns), start=width - 1)
+    lengths = sum((pc.binary_length(col).to_numpy(zero_copy_only=False).astype(np.int64) for col in table.columns),
+                  start=width - 1)  # each line's bytes, were its cells parted by width − 1 commas
+    if int(lengths.sum()) + table.num_rows + returns - raw.startswith(b"\r\n", first - 1) != len(body):
+        return None  # more bytes counted than the body has: an empty line (Arrow reads a row of empty cells
+        # without commas) or a carriage return not before a line feed (Arrow ends a row there too)
     if max(len(header), int(np.max(lengths))) > csv.field_size_limit():
         return None  # a line that may be longer than the field limit: the csv module tells whether a cell is
     return header, table

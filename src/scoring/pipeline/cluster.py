@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import gc
 import logging
 import multiprocessing
 import os
@@ -122,6 +123,15 @@ def connect(workers: int = 2, scheduler: str | None = None) -> Iterator[Any]:
             shutil.rmtree(tmp, ignore_errors=True)
 
 
+def _init_pool_worker(owner: int, tag: str, records: str, tmp: str, forked: bool) -> None:
+    """`runs.init_worker`; in a forked worker, what it inherited is then frozen out of the garbage
+    collector's reach (`gc.freeze`, as for any forking server): each collection scans only the
+    objects of the worker's own tasks, not the parent's modules (about 0.1 CPU-s a 2,844-unit month)."""
+    runs.init_worker(owner, tag, records, tmp)
+    if forked:
+        gc.freeze()
+
+
 @contextlib.contextmanager
 def process_pool(workers: int = 2) -> Iterator[ProcessPoolExecutor]:
     """A pool of `workers` processes for `dask.multiprocessing.get`: forked from this process when it
@@ -131,8 +141,9 @@ def process_pool(workers: int = 2) -> Iterator[ProcessPoolExecutor]:
     the block ends, at once on an exception."""
     tmp = Path(tempfile.mkdtemp(prefix=scratch_prefix("credit-county", "workers")))
     records, tag = runs.run_folder() or tmp, owner_tag()
-    context = multiprocessing.get_context("fork" if threading.active_count() == 1 else "spawn")
-    start = functools.partial(runs.init_worker, os.getpid(), tag, str(records), str(tmp))
+    forked = threading.active_count() == 1
+    context = multiprocessing.get_context("fork" if forked else "spawn")
+    start = functools.partial(_init_pool_worker, os.getpid(), tag, str(records), str(tmp), forked)
     pool = ProcessPoolExecutor(max(1, workers), mp_context=context, initializer=start)
     try:
         yield pool
