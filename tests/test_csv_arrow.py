@@ -129,3 +129,18 @@ def test_encoded_is_arrow_dictionary_encoding(texts: list[str]) -> None:
     indices, distinct = state._encoded(cells)
     assert [distinct[i].as_py() for i in indices] == texts
     assert distinct.to_pylist() == pc.dictionary_encode(cells).dictionary.to_pylist() == list(dict.fromkeys(texts))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_arrow_text_columns_are_written_as_their_object_cells(seed: int) -> None:
+    """The processed list entries' text columns are Arrow text (pandas' str dtype, NaN for empty cells):
+    written as the same cells held as Python objects (None empty) are, formula-like and quoted cells too."""
+    rng = random.Random(seed)
+    pool = ["临沂", "兰山区", "a", "", None, "=1+1", "x,y", "2019-03-01", '"q"', "-", "@"][: rng.randrange(3, 12)]
+    n = rng.randrange(1, 40)
+    objects = pd.DataFrame({"a": pd.Series([rng.choice(pool) for _ in range(n)], dtype=object),
+                            "b": pd.Series([rng.choice(pool) for _ in range(n)], dtype=object),
+                            "n": np.arange(n)})
+    arrow = objects.astype({"a": pd.StringDtype("pyarrow", na_value=np.nan),
+                            "b": pd.StringDtype("pyarrow", na_value=np.nan)})
+    assert fast_csv(arrow, "%.10g") == csv_bytes(objects, "%.10g") == fast_csv(objects, "%.10g")

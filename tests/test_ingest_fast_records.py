@@ -198,3 +198,19 @@ def test_code_checks_of_mixed_case_codes() -> None:
     assert found["region"].tolist() == [cells.code_region_ok(c) for c in codes]
     assert found["check"].tolist() == [cells.code_check_ok(c) for c in codes]
     assert not all(found["check"]) and any(c != c.upper() for c in codes)
+
+
+@pytest.mark.parametrize("cells_", [["91371302MA3C00001X", "91371302MA3C00002X", None, "91371302MA3C00001X"],
+                                    ["91371302ma3c00001x", "91371302MA3C00002X", "91371302MA3C00001X"],
+                                    ["91371302MA3C00001X", np.nan, "91371302MA3C00001X"]])
+def test_codes_that_normalising_leaves_as_they_are_share_the_column_s_factorisation(cells_: list[object]) -> None:
+    values = pd.Series(np.array(cells_, dtype=object), dtype=object)
+    columns.factorized(values)  # known of the column (as the CSV reader makes it known)
+    codes = codecolumns.normalised_codes(values)
+    assert codes.tolist() == [cells.normalise_code(v) if isinstance(v, str) else None for v in cells_]
+    known = columns.known_facts(codes)
+    if known is not None and known.codes is not None:
+        expected_codes, expected_uniques = pd.factorize(codes)
+        assert known.codes.tolist() == expected_codes.tolist() and list(known.uniques) == list(expected_uniques)
+    else:  # a code upper-cased, or an empty cell that is NaN (the codes hold None there)
+        assert any(isinstance(v, float) or (isinstance(v, str) and not v.isupper()) for v in cells_)

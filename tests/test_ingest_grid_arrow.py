@@ -9,12 +9,13 @@ import csv
 import io
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scoring.ingest import grid
+from scoring.ingest import columns, grid
 from scoring.ingest.readers import _text_rows, detect_encoding, read_csv_bytes
 
 # cells of department files: Chinese text, digits, dates, and every kind of space str.strip removes
@@ -84,6 +85,11 @@ def test_bytes_grid_equals_decoding_the_whole_file(text: str, encoding: str, ext
     if found is not None:
         assert (_as_lists(found[0]), found[1]) == expected
         assert all(c.dtype == object for c in found[0][2])
+        for column in found[0][2]:  # each column's remembered factorisation is pandas.factorize's of its cells
+            codes, uniques = pd.factorize(column)
+            known = columns.known_facts(column)
+            assert known is not None and known.codes.tolist() == codes.tolist()
+            assert list(known.uniques) == list(uniques)
 
 
 @st.composite
@@ -190,4 +196,4 @@ def test_the_spaces_are_those_str_strip_removes() -> None:
 def test_every_space_str_strip_removes_is_stripped() -> None:
     spaces = [chr(c) for c in range(0x110000) if chr(c).isspace()]
     texts = [t for c in spaces for t in (f"{c}x", f"x{c}", c, f"{c}{c}", f"x{c}x", f"{c}临沂{c}")] + ["x", "", "临沂"]
-    assert grid._stripped(texts).tolist() == [t.strip() or None for t in texts]
+    assert grid._stripped(texts)[0].tolist() == [t.strip() or None for t in texts]

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from scoring.ingest import cells
-from scoring.ingest.columns import column_facts, distinct_map, empty_cells
+from scoring.ingest.columns import column_facts, distinct_map, empty_cells, remember_factorisation
 
 _CODE_VALUE = np.full(256, 255, dtype=np.uint8)  # byte → its upper case's value in CODE_ALPHABET (255: not in it)
 for _i, _c in enumerate(cells.CODE_ALPHABET):
@@ -22,13 +22,19 @@ _ALPHABET_BYTES = np.frombuffer(cells.CODE_ALPHABET.encode("ascii"), dtype=np.ui
 def normalised_codes(values: pd.Series) -> np.ndarray:
     """`cells.normalise_code` of every cell (None for empty cells) as a new object array: one upper-casing
     of the whole column when every code is plain ASCII letters and digits (the usual case). Remembered
-    (`column_facts`): a column's checks, keys and typed values normalise it once."""
+    (`column_facts`): a column's checks, keys and typed values normalise it once; when normalising
+    changes no cell, the column's factorisation is known of the codes too."""
     col = column_facts(values)
     if col.codes_normalised is None:
         plain = col.text and col.ascii is not None and col.ascii.isalnum()  # every cell ASCII letters and digits
-        col.codes_normalised = (col.array if plain and len(col.ascii.translate(None, _LOWER)) == len(col.ascii)  # type: ignore
-                                else _normalised_codes(col.array, ~empty_cells(values)))
-    return col.codes_normalised.copy()
+        if plain and len(col.ascii.translate(None, _LOWER)) == len(col.ascii):  # type: ignore[union-attr]
+            col.codes_normalised, col.codes_unchanged = col.array, True
+        else:
+            col.codes_normalised, col.codes_unchanged = _normalised_codes(col.array, ~empty_cells(values))
+    out = col.codes_normalised.copy()
+    if col.codes_unchanged and col.codes is not None:
+        remember_factorisation(out, col.codes, col.uniques)  # type: ignore[arg-type]
+    return out
 
 
 def _plain_text(texts: np.ndarray) -> bytes | None:
@@ -44,17 +50,18 @@ def _plain_text(texts: np.ndarray) -> bytes | None:
 _LOWER = bytes(range(ord("a"), ord("z") + 1))
 
 
-def _normalised_codes(array: np.ndarray, present: np.ndarray) -> np.ndarray:
+def _normalised_codes(array: np.ndarray, present: np.ndarray) -> tuple[np.ndarray, bool]:
+    """The normalised codes, and whether each is its cell (None where the cell is empty)."""
     texts = array[present]
     raw = _plain_text(texts)
     if raw is None:
-        return distinct_map(pd.Series(array, dtype=object), cells.normalise_code)
+        return distinct_map(pd.Series(array, dtype=object), cells.normalise_code), False
     out = np.full(len(array), None, dtype=object)
     if len(raw.translate(None, _LOWER)) == len(raw):  # no lower-case letter: every code is its own upper case
         out[present] = texts
-    else:
-        out[present] = "\n".join(texts).upper().split("\n")
-    return out
+        return out, bool(np.equal(array[~present], None).all())  # (an empty cell that is NaN, not None, differs)
+    out[present] = "\n".join(texts).upper().split("\n")
+    return out, False
 
 
 _UPPER = np.arange(256, dtype=np.uint8)  # byte → its upper case (ASCII)

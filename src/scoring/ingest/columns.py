@@ -33,6 +33,7 @@ class _Column:
     clean: bool | None = None  # no cell holds an invisible character
     ascii: bytes | None = None  # every cell joined, when every one is ASCII text (`visible` found it)
     codes_normalised: np.ndarray | None = None  # `normalised_codes`
+    codes_unchanged: bool = False  # `normalised_codes`: each code is its cell (so their factorisations agree)
     keys: dict[str, tuple[Any, np.ndarray]] = field(default_factory=dict)  # `remembered_keys`: (context, keys)
     read: dict[Any, np.ndarray] = field(default_factory=dict)  # `numbers`: (parse, as_number) → each distinct's
 
@@ -71,6 +72,13 @@ def factorized(values: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         codes, uniques = pd.factorize(col.array)  # empty cells (None, NaN: pandas.isna) → −1
         col.codes, col.uniques = codes, np.asarray(uniques, dtype=object)
     return col.codes, col.uniques  # type: ignore[return-value]
+
+
+def remember_factorisation(array: np.ndarray, codes: np.ndarray, uniques: np.ndarray) -> None:
+    """Remember `pandas.factorize(array)` found elsewhere (the CSV reader's, from Arrow's distinct cells):
+    `codes` (int64, −1 for empty cells) and `uniques` (the distinct texts, in order of first appearance)."""
+    col = column_facts(array)
+    col.codes, col.uniques = codes, np.asarray(uniques, dtype=object)
 
 
 def empty_cells(values: pd.Series | np.ndarray) -> np.ndarray:

@@ -19,9 +19,12 @@ from collections.abc import Iterable, Sequence
 from itertools import repeat, zip_longest
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pcsv
+
+from scoring.ingest.columns import remember_factorisation
 
 Cell = str | None
 
@@ -198,35 +201,48 @@ _SPACES = pa.array(list("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u20
                         "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"), pa.string())
 
 
-def _stripped(texts: list[str], arrow: pa.Array | None = None) -> np.ndarray:
+def _stripped(texts: list[str], arrow: pa.Array | None = None) -> tuple[np.ndarray, bool]:
     """`t.strip() or None` of each text (`arrow`: the same texts as Arrow text, when at hand), as an object
-    array: only the texts that start or end with a space (any `str.isspace` character; found by Arrow)
-    are stripped by Python."""
+    array, and whether any text changed: only the texts that start or end with a space (any `str.isspace`
+    character; found by Arrow) are stripped by Python."""
     out = np.empty(len(texts), dtype=object)
     out[:] = texts
     if not texts:
-        return out
+        return out, False
     arrow = pa.array(texts, pa.string()) if arrow is None else arrow
     first, last = pc.utf8_slice_codeunits(arrow, 0, 1), pc.utf8_slice_codeunits(arrow, -1, sys.maxsize)
-    edged = pc.or_(pc.is_in(first, _SPACES), pc.is_in(last, _SPACES)).to_numpy(zero_copy_only=False)
-    for i in np.flatnonzero(edged).tolist():
+    edged = np.flatnonzero(pc.or_(pc.is_in(first, _SPACES), pc.is_in(last, _SPACES)).to_numpy(zero_copy_only=False))
+    for i in edged.tolist():
         out[i] = texts[i].strip() or None
-    out[pc.equal(pc.utf8_length(arrow), 0).to_numpy(zero_copy_only=False)] = None
-    return out
+    blank = pc.equal(pc.utf8_length(arrow), 0).to_numpy(zero_copy_only=False)
+    out[blank] = None
+    return out, bool(len(edged)) or bool(blank.any())
 
 
 def _grid(header: str, rows: int, columns: list[tuple[list[str], np.ndarray, pa.Array | None]]) -> Grid:
     """The grid of a header and each column's distinct texts and codes: texts stripped once (`str.strip`,
-    as the reader strips a cell; empty: None), rows of empty cells left out, rows numbered from 2."""
-    out, empty = [], np.ones(rows, dtype=bool)
+    as the reader strips a cell; empty: None), rows of empty cells left out, rows numbered from 2. Each
+    column's factorisation is remembered (`columns.remember_factorisation`): the distinct texts of a
+    UTF-8 column are Arrow's distinct cells, in order of appearance; others (stripped, emptied, or
+    decoded from another codec, where two byte sequences may read alike) are factorised again, few."""
+    out, found, empty = [], [], np.ones(rows, dtype=bool)
     for texts, codes, arrow in columns:
-        distinct = _stripped(texts, arrow)
-        empty &= np.equal(distinct, None)[codes]
+        distinct, changed = _stripped(texts, arrow)
+        if changed or arrow is None:
+            merged, uniques = pd.factorize(distinct)  # (None: −1)
+            cell_codes = merged[codes]
+        else:
+            cell_codes, uniques = codes.astype(np.int64), distinct
+        empty &= cell_codes < 0
         out.append(distinct[codes])
+        found.append((cell_codes, uniques))
     numbers = np.arange(2, rows + 2)
     if empty.any():  # rows of empty cells only
         out = [column[~empty] for column in out]
+        found = [(codes[~empty], uniques) for codes, uniques in found]
         numbers = numbers[~empty]
+    for column, (codes, uniques) in zip(out, found, strict=True):
+        remember_factorisation(column, codes, uniques)
     return _cells(header), numbers.tolist(), out
 
 
