@@ -230,3 +230,22 @@ def test_damaged_sheets_are_read_as_lxml_reads_them_or_left_to_it(rows: str, whe
     except Exception:  # not well-formed: lxml refuses what the fast reader may read
         return
     assert fast is None or (plain is not None and _same(fast, plain)), (fast, plain)
+
+
+def test_a_workbook_with_a_formula_is_not_read_as_plain_sheets() -> None:
+    """The readers skip their scan for formulas when every sheet has the usual layout: a formula
+    (cached value or not) is never one, so its workbook goes to the readers that check formulas."""
+    from scoring.ingest.sheets import plain_sheet_tables
+
+    def workbook(formula: bool) -> bytes:
+        wb = openpyxl.Workbook()
+        wb.active.append(["unit", "n"])
+        wb.active.append(["兰山区", "=1+1" if formula else 2])
+        wb.create_sheet("说明").append(["notes"])
+        out = io.BytesIO()
+        wb.save(out)
+        return out.getvalue()
+
+    plain = plain_sheet_tables(workbook(False))
+    assert plain is not None and [title for title, _table in plain] == ["Sheet", "说明"]
+    assert plain_sheet_tables(workbook(True)) is None

@@ -15,7 +15,8 @@ from scoring.ingest.columns import column_facts, distinct_map, empty_cells, reme
 _CODE_VALUE = np.full(256, 255, dtype=np.uint8)  # byte → its upper case's value in CODE_ALPHABET (255: not in it)
 for _i, _c in enumerate(cells.CODE_ALPHABET):
     _CODE_VALUE[ord(_c)] = _CODE_VALUE[ord(_c.lower())] = _i
-_WEIGHTS = np.array(cells.CODE_WEIGHTS, dtype=np.int32)
+_CODE_VALUE_BYTES = _CODE_VALUE.tobytes()  # (for bytes.translate)
+_WEIGHTS_FLOAT = np.array(cells.CODE_WEIGHTS, dtype=np.float32)  # float32: the weighted sums by BLAS, exactly
 _ALPHABET_BYTES = np.frombuffer(cells.CODE_ALPHABET.encode("ascii"), dtype=np.uint8)
 
 
@@ -119,10 +120,11 @@ def _grid_checks(codes: np.ndarray, full: np.ndarray, length: np.ndarray) -> tup
 
 def _judged(grid: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Alphabet, region and check character of codes as rows of 18 ASCII bytes, judged upper-cased."""
-    value = _CODE_VALUE[grid]
-    ok = (value != 255).all(axis=1)
+    value = np.frombuffer(grid.tobytes().translate(_CODE_VALUE_BYTES), dtype=np.uint8).reshape(grid.shape)
+    ok = (value != 255).all(axis=1) if (value == 255).any() else np.ones(len(grid), dtype=bool)
     digits = ((grid[:, 2:8] >= ord("0")) & (grid[:, 2:8] <= ord("9"))).all(axis=1)
-    expected = _ALPHABET_BYTES[(31 - (value[:, :17].astype(np.int32) @ _WEIGHTS) % 31) % 31]  # a row not ok: unused
+    weighted = (value[:, :17].astype(np.float32) @ _WEIGHTS_FLOAT).astype(np.int64)  # exact: sums < 2^24
+    expected = _ALPHABET_BYTES[(31 - weighted % 31) % 31]  # (a row not ok: unused)
     return ok, ~ok | digits, ~ok | (_UPPER[grid[:, 17]] == expected)
 
 

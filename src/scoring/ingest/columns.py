@@ -233,7 +233,7 @@ def _clean(col: _Column, distinct: bool) -> bool:
     """No cell of the column holds an invisible character: one scan of its texts joined."""
     if distinct:
         factorized(col.array)
-    whole = col.uniques is None
+    whole = col.uniques is None or len(col.uniques) == len(col.array)  # (n distinct texts of n cells: the cells)
     texts = col.array if whole else col.uniques
     try:
         joined = "".join(texts)  # type: ignore[arg-type]

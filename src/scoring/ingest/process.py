@@ -337,9 +337,9 @@ def manifest(data: MonthData, outputs: dict[str, bytes]) -> dict[str, Any]:
 
 def _movement_counts(entries: pd.DataFrame) -> dict[str, int]:
     """How many counted entries entered, exited and stayed listed this month."""
-    movement = entries["movement"].to_numpy(dtype=object)
     counted = entries["counted"].to_numpy() == 1
-    return {k: int(((movement == k) & counted).sum()) for k in ("entered", "exited", "listed")}
+    return {k: int((np.asarray(entries["movement"] == k, dtype=bool) & counted).sum())
+            for k in ("entered", "exited", "listed")}
 
 
 def _count_rows(text: bytes) -> int:

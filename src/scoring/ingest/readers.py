@@ -28,7 +28,7 @@ from scoring.hashing import sha256_bytes, sha256_file
 from scoring.ingest.contract import Contract, SourceSpec
 from scoring.ingest.grid import Cell, bytes_grid, rows_to_columns, text_grid, value_rows
 from scoring.ingest.messages import escaped, excerpt
-from scoring.ingest.sheets import sheet_tables
+from scoring.ingest.sheets import plain_sheet_tables, sheet_tables
 
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
@@ -256,8 +256,9 @@ def _read_xlsx(item: InputFile, path: Path, data: bytes, contract: Contract, whe
 
     wb = formulas = None
     try:
-        has_formulas = _has_formulas(data)
-        fast = None if has_formulas else sheet_tables(data)  # no formula to check: the fast reader
+        fast = plain_sheet_tables(data)  # sheets of the usual layout: no formula among them
+        has_formulas = fast is None and _has_formulas(data)
+        fast = fast if fast is not None or has_formulas else sheet_tables(data)  # no formula to check: fast
         if fast is None:
             wb = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
             formulas = openpyxl.load_workbook(io.BytesIO(data), data_only=False) if has_formulas else None

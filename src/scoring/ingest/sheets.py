@@ -93,6 +93,14 @@ def sheet_tables(data: bytes) -> list[tuple[str, SheetTable]] | None:
     return _each_sheet(data, table)
 
 
+def plain_sheet_tables(data: bytes) -> list[tuple[str, SheetTable]] | None:
+    """`sheet_tables` when every worksheet has the usual layout `sheetxml.sheet_texts` reads (which holds
+    no formula: an <f> element is not one it knows); None otherwise."""
+    from scoring.ingest.sheetxml import sheet_texts
+
+    return _each_sheet(data, lambda xml, styles: sheet_texts(xml, *styles))
+
+
 def _parse(source: Any, shared: list[Any], epoch: Any, dates: set[int],
            durations: set[int]) -> list[list[Any]] | None:
     """The rows of one sheet's XML (None: a layout left to openpyxl)."""
