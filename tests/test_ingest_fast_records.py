@@ -71,6 +71,23 @@ def test_stacked_columns_know_what_their_tables_knew(seed: int) -> None:
         assert known.ascii == "".join(whole).encode("ascii")
 
 
+@pytest.mark.parametrize("parts", [[["a1", "b2"], ["c3"], ["d4", "e5"]],  # every cell once
+                                   [["a1", "b2"], ["c3", "a1"]],  # a code in two files
+                                   [["a1", "b2"], ["c3", "c3"]],  # twice in one
+                                   [["a1", None], ["c3"]], [[], ["a1"]]])
+def test_stacked_codes_found_distinct_by_sets_are_factorised_as_pandas_does(parts: list[list[str | None]]) -> None:
+    arrays = [np.array(p, dtype=object) for p in parts]
+    for a in arrays:
+        columns.factorized(a)
+    whole = np.concatenate(arrays)
+    pools.stacked_facts(arrays, whole)
+    known = columns.known_facts(whole)
+    codes, uniques = pd.factorize(whole)
+    assert known is not None and known.codes.tolist() == codes.tolist() and list(known.uniques) == list(uniques)
+    repeated = pools._repeated([whole, np.array(["t"] * len(whole), dtype=object)])
+    assert repeated.tolist() == (pd.Series(whole).duplicated(keep=False) & pd.notna(whole)).tolist()
+
+
 def test_stacked_facts_need_every_part_known() -> None:
     a, b = np.array(["x", "y"], dtype=object), np.array(["y", "z"], dtype=object)
     columns.factorized(a)

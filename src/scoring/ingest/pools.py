@@ -59,6 +59,8 @@ def _repeated(parts: list[np.ndarray]) -> np.ndarray:
     span = 1  # how many keys the parts so far can make
     for part in parts:
         codes, uniques = factorized(part)  # remembered: the keys of a column are factorised once
+        if len(uniques) == n:  # a part of n distinct cells (none empty): n distinct keys
+            return np.zeros(n, dtype=bool)
         missing |= codes < 0
         span *= len(uniques) + 1
         if span >= 2**62:  # too many to combine: pandas compares the codes
@@ -130,7 +132,9 @@ def stacked_facts(parts: list[np.ndarray], whole: np.ndarray) -> None:
     if not parts or len(facts) < len(known):
         return
     col = column_facts(whole)
-    if all(k.codes is not None and k.uniques is not None for k in facts):
+    if all(k.codes is not None and k.uniques is not None for k in facts) and _all_distinct(parts, facts):
+        col.codes, col.uniques = np.arange(len(whole)), whole  # every cell once: its own distinct text
+    elif all(k.codes is not None and k.uniques is not None for k in facts):
         found, distinct = pd.factorize(np.concatenate([k.uniques for k in facts]))  # type: ignore[misc]
         ends = np.cumsum([len(k.uniques) for k in facts])  # type: ignore[arg-type]
         col.codes = np.concatenate([np.append(found[end - len(k.uniques):end], -1)[k.codes]  # type: ignore
@@ -139,6 +143,20 @@ def stacked_facts(parts: list[np.ndarray], whole: np.ndarray) -> None:
     col.text = all(k.text for k in facts) or None
     col.clean = all(k.clean for k in facts) or None
     col.ascii = b"".join(k.ascii for k in facts) if col.text and all(k.ascii is not None for k in facts) else None  # type: ignore
+
+
+def _all_distinct(parts: list[np.ndarray], facts: list[Any]) -> bool:
+    """Whether no cell of the parts is empty and none is another's (a column of 统一社会信用代码): each
+    part's cells its distinct texts, and no text in two parts (sets of text: cheaper than factorising)."""
+    if not all(len(k.uniques) == len(part) for k, part in zip(facts, parts, strict=True)):
+        return False
+    seen: set[Any] = set(facts[0].uniques)
+    for k in facts[1:]:
+        if not seen.isdisjoint(k.uniques):
+            return False
+        if k is not facts[-1]:
+            seen.update(k.uniques)
+    return True
 
 
 def pooled(source: SourceSpec, tables: list[RawFrame]) -> pd.DataFrame:
