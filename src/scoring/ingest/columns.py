@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from scoring.ingest import cells
 
@@ -277,3 +278,25 @@ def read_once(parse: Callable[[Any], Any], as_number: Callable[[Any], float]) ->
                 "skip": ~visible(values, distinct=True).to_numpy()}
 
     return shared(compute)
+
+
+_SAMPLE = 512  # in_order: the first cells telling whether a column repeats its texts
+_ARROW_STR = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' text on Arrow (its str dtype)
+
+
+def in_order(values: pd.Series, order: np.ndarray) -> pd.Series:
+    """The column's cells in `order`. A column of texts (and None) comes out as Arrow text (pandas' str
+    dtype, None → NaN), taken from its distinct texts when they are known and few, so that writing it
+    joins Arrow arrays (`csvbytes.fast_csv`) instead of reading a Python string a cell."""
+    if values.dtype != object:
+        return pd.Series(values.array.take(order), dtype=values.dtype, copy=False)
+    cells = values.to_numpy(dtype=object)
+    facts = known_facts(cells)
+    if (facts is not None and facts.codes is not None) or len(pd.unique(cells[:_SAMPLE])) * 8 <= len(cells[:_SAMPLE]):
+        codes, uniques = factorized(cells)  # (remembered, or a column whose first cells repeat)
+        if len(uniques) * 4 <= len(cells):
+            codes = codes[order]
+            texts = pa.array(uniques, pa.large_string()).take(pa.array(codes, mask=codes < 0))
+            return pd.Series(_ARROW_STR.__from_arrow__(texts), copy=False)
+    texts = pa.array(cells[order], pa.large_string())
+    return pd.Series(_ARROW_STR.__from_arrow__(texts), copy=False)

@@ -23,7 +23,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from scoring import __version__, provenance
 from scoring.csvbytes import fast_csv
@@ -31,7 +30,7 @@ from scoring.errors import DataError, SpecError, StateError
 from scoring.hashing import sha256_bytes, sha256_file
 from scoring.index.spec import IndexSpec, Units, load_index, load_units
 from scoring.ingest.cells import header_keys
-from scoring.ingest.columns import column_facts, distinct_map, distinct_values, factorized, forget, known_facts
+from scoring.ingest.columns import column_facts, distinct_map, distinct_values, forget, in_order
 from scoring.ingest.context import Context, DataProblem, sorted_lines
 from scoring.ingest.contract import (
     INDICATOR_SOURCE,
@@ -58,8 +57,6 @@ ENTRIES_CSV_COLUMNS = ["credit_code", "entity", "unit", "list_type", "domain", "
 REGISTER_CSV_COLUMNS = ["unit", "legal_persons", "market_entities", "population"]
 REVIEWS_CSV_COLUMNS = ["unit", "metric", "score", "reviewer", "date", "note"]
 FLOAT_FORMAT = "%.10g"
-_SAMPLE = 512  # _in_order: the first cells telling whether a column repeats its texts
-_ARROW_STR = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' text on Arrow (its str dtype)
 
 
 @dataclass
@@ -272,25 +269,7 @@ def _entries(records: pd.DataFrame, units: Units, contract: Contract, month: str
     type_at = _positions(records["list_type"], types)
     days = distinct_values(records["entry_date"], dt.date.toordinal, 0, np.int64)  # ordinal ≥ 1; 0: no date ("")
     order = entries_order(unit_at, type_at, columns["entry_date"], records["credit_code"], days)
-    return pd.DataFrame({name: _in_order(columns[name], order) for name in ENTRIES_CSV_COLUMNS}, copy=False)
-
-
-def _in_order(values: pd.Series, order: np.ndarray) -> pd.Series:
-    """The column's cells in `order`. A column of texts (and None) comes out as Arrow text (pandas' str
-    dtype, None → NaN), taken from its distinct texts when they are known and few, so that writing it
-    joins Arrow arrays (`csvbytes.fast_csv`) instead of reading a Python string a cell."""
-    if values.dtype != object:
-        return pd.Series(values.array.take(order), dtype=values.dtype, copy=False)
-    cells = values.to_numpy(dtype=object)
-    facts = known_facts(cells)
-    if (facts is not None and facts.codes is not None) or len(pd.unique(cells[:_SAMPLE])) * 8 <= len(cells[:_SAMPLE]):
-        codes, uniques = factorized(cells)  # (remembered, or a column whose first cells repeat)
-        if len(uniques) * 4 <= len(cells):
-            codes = codes[order]
-            texts = pa.array(uniques, pa.large_string()).take(pa.array(codes, mask=codes < 0))
-            return pd.Series(_ARROW_STR.__from_arrow__(texts), copy=False)
-    texts = pa.array(cells[order], pa.large_string())
-    return pd.Series(_ARROW_STR.__from_arrow__(texts), copy=False)
+    return pd.DataFrame({name: in_order(columns[name], order) for name in ENTRIES_CSV_COLUMNS}, copy=False)
 
 
 def _positions(values: pd.Series, order: list[str] | tuple[str, ...]) -> pd.Series:
