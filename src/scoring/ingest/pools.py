@@ -132,9 +132,10 @@ def stacked_facts(parts: list[np.ndarray], whole: np.ndarray) -> None:
     if not parts or len(facts) < len(known):
         return
     col = column_facts(whole)
-    if all(k.codes is not None and k.uniques is not None for k in facts) and _all_distinct(parts, facts):
+    factorised = all(k.codes is not None and k.uniques is not None for k in facts)
+    if factorised and _all_distinct(parts, facts):
         col.codes, col.uniques = np.arange(len(whole)), whole  # every cell once: its own distinct text
-    elif all(k.codes is not None and k.uniques is not None for k in facts):
+    elif factorised:
         found, distinct = pd.factorize(np.concatenate([k.uniques for k in facts]))  # type: ignore[misc]
         ends = np.cumsum([len(k.uniques) for k in facts])  # type: ignore[arg-type]
         col.codes = np.concatenate([np.append(found[end - len(k.uniques):end], -1)[k.codes]  # type: ignore
