@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import warnings
+from pathlib import Path
 
 import matplotlib
 
@@ -65,6 +66,22 @@ def test_setup_matplotlib_is_idempotent_and_sets_rcparams():
     assert not any(f.fname.lower().endswith("simhei.ttf") for f in font_manager.fontManager.ttflist)
     resolved = font_manager.findfont(font_manager.FontProperties(family=["sans-serif"]), fallback_to_default=False)
     assert resolved.endswith("NotoSansCJKsc-Regular.otf")
+
+
+def test_a_system_face_of_the_family_never_draws_the_charts(monkeypatch):
+    """matplotlib >= 3.11 lists the SC face of Debian's Noto collection under the family name of the
+    pip font: setup drops such a face, so a chart is the same with or without `make fonts`."""
+    manager = font_manager.fontManager
+    other_file = str(Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf")
+    impostor = font_manager.FontEntry(fname=other_file, name=fonts.SANS)
+    monkeypatch.setattr(manager, "ttflist", [impostor, *manager.ttflist])
+    monkeypatch.setattr(fonts, "_setup_done", False)
+    manager._findfont_cached.cache_clear()
+    fonts.setup_matplotlib()
+    assert impostor not in manager.ttflist
+    resolved = font_manager.findfont(font_manager.FontProperties(family=["sans-serif"]), fallback_to_default=False)
+    assert str(resolved).endswith("NotoSansCJKsc-Regular.otf")
+    manager._findfont_cached.cache_clear()
 
 
 def test_chinese_labels_draw_without_missing_glyphs():

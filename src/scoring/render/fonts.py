@@ -93,16 +93,24 @@ def setup_matplotlib() -> None:
 
     Idempotent. Sets `font.family` sans-serif, `font.sans-serif` = Noto Sans CJK SC first (DejaVu
     Sans after it for any symbol Noto lacks) and `axes.unicode_minus` = False (Noto has no U+2212).
+    The charts are drawn with these files on every machine: a system face of the same family
+    (matplotlib ≥ 3.11 reads the SC face of Debian's `NotoSansCJK-*.ttc`, a newer Noto release
+    with other glyph metrics) is dropped from matplotlib's font list, so that installing the
+    optional fonts (`make fonts`) does not move a chart by a pixel.
     """
     global _setup_done
     import matplotlib as mpl
     from matplotlib import font_manager
 
     if not _setup_done:
-        known = {f.fname for f in font_manager.fontManager.ttflist}
-        for path in cjk_font_files():
-            if str(path) not in known:
-                font_manager.fontManager.addfont(str(path))
+        manager = font_manager.fontManager
+        ours = [str(path) for path in cjk_font_files()]
+        known = {f.fname for f in manager.ttflist}
+        for path in ours:
+            if path not in known:
+                manager.addfont(path)
+        manager.ttflist = [f for f in manager.ttflist if f.name not in (SANS, SERIF, MONO) or f.fname in ours]
+        manager._findfont_cached.cache_clear()  # findfont memoises its answers (addfont clears it too)
         _setup_done = True
     mpl.rcParams["font.family"] = ["sans-serif"]
     mpl.rcParams["font.sans-serif"] = [SANS, "DejaVu Sans"]
