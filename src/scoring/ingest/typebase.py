@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
-from openpyxl.worksheet.datavalidation import DataValidation
 
 from scoring.errors import CreditCountyError
 from scoring.ingest import cells
@@ -23,7 +22,16 @@ from scoring.ingest.context import Context
 from scoring.ingest.windows import MonthWindow
 
 if TYPE_CHECKING:
+    from openpyxl.worksheet.datavalidation import DataValidation
+
     from scoring.ingest.contract import ColumnSpec, SourceSpec
+
+def data_validation(**rule: str) -> DataValidation:
+    """The template's Excel data validation of a column (openpyxl's, imported only for the template)."""
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    return DataValidation(**rule)
+
 
 SpecRule = tuple[str, str, str, dict[str, Any]]  # (field, rule id, English fallback, its placeholders)
 TEMPLATE_EARLIEST = dt.date(2010, 1, 1)  # the template's first allowed date when the contract gives none

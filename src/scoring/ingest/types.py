@@ -24,16 +24,17 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
-from openpyxl.worksheet.datavalidation import DataValidation
 
 from scoring.ingest import cells, columns
 from scoring.ingest.codecolumns import code_checks, normalised_codes
 from scoring.ingest.columns import Found, floats, objects, read_once, shared, visible
 from scoring.ingest.context import Context
-from scoring.ingest.typebase import TEMPLATE_EARLIEST, ColumnType, SpecRule, excel_date, excel_list
+from scoring.ingest.typebase import TEMPLATE_EARLIEST, ColumnType, SpecRule, data_validation, excel_date, excel_list
 from scoring.ingest.windows import DATE_WINDOWS, MonthWindow
 
 if TYPE_CHECKING:
+    from openpyxl.worksheet.datavalidation import DataValidation
+
     from scoring.ingest.contract import ColumnSpec, SourceSpec
 
 # The largest magnitude of a count or number: 10^15 < 2^53, so every accepted figure is exact as a float
@@ -86,7 +87,7 @@ class UnitType(ColumnType):
         return ctx.unit_code(text) or cells.normalise(text)
 
     def validation(self, col: ColumnSpec, source: SourceSpec, ctx: Context) -> DataValidation | None:
-        return DataValidation(type="list", formula1=excel_list([u.name for u in ctx.units.units]))
+        return data_validation(type="list", formula1=excel_list([u.name for u in ctx.units.units]))
 
     def range_text(self, col: ColumnSpec, source: SourceSpec, words: dict[str, Any], window: MonthWindow) -> str:
         return str(words.get(self.name, ""))
@@ -136,7 +137,7 @@ class CreditCodeType(ColumnType):
         return normalised_codes(values)
 
     def validation(self, col: ColumnSpec, source: SourceSpec, ctx: Context) -> DataValidation | None:
-        return DataValidation(type="textLength", operator="equal", formula1=str(cells.CODE_LENGTH))
+        return data_validation(type="textLength", operator="equal", formula1=str(cells.CODE_LENGTH))
 
     def range_text(self, col: ColumnSpec, source: SourceSpec, words: dict[str, Any], window: MonthWindow) -> str:
         return str(words.get(self.name, ""))
@@ -160,7 +161,7 @@ class ChoiceType(ColumnType):
         return objects(values, cells.normalise)
 
     def validation(self, col: ColumnSpec, source: SourceSpec, ctx: Context) -> DataValidation | None:
-        return DataValidation(type="list", formula1=excel_list(list(col.values)))
+        return data_validation(type="list", formula1=excel_list(list(col.values)))
 
     def range_text(self, col: ColumnSpec, source: SourceSpec, words: dict[str, Any], window: MonthWindow) -> str:
         return " / ".join(col.values)
@@ -204,7 +205,7 @@ class DateType(ColumnType):
         if high is None:
             return None
         first = low or col.earliest or TEMPLATE_EARLIEST
-        return DataValidation(type="date", operator="between", formula1=excel_date(first), formula2=excel_date(high))
+        return data_validation(type="date", operator="between", formula1=excel_date(first), formula2=excel_date(high))
 
     def range_text(self, col: ColumnSpec, source: SourceSpec, words: dict[str, Any], window: MonthWindow) -> str:
         return str(words.get(col.window or "", "")).format(start=window.start, end=window.end,
@@ -266,8 +267,8 @@ class NumberType(ColumnType):
         low, high = self.bounds(col)
         low = 0 if low is None else low
         if high is None:
-            return DataValidation(type=self.excel, operator="greaterThanOrEqual", formula1=f"{low:g}")
-        return DataValidation(type=self.excel, operator="between", formula1=f"{low:g}", formula2=f"{high:g}")
+            return data_validation(type=self.excel, operator="greaterThanOrEqual", formula1=f"{low:g}")
+        return data_validation(type=self.excel, operator="between", formula1=f"{low:g}", formula2=f"{high:g}")
 
     def range_text(self, col: ColumnSpec, source: SourceSpec, words: dict[str, Any], window: MonthWindow) -> str:
         low, high = self.bounds(col)
@@ -341,7 +342,7 @@ class FlagType(ColumnType):
         return floats(values, lambda v: flags.get(cells.normalise(v)))
 
     def validation(self, col: ColumnSpec, source: SourceSpec, ctx: Context) -> DataValidation | None:
-        return DataValidation(type="list", formula1=excel_list(_flag_words(source)))
+        return data_validation(type="list", formula1=excel_list(_flag_words(source)))
 
     def range_text(self, col: ColumnSpec, source: SourceSpec, words: dict[str, Any], window: MonthWindow) -> str:
         return " / ".join(_flag_words(source))
@@ -371,7 +372,7 @@ class MetricType(ColumnType):
         return ctx.metric_code(text) or cells.normalise(text)
 
     def validation(self, col: ColumnSpec, source: SourceSpec, ctx: Context) -> DataValidation | None:
-        return DataValidation(type="list", formula1=excel_list([m.short for m in ctx.spec.metrics()
+        return data_validation(type="list", formula1=excel_list([m.short for m in ctx.spec.metrics()
                                                                  if m.source == "review"]))
 
     def range_text(self, col: ColumnSpec, source: SourceSpec, words: dict[str, Any], window: MonthWindow) -> str:
