@@ -34,13 +34,13 @@ def test_text_positions_is_get_indexer(labels: list[str]) -> None:
 
 
 def test_the_points_tables_text_columns_equal_pandas_own() -> None:
-    """engine.points lays a text column out once and shares it across the months: the same column
+    """engine.tidy lays a text column out once and shares it across the months: the same column
     (dtype and cells) as pandas builds from the texts taken at the codes, month after month."""
-    from scoring.engine import points
+    from scoring.engine import tidy
 
     values, codes = ["c1", "c1.i1", "临沂"], np.array([2, 0, 1, 1, 0])
-    shared = pd.Series(points._texts(values, codes, 3))
-    plain = pd.Series(pd.array(np.asarray(values, dtype=object)[np.tile(codes, 3)], dtype=points._STR_DTYPE))
+    shared = pd.Series(tidy._texts(values, codes, 3))
+    plain = pd.Series(pd.array(np.asarray(values, dtype=object)[np.tile(codes, 3)], dtype=tidy._STR_DTYPE))
     assert shared.dtype == plain.dtype and shared.tolist() == plain.tolist()
-    months = pd.Series(points._month_texts(["2020-01", "2020-02"], 4))
+    months = pd.Series(tidy._month_texts(["2020-01", "2020-02"], 4))
     assert months.dtype == plain.dtype and months.tolist() == ["2020-01"] * 4 + ["2020-02"] * 4

@@ -12,6 +12,10 @@ other frame goes through pandas.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -31,6 +35,7 @@ _TINY_REWRITES = ((r"^(-?)0\.0000([1-9])(\d+)$", r"\1\2.\3e-05"), (r"^(-?)0\.000
          (r"e-(\d)$", r"e-0\1"))
 _UNIQUE_FROM = 1024  # floats formatted once per distinct value from this many cells on (see repr_texts)
 _SAMPLE = 512  # repr_texts: the first cells telling whether a long column repeats its values
+_THREADED_FROM = 20_000  # fast_csv(threads=2): frames of this many rows or more are made by two threads
 _PLAIN, _NAN, _WHOLE, _TINY_KIND, _WIDE, _MINUS_ZERO = range(6)  # _arrow_repr's kinds of float
 
 
@@ -166,24 +171,47 @@ def _plain_cells(cells: pa.Array, text: bool) -> bool:
     return not (text and _RISKY[data[starts]].any())
 
 
-def fast_csv(frame: pd.DataFrame, float_format: str | None = None) -> bytes:
+def fast_csv(frame: pd.DataFrame, float_format: str | None = None, threads: int = 1) -> bytes:
     """`csv_bytes(frame, float_format)` exactly, from the cells joined by commas (whole columns at
     once): taken when every cell is text, a whole number or a float, no cell holds a comma, quote
     or line end (nothing to quote) and no text cell nor column name starts like a formula (nothing
-    to neutralise); otherwise through pandas."""
+    to neutralise); otherwise through pandas. `threads` 2 (a process alone on two cores, as the score
+    stage): from `_THREADED_FROM` rows on, the columns' texts are made, checked and joined by two
+    threads (the same bytes: see `_joined`); the ingest's workers, one per core, write on one."""
     columns = [str(c) for c in frame.columns]
     if (not len(frame) or len(columns) < 2 or frame.columns.has_duplicates or frame.columns.nlevels > 1
             or not _plain_head(columns)):
         return csv_bytes(frame, float_format)  # (a row of one empty cell is written as "")
+    series = [frame[c] for c in frame.columns]
+    if threads < 2 or len(frame) < _THREADED_FROM:
+        return _joined(columns, series, float_format, None) or csv_bytes(frame, float_format)
+    with ThreadPoolExecutor(2) as pool:  # (per call: a pool made before a fork would not work after it)
+        return _joined(columns, series, float_format, pool) or csv_bytes(frame, float_format)
+
+
+def _joined(columns: list[str], series: list[pd.Series], float_format: str | None,
+            pool: ThreadPoolExecutor | None) -> bytes | None:
+    """fast_csv's bytes of the columns `series` (named `columns`), or None when a cell is not text, a
+    whole number or a float, or needs quoting or neutralising. With a `pool`, its threads make the
+    columns' texts, check them and join the rows (in two halves) — Arrow's kernels, run without the
+    GIL; each cell's text and each row's bytes are the same however the work is split."""
+    run: Callable[..., Iterator[Any]] = pool.map if pool is not None else map
     try:
-        texts = [_column_texts(frame[c], float_format) for c in frame.columns]
+        texts = list(run(lambda values: _column_texts(values, float_format), series))
     except TypeError:  # a cell that is not text
-        return csv_bytes(frame, float_format)
-    if not all(_plain_cells(cells, is_text) for cells, is_text in texts  # (and any float_format's texts)
-               if is_text or float_format is not None):
-        return csv_bytes(frame, float_format)
-    rows = pc.binary_join_element_wise(pc.binary_join_element_wise(*(c for c, _ in texts), _COMMA), _NEWLINE,
-                                       _EMPTY)
+        return None
+    checked = [found for found in texts if found[1] or float_format is not None]  # (and float_format's texts)
+    if not all(run(lambda found: _plain_cells(*found), checked)):
+        return None
+    cells, n = [c for c, _ in texts], len(series[0])
+    halves = [(0, n)] if pool is None else [(0, n // 2), (n // 2, n)]
+    bodies = list(run(lambda half: _rows_bytes(cells, *half), halves))
+    return b"".join((",".join(columns).encode("utf-8"), b"\n", *bodies))
+
+
+def _rows_bytes(cells: list[pa.Array], start: int, stop: int) -> pa.Buffer:
+    """The CSV lines of rows start … stop − 1: each row's cells joined by commas, a newline after each."""
+    rows = pc.binary_join_element_wise(pc.binary_join_element_wise(*(c[start:stop] for c in cells), _COMMA),
+                                       _NEWLINE, _EMPTY)
     offsets = text_offsets(rows)
-    body = rows.buffers()[2].slice(int(offsets[0]), int(offsets[-1] - offsets[0]))
-    return b"".join((",".join(columns).encode("utf-8"), b"\n", body))
+    return rows.buffers()[2].slice(int(offsets[0]), int(offsets[-1] - offsets[0]))

@@ -26,21 +26,50 @@ from scoring.project import previous_month
 
 @dataclass(frozen=True)
 class Scored:
-    """Everything scored up to one month: the spec, units, tidy points and per-unit summary."""
+    """Everything scored up to one month: the spec, units, tidy points and per-unit summary.
+    `scored_points`: every month's points table, or the engine's TidyPoints of them, whose months'
+    rows are made when first read (the whole table only when `points` is asked for);
+    `month_rows`: (month, start, stop) of each month's rows in `points` (engine.month_rows, or
+    TidyPoints.month_rows), None when not known."""
 
     spec: IndexSpec
     units: Units
     month: str
-    points: pd.DataFrame
+    scored_points: pd.DataFrame | engine.TidyPoints
     summary: pd.DataFrame
-    month_rows: tuple[tuple[str, int, int], ...] | None = None  # (month, start, stop) of its rows: engine.month_rows
+    month_rows: tuple[tuple[str, int, int], ...] | None = None
+
+    @cached_property
+    def points(self) -> pd.DataFrame:
+        """Every month's tidy points (engine.POINT_COLUMNS; of TidyPoints: made once, when first asked for)."""
+        return engine.points_frame(self.scored_points)
 
     def month_points(self, month: str | None = None) -> pd.DataFrame:
         """The points rows of one month (default: this month), grouped once: the per-unit tables ask
         for a month's points once per unit (pandas copy-on-write: a caller cannot alter the cache)."""
         month = month or self.month
-        found = self._points_by_month.get(month)
+        found = self._month_frame(month)
         return self.points[self.points["month"] == month] if found is None else found
+
+    def _month_frame(self, month: str) -> pd.DataFrame | None:
+        """The rows of `month` as `points.iloc[start:stop]` gives them (its index too), None if it has none:
+        of TidyPoints, made from its arrays when first asked for, not cut from the whole table."""
+        tidy = self.scored_points
+        if not isinstance(tidy, engine.TidyPoints):
+            return self._points_by_month.get(month)
+        if month not in self._made_months:
+            frame = None
+            if month in tidy.months:
+                at = tidy.months.index(month)
+                frame = tidy.frame(at, at + 1)
+                frame.index = pd.RangeIndex(at * tidy.month_size, (at + 1) * tidy.month_size)
+            self._made_months[month] = frame
+        return self._made_months[month]
+
+    @cached_property
+    def _made_months(self) -> dict[str, pd.DataFrame | None]:
+        """_month_frame's months made from TidyPoints so far (None: not a scored month)."""
+        return {}
 
     @cached_property
     def _points_by_month(self) -> dict[str, pd.DataFrame]:
@@ -61,7 +90,7 @@ class Scored:
         the month is grouped by unit once, so the per-unit tables cost O(rows of the unit), not O(N)."""
         month = month or self.month
         if month not in self._points_by_month_unit:  # only the months asked for are grouped by unit
-            frame = self._points_by_month.get(month)
+            frame = self._month_frame(month)
             self._points_by_month_unit[month] = {} if frame is None else {
                 str(u): f for u, f in frame.groupby("unit", sort=False)}
         found = self._points_by_month_unit[month].get(unit)

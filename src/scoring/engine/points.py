@@ -12,18 +12,17 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from scoring.engine.summary import summarise, summarise_nodes
+from scoring.engine.tidy import TidyPoints, tidy_points
 from scoring.errors import DataError, ScoringError
 from scoring.index import methods
-from scoring.index.spec import IndexSpec, Node, Units
+from scoring.index.spec import IndexSpec, Units
 
 MISSING_POLICY = (
     "A metric with no value for a unit in a month scores 0 points and carries the flag "
     "'missing'; it is never imputed. Relative methods compare only the units with a value."
 )
-FLAG_MISSING = "missing"
 POINT_COLUMNS = ["month", "unit", "level", "code", "parent", "raw_value", "fraction",
                  "points", "max_points", "flags"]
 
@@ -199,7 +198,8 @@ def score(spec: IndexSpec, units: Units, metrics: pd.DataFrame) -> pd.DataFrame:
     codes = [m.code for m in spec.metrics()]
     if positions is None:
         positions = _place(metrics, units.codes, codes)
-    return _score_grid(spec, units, positions.months, _grid(positions, [metrics], len(codes), len(units.codes)))[0]
+    grid = _grid(positions, [metrics], len(codes), len(units.codes))
+    return points_frame(_score_grid(spec, units, positions.months, grid)[0])
 
 
 def score_checked(spec: IndexSpec, units: Units, parts: list[CheckedMetrics]) -> pd.DataFrame:
@@ -213,6 +213,15 @@ def score_and_summarise(spec: IndexSpec, units: Units, parts: list[CheckedMetric
                                                                                               pd.DataFrame]:
     """`score_checked`'s points and their `summarise` (from the nodes' points when they were scored
     here, without reading the points table back)."""
+    points, summary = score_and_summarise_tidy(spec, units, parts)
+    return points_frame(points), summary
+
+
+def score_and_summarise_tidy(spec: IndexSpec, units: Units, parts: list[CheckedMetrics],
+                             ) -> tuple[TidyPoints | pd.DataFrame, pd.DataFrame]:
+    """score_and_summarise, its points as the engine laid them out (`TidyPoints`: any months' rows made
+    when asked, `frame()` the whole table) when it scored the months' grid itself, else the table
+    (the parts' frames scored together, or no month at all)."""
     months = [p.positions.months for p in parts if p.positions is not None]
     if len(months) < len(parts) or len({m for ms in months for m in ms}) < sum(map(len, months)) or not parts:
         frames = [p.frame for p in parts]
@@ -227,11 +236,12 @@ def score_and_summarise(spec: IndexSpec, units: Units, parts: list[CheckedMetric
                            np.concatenate([f.unit_of for f in found]), np.concatenate([f.code_of for f in found]))
     grid = _grid(positions, [p.frame for p in parts], len(spec.metrics()), len(units.codes))
     points, nodes = _score_grid(spec, units, every, grid)
-    return points, (summarise_nodes(spec, units, every, nodes) if every else summarise(spec, units, points))
+    return points, (summarise_nodes(spec, units, every, nodes) if every
+                    else summarise(spec, units, points_frame(points)))
 
 
 def month_rows(points: pd.DataFrame, months: list[str]) -> tuple[tuple[str, int, int], ...] | None:
-    """Where each of `months` lies in a points table the engine wrote (`_tidy`: month after month, in
+    """Where each of `months` lies in a points table the engine wrote (`tidy_points`: month after month, in
     order, the same number of rows each): (month, start, stop) of rows; None when the table is not so
     laid out — its length, or the first or last row of a month (the rows between are not looked at)."""
     if not months or not len(points) or len(points) % len(months):
@@ -244,10 +254,15 @@ def month_rows(points: pd.DataFrame, months: list[str]) -> tuple[tuple[str, int,
     return runs
 
 
+def points_frame(points: TidyPoints | pd.DataFrame) -> pd.DataFrame:
+    """The points table (of every month, when laid out as TidyPoints)."""
+    return points.frame() if isinstance(points, TidyPoints) else points
+
+
 def _score_grid(spec: IndexSpec, units: Units, months: list[str], grid: np.ndarray,
-                ) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
-    """The tidy points of a months × metric codes × units array of values, and each node's points
-    (months × units)."""
+                ) -> tuple[TidyPoints | pd.DataFrame, dict[str, np.ndarray]]:
+    """The tidy points of a months × metric codes × units array of values (an empty table without
+    months), and each node's points (months × units)."""
     if not months:
         return pd.DataFrame(columns=POINT_COLUMNS), {}
     index = pd.Index(units.codes, name="unit")
@@ -257,7 +272,7 @@ def _score_grid(spec: IndexSpec, units: Units, months: list[str], grid: np.ndarr
     except Exception:  # the plain loop, month by month, decides (and words the error)
         fractions = np.stack([_metric_fractions_plain(spec, pd.DataFrame(grid[i].T, index=index, columns=codes))[0]
                               .to_numpy(dtype=float).T for i in range(len(months))])
-    return _tidy(spec, months, units.codes, grid, fractions)
+    return tidy_points(spec, months, units.codes, grid, fractions)
 
 
 def _place(metrics: pd.DataFrame, units: list[str], codes: list[str]) -> _Positions:
@@ -283,82 +298,3 @@ def _grid(positions: _Positions, frames: list[pd.DataFrame], n_codes: int, n_uni
         at, values = at[dated], values[dated]
     grid.reshape(-1)[at] = values  # (a view: the grid is new and contiguous)
     return grid
-
-
-def _tidy(spec: IndexSpec, months: list[str], unit_codes: list[str], grid: np.ndarray,
-          fractions: np.ndarray) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
-    """The points rows, month after month (months in order): the nodes from the root down (each
-    before its children, the last child first), then the metrics in reverse index order; each block
-    one row per unit. Built as whole columns of all months (arrays months × blocks × units); with
-    each node's points (months × units)."""
-    n_months, _, n = grid.shape
-    missing = np.isnan(grid)
-    index = pd.Index(unit_codes, name="unit")
-    vocabulary = {"": 0, FLAG_MISSING: 1}  # the flags' texts, coded
-    blocks: list[tuple[str, str, str, np.ndarray | None, np.ndarray, np.ndarray, float, np.ndarray]] = []
-    metric_points: dict[str, np.ndarray] = {}
-    node_points: dict[str, np.ndarray] = {}
-    for j, m in enumerate(spec.metrics()):
-        pts = fractions[:, j] * m.points
-        metric_points[m.code] = pts
-        flags = missing[:, j].astype(np.int64)  # FLAG_MISSING or "" …
-        if methods.CATALOGUE[m.method].flag_rule is not None:  # … unless the method flags the unit itself
-            for i in range(n_months):
-                own = methods.flags(m.method, pd.Series(grid[i, j], index=index),
-                                    pd.Series(fractions[i, j], index=index)).to_numpy(dtype=object)
-                found, distinct = pd.factorize(own, use_na_sentinel=False)  # (each distinct flag coded once)
-                coded = np.array([vocabulary.setdefault(f, len(vocabulary)) for f in distinct.tolist()],
-                                 dtype=np.int64)[found]
-                flags[i] = np.where(own != "", coded, flags[i])
-        blocks.append((spec.levels[-1] if spec.levels else "metric", m.code, m.parent, grid[:, j], fractions[:, j],
-                       pts, m.points, flags))
-
-    def aggregate(node: Node, parent: str) -> np.ndarray:
-        parts = [metric_points[m.code] for m in node.metrics]
-        parts += [aggregate(child, node.code) for child in node.children]
-        pts = sum(parts[1:], parts[0])
-        blocks.append((node.level, node.code, parent, None, pts / node.points, pts, node.points, None))
-        node_points[node.code] = pts
-        return pts
-
-    aggregate(spec.root, "")
-    blocks.reverse()
-    shape = (n_months, len(blocks), n)
-
-    def stacked(k: int, empty: float | int) -> np.ndarray:
-        out = np.empty(shape, dtype=float if isinstance(empty, float) else np.int64)
-        for b, block in enumerate(blocks):
-            out[:, b] = empty if block[k] is None else block[k]
-        return out.reshape(-1)
-
-    per_block = np.repeat(np.arange(len(blocks)), n)  # (one month's rows)
-    return pd.DataFrame({
-        "month": _month_texts(months, len(blocks) * n),
-        "unit": _texts(unit_codes, np.tile(np.arange(n), len(blocks)), n_months),
-        "level": _texts([b[0] for b in blocks], per_block, n_months),
-        "code": _texts([b[1] for b in blocks], per_block, n_months),
-        "parent": _texts([b[2] for b in blocks], per_block, n_months), "raw_value": stacked(3, np.nan),
-        "fraction": stacked(4, np.nan), "points": stacked(5, np.nan),
-        "max_points": np.tile(np.asarray([b[6] for b in blocks])[per_block], n_months),
-        "flags": _texts(list(vocabulary), stacked(7, 0), 1),
-    }, copy=False), node_points
-
-
-_STR_DTYPE = pd.StringDtype(na_value=np.nan)
-
-
-def _texts(values: list[str], codes: np.ndarray, times: int) -> pd.api.extensions.ExtensionArray:
-    """`values` taken at `codes`, the whole repeated `times` times, as a text column (pandas' 'str'):
-    the texts laid out once, each repetition a chunk sharing them (Arrow)."""
-    once = pa.array(values, pa.large_string()).take(pa.array(codes))
-    return _STR_DTYPE.__from_arrow__(pa.chunked_array([once] * times, pa.large_string()))
-
-
-def _month_texts(months: list[str], size: int) -> pd.api.extensions.ExtensionArray:
-    """Each month's text repeated `size` times, month after month, as a text column (a chunk a month)."""
-    chunks = []
-    for month in months:
-        data = month.encode("utf-8")
-        offsets = np.arange(size + 1, dtype=np.int64) * len(data)
-        chunks.append(pa.LargeStringArray.from_buffers(size, pa.py_buffer(offsets), pa.py_buffer(data * size)))
-    return _STR_DTYPE.__from_arrow__(pa.chunked_array(chunks, pa.large_string()))

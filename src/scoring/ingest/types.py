@@ -8,10 +8,9 @@ Each type owns everything that depends on it:
   validation   the Excel data validation of the template's column, and its number format
   range_text   the allowed values in words, for the template's notes sheet
   demo_cell    what the demo data writes for a drawn value (是/否 for a yes/no item)
-Adding a type is one entry here (and its name in the template's `type_labels`).
-The base `ColumnType` (free text) is in `typebase`. Checks and conversions see a whole column (`columns`:
-once per distinct text). `NUMBER_LIMIT` is the largest magnitude a count or number may have, whatever the max.
-"""
+Adding a type is one entry here (and its name in the template's `type_labels`). The base `ColumnType` (free
+text) is in `typebase`. Checks and conversions see a whole column (`columns`: once per distinct text).
+`NUMBER_LIMIT` is the largest magnitude a count or number may have, whatever the max."""
 
 from __future__ import annotations
 

@@ -16,6 +16,7 @@ import dataclasses
 import json
 import os
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,7 @@ from scoring.state import read_state_csv
 
 TRIALS = "trials"
 SENSITIVITY_CHANGES = ("draws", "weight_range", "seed")
+READERS = 2  # threads reading the processed months' metrics at once (this machine's two cores)
 
 
 def load_spec(project: Project, index_file: str | Path | None = None) -> tuple[IndexSpec, Units]:
@@ -80,14 +82,22 @@ def _reingest(month: str) -> str:
 
 
 def score_history(project: Project, month: str, spec: IndexSpec, units: Units) -> Scored:
-    """Every processed month up to and including `month`, scored (each month on its own)."""
+    """Every processed month up to and including `month`, scored (each month on its own); the months'
+    metrics are read and checked `READERS` at a time (the results taken in month order, so the first
+    bad month is the one raised). The points are kept as the engine laid them out (engine.TidyPoints:
+    the score stage reads two months' rows) when it scored the months' grid itself."""
     path = project.metrics_file(month)
     if not path.is_file():
         raise DataError(f"{path}: not found — run `credit-county ingest --month {month}` first")
-    parts = [_checked_metrics(project, m, (spec, units), categories=True)
-             for m in project.processed_months() if m <= month]
-    points, summary = engine.score_and_summarise(spec, units, parts)  # engine.score of read_metrics_history
-    return Scored(spec, units, month, points, summary, engine.month_rows(points, sorted(summary["month"].unique())))
+    months = [m for m in project.processed_months() if m <= month]
+    with ThreadPoolExecutor(READERS) as pool:  # (Arrow parses without the GIL: two months at a time)
+        parts = list(pool.map(lambda m: _checked_metrics(project, m, (spec, units), categories=True), months))
+    points, summary = engine.score_and_summarise_tidy(spec, units, parts)  # engine.score of read_metrics_history
+    scored_months = sorted(summary["month"].unique())
+    if isinstance(points, engine.TidyPoints) and points.month_size and points.months == scored_months:
+        return Scored(spec, units, month, points, summary, points.month_rows())
+    table = engine.points_frame(points)
+    return Scored(spec, units, month, table, summary, engine.month_rows(table, scored_months))
 
 
 @dataclass(frozen=True)
