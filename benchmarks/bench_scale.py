@@ -1,8 +1,7 @@
 """Time and peak memory per stage on synthetic projects of 16, 136 and 2,844 units.
 
     python benchmarks/bench_scale.py [--units 16,136,2844] [--seed 7] [--months 12] [--keep]
-                                     [--stages demo,ingest,ingest-serial,ingest-plain-allocator,tables,
-                                               score,montecarlo,sobol]
+                                     [--stages demo,ingest,ingest-serial,tables,score,montecarlo,sobol]
                                      [--project KEPT-PROJECT]
 
 For each size N a scratch project in the data contract is built (untimed set-up apart from the
@@ -15,8 +14,6 @@ by `--keep` (one size; its data/processed is emptied; no demo). Then, each stage
 - demo       `credit-county demo-data --year 2019` (12 month folders and the year folder);
 - ingest-serial  `ingest_month` of each of the `--months` last months, one after the other in one
              process (not by default: the baseline of `ingest`);
-- ingest-plain-allocator  `ingest` with the C allocators as they come (not by default: the
-             baseline of the allocator settings the `credit-county` command makes, scoring.launch);
 - ingest     the same months as `credit-county ingest --all` ingests them (scoring.pipeline.ingesting):
              each month a Dask task on Dask's process scheduler with 2 workers forked from the stage's
              process (one after the other in it below 32 MB of raw files: 16 and 136 units);
@@ -28,12 +25,9 @@ by `--keep` (one size; its data/processed is emptied; no demo). Then, each stage
 - montecarlo `sensitivity.monte_carlo` on the month's values, 10,000 draws per family (4 families);
 - sobol      `sensitivity.sobol` with its bootstrap (params/sensitivity.yaml: n, resamples).
 
-`--stages` picks the stages to time (default all but the two ingest baselines); demo and ingest always run, as
+`--stages` picks the stages to time (default all but ingest-serial); demo and ingest always run, as
 the set-up of the others (e.g. `--stages montecarlo,sobol --months 1`: the sensitivity stages on one
 ingested month).
-
-Every stage runs with the environment the `credit-county` command gives itself (scoring.launch:
-glibc's malloc on transparent huge pages, mimalloc keeping its freed pages) but ingest-plain-allocator.
 
 Printed per stage: wall and CPU seconds of the child and its peak memory (maximum resident set
 size, os.wait4). The targets of issue 13 at 2,844 units: ingest + score ≤ 10 s, Monte Carlo
@@ -55,8 +49,6 @@ from pathlib import Path
 
 import numpy as np
 import yaml
-
-from scoring.launch import allocator_environment
 
 ROOT = Path(__file__).resolve().parents[1]
 CLI = Path(sys.executable).with_name("credit-county")
@@ -152,12 +144,10 @@ def child(stage: str, root: Path, months: int) -> None:
         raise SystemExit(f"unknown stage {stage!r}")
 
 
-def timed(stage: str, args: list[str], plain_allocator: bool = False) -> Run:
-    """Run `args` as a child process: wall, CPU (user + system) and peak resident memory. The child has
-    the allocator settings of the `credit-county` command unless `plain_allocator`."""
-    environment = None if plain_allocator else allocator_environment(os.environ)
+def timed(stage: str, args: list[str]) -> Run:
+    """Run `args` as a child process: wall, CPU (user + system) and peak resident memory."""
     start = time.perf_counter()
-    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=environment)
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     _pid, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     stderr = proc.stderr.read() if proc.stderr else ""
@@ -165,7 +155,7 @@ def timed(stage: str, args: list[str], plain_allocator: bool = False) -> Run:
     return Run(stage, wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, proc.returncode, stderr)
 
 
-STAGES = ("demo", "ingest", "ingest-serial", "ingest-plain-allocator", "tables", "score", "montecarlo", "sobol")
+STAGES = ("demo", "ingest", "ingest-serial", "tables", "score", "montecarlo", "sobol")
 
 
 def measure(n: int, seed: int, months: int, keep: bool, stages: tuple[str, ...] = STAGES,
@@ -185,11 +175,8 @@ def measure(n: int, seed: int, months: int, keep: bool, stages: tuple[str, ...] 
         if runs[-1].status == 0 and "ingest-serial" in stages:
             runs.append(timed("ingest-serial", [*me, "--child", "ingest-serial", "--root", str(root),
                                                 "--months", str(months)]))
-        ingest = [*me, "--child", "ingest", "--root", str(root), "--months", str(months)]
-        if runs[-1].status == 0 and "ingest-plain-allocator" in stages:
-            runs.append(timed("ingest-plain-allocator", ingest, plain_allocator=True))
         if runs[-1].status == 0:
-            runs.append(timed("ingest", ingest))
+            runs.append(timed("ingest", [*me, "--child", "ingest", "--root", str(root), "--months", str(months)]))
         if runs[-1].status == 0 and "tables" in stages:
             runs.append(timed("tables", [*me, "--child", "tables", "--root", str(root)]))
         if runs[-1].status == 0 and "score" in stages:
@@ -218,10 +205,6 @@ def report(n: int, runs: list[Run]) -> None:
         both = by["ingest"].wall + by["tables"].wall
         print(f"{n:>6} {'ingest+tables':<11} {both:>8.1f} {by['ingest'].cpu + by['tables'].cpu:>8.1f}"
               f"{'':>10}  (score without Monte Carlo and Sobol) target ≤ {TARGETS['ingest+score']:.0f} s", flush=True)
-    if "ingest" in by and "ingest-plain-allocator" in by:
-        plain, tuned = by["ingest-plain-allocator"], by["ingest"]
-        print(f"{n:>6} {'':<11} ingest with the command's allocator settings: {tuned.wall / plain.wall:.2f} × the "
-              f"wall and {tuned.cpu / plain.cpu:.2f} × the CPU time of the plain allocators", flush=True)
     if "montecarlo" in by:
         mc = by["montecarlo"]
         print(f"{n:>6} {'':<11} Monte Carlo: {mc.wall / TARGETS['montecarlo']:.2f} × the time target, "
@@ -235,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--months", type=int, default=12, help="months ingested (the last ones of the year)")
     parser.add_argument("--keep", action="store_true", help="keep the scratch projects")
     parser.add_argument("--project", help="reuse the raw data of a kept project (one size; no demo stage)")
-    parser.add_argument("--stages", default=",".join(s for s in STAGES if not s.startswith("ingest-")),
+    parser.add_argument("--stages", default=",".join(s for s in STAGES if s != "ingest-serial"),
                         help="comma-separated stages to time (demo and ingest always run)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--root", help=argparse.SUPPRESS)

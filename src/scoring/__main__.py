@@ -1,3 +1,3 @@
-from scoring.launch import main
+from scoring.cli import main
 
 raise SystemExit(main())
