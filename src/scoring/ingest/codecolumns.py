@@ -16,7 +16,11 @@ _CODE_VALUE = np.full(256, 255, dtype=np.uint8)  # byte → its upper case's val
 for _i, _c in enumerate(cells.CODE_ALPHABET):
     _CODE_VALUE[ord(_c)] = _CODE_VALUE[ord(_c.lower())] = _i
 _CODE_VALUE_BYTES = _CODE_VALUE.tobytes()  # (for bytes.translate)
-_WEIGHTS_FLOAT = np.array(cells.CODE_WEIGHTS, dtype=np.float32)  # float32: the weighted sums by BLAS, exactly
+# The weighted sums in float32 (exact: every sum is below 2^24) by numpy's own loop (einsum), not a
+# BLAS product: after a BLAS call its threads keep spinning for a while, and in the ingest's two
+# workers on two cores that spinning took the other worker's CPU (about 0.12 CPU-s a 2,844-unit
+# month; benchmarks/bench_code_checks.py).
+_WEIGHTS = np.array(cells.CODE_WEIGHTS, dtype=np.float32)
 _ALPHABET_BYTES = np.frombuffer(cells.CODE_ALPHABET.encode("ascii"), dtype=np.uint8)
 
 
@@ -118,12 +122,18 @@ def _grid_checks(codes: np.ndarray, full: np.ndarray, length: np.ndarray) -> tup
     return alphabet, region, check
 
 
+def _weighted_sums(values: np.ndarray) -> np.ndarray:
+    """Each row's first 17 values (0–30; 255 for a byte outside the alphabet) times GB 32100's weights,
+    summed (int64; at most 17 × 255 × 30)."""
+    return np.einsum("ij,j->i", values[:, :17].astype(np.float32), _WEIGHTS).astype(np.int64)
+
+
 def _judged(grid: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Alphabet, region and check character of codes as rows of 18 ASCII bytes, judged upper-cased."""
     value = np.frombuffer(grid.tobytes().translate(_CODE_VALUE_BYTES), dtype=np.uint8).reshape(grid.shape)
     ok = (value != 255).all(axis=1) if (value == 255).any() else np.ones(len(grid), dtype=bool)
     digits = ((grid[:, 2:8] >= ord("0")) & (grid[:, 2:8] <= ord("9"))).all(axis=1)
-    weighted = (value[:, :17].astype(np.float32) @ _WEIGHTS_FLOAT).astype(np.int64)  # exact: sums < 2^24
+    weighted = _weighted_sums(value)
     expected = _ALPHABET_BYTES[(31 - weighted % 31) % 31]  # (a row not ok: unused)
     return ok, ~ok | digits, ~ok | (_UPPER[grid[:, 17]] == expected)
 
