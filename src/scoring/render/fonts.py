@@ -94,9 +94,9 @@ def setup_matplotlib() -> None:
     Idempotent. Sets `font.family` sans-serif, `font.sans-serif` = Noto Sans CJK SC first (DejaVu
     Sans after it for any symbol Noto lacks) and `axes.unicode_minus` = False (Noto has no U+2212).
     The charts are drawn with these files on every machine: a system face of the same family
-    (matplotlib ≥ 3.11 reads the SC face of Debian's `NotoSansCJK-*.ttc`, a newer Noto release
-    with other glyph metrics) is dropped from matplotlib's font list, so that installing the
-    optional fonts (`make fonts`) does not move a chart by a pixel.
+    (matplotlib ≥ 3.11 reads the SC face of Debian's `NotoSansCJK-*.ttc`, another build of the
+    family: the charts' layout moved by a few pixels) is dropped from matplotlib's font list, so
+    that installing the optional fonts (`make fonts`) does not change a chart.
     """
     global _setup_done
     import matplotlib as mpl
