@@ -4,13 +4,14 @@ raised) and fast_csv's threaded columns."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from scoring import engine
+from scoring import csvbytes, engine
 from scoring.analysis import history
 from scoring.csvbytes import _THREADED_FROM, csv_bytes, fast_csv
 from scoring.errors import DataError
@@ -91,9 +92,11 @@ def test_threaded_fast_csv_is_pandas_bytes() -> None:
     frame = pd.DataFrame({"unit": pd.array([f"u{i % 97}" for i in range(n)], dtype="str"),
                           "value": rng.normal(size=n), "count": np.arange(n), "ok": np.arange(n) % 3 == 0,
                           "whole": np.floor(rng.normal(size=n) * 100)})
-    assert fast_csv(frame) == csv_bytes(frame)
-    assert fast_csv(frame, "%.3f") == csv_bytes(frame, "%.3f")
+    with ThreadPoolExecutor(2) as pool:  # the threaded path is taken (it does not fall back to pandas)
+        threaded = csvbytes._joined(list(frame.columns), [frame[c] for c in frame.columns], None, pool)
+    assert threaded == fast_csv(frame, threads=2) == csv_bytes(frame) == fast_csv(frame)
+    assert fast_csv(frame, "%.3f", threads=2) == csv_bytes(frame, "%.3f")
     quoted = frame.assign(unit=frame["unit"].where(frame.index != n - 1, "a,b"))  # one cell to quote: pandas
-    assert fast_csv(quoted) == csv_bytes(quoted)
+    assert fast_csv(quoted, threads=2) == csv_bytes(quoted)
     risky = frame.assign(unit=frame["unit"].where(frame.index != 3, "=1+1"))  # one cell to neutralise
-    assert fast_csv(risky) == csv_bytes(risky)
+    assert fast_csv(risky, threads=2) == csv_bytes(risky)
