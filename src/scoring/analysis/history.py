@@ -62,7 +62,7 @@ class Scored:
             if month in tidy.months:
                 at = tidy.months.index(month)
                 frame = tidy.frame(at, at + 1)
-                frame.index = pd.RangeIndex(at * tidy.month_size, (at + 1) * tidy.month_size)
+                frame.index = pd.RangeIndex(*tidy.month_rows()[at][1:])  # (its rows' place in `points`)
             self._made_months[month] = frame
         return self._made_months[month]
 
