@@ -101,9 +101,11 @@ def last_month(root: Path) -> str:
 
 
 def child(stage: str, root: Path, months: int) -> None:
-    """One stage, in this (child) process."""
+    """One stage, in this (child) process, with the Arrow pool the CLI takes (`scoring.arrowpool`)."""
+    from scoring import arrowpool
     from scoring.project import Project
 
+    arrowpool.use_system_pool()
     project = Project(root)
     MONTH = last_month(root)
     if stage == "ingest":  # what `credit-county ingest --all` does: the months as Dask tasks on 2 workers
