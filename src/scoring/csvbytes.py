@@ -45,15 +45,16 @@ def csv_bytes(frame: pd.DataFrame, float_format: str | None = None) -> bytes:
     return text.encode("utf-8")
 
 
-def _format_texts(floats: np.ndarray, float_format: str) -> list[str]:
-    """Each float as `float_format % x`, NaN empty; long columns formatted once per distinct value
-    when no −0.0 is present (np.unique would merge it with 0.0)."""
+def _format_texts(floats: np.ndarray, float_format: str) -> pa.Array:
+    """Each float as `float_format % x`, NaN empty, as Arrow text; long columns formatted once per distinct
+    value (the texts then taken by each cell's value) when no −0.0 is present (np.unique would merge it
+    with 0.0)."""
     fmt = float_format.__mod__
     if len(floats) >= _UNIQUE_FROM and not np.signbit(floats[floats == 0.0]).any():
         distinct, inverse = np.unique(floats, return_inverse=True)  # NaNs: one, last
-        texts = np.array([("" if x != x else fmt(x)) for x in distinct.tolist()] or [""], dtype=object)
-        return texts[inverse].tolist()
-    return [("" if x != x else fmt(x)) for x in floats.tolist()]
+        texts = pa.array([("" if x != x else fmt(x)) for x in distinct.tolist()] or [""], _TEXT)
+        return texts.take(pa.array(inverse.reshape(-1)))
+    return pa.array([("" if x != x else fmt(x)) for x in floats.tolist()], _TEXT)
 
 
 def _assembled(n: int, kind: np.ndarray, parts: dict[int, pa.Array]) -> pa.Array:
@@ -128,7 +129,7 @@ def _column_texts(values: pd.Series, float_format: str | None) -> tuple[pa.Array
         floats = values.to_numpy(dtype=float)
         if float_format is None:
             return repr_texts(floats), False
-        return pa.array(_format_texts(floats, float_format), _TEXT), False
+        return _format_texts(floats, float_format), False
     if pd.api.types.is_bool_dtype(dtype) and isinstance(dtype, np.dtype):
         return pc.if_else(pa.array(values.to_numpy()), _TRUE, _FALSE), False
     if pd.api.types.is_integer_dtype(dtype):  # numpy or Int64 (NA empty)

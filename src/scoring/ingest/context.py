@@ -45,15 +45,22 @@ class Context:
     rules: dict[str, Rule] = field(default_factory=dict)
     _reviewed: dict[str, str] | None = field(default=None, repr=False)
     _units: dict[str, str] | None = field(default=None, repr=False)
+    _unit_of_text: dict[str, str | None] = field(default_factory=dict, repr=False)  # a text → its code
 
     def unit_code(self, text: Any) -> str | None:
-        """The unit code for a unit's Chinese name or code; None when unknown."""
+        """The unit code for a unit's Chinese name or code; None when unknown. A text's code is
+        remembered: the checks, keys and types of every source ask again for the same texts."""
         if text is None:
             return None
+        if type(text) is str and text in self._unit_of_text:
+            return self._unit_of_text[text]
         if self._units is None:  # normalised name or code → code, built once
             self._units = {code: code for code in self.units.codes}
             self._units.update({cells.normalise(u.name): u.code for u in self.units.units})
-        return self._units.get(cells.normalise(text))
+        code = self._units.get(cells.normalise(text))
+        if type(text) is str:
+            self._unit_of_text[text] = code
+        return code
 
     def review_metrics(self) -> dict[str, str]:
         """Header-like key (code, short or name) → code, for the metrics scored by reviewers."""

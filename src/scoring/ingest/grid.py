@@ -14,7 +14,6 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
-import sys
 from collections.abc import Iterable, Sequence
 from itertools import repeat, zip_longest
 
@@ -201,22 +200,36 @@ _SPACES = pa.array(list("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u20
                         "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"), pa.string())
 
 
+_SPACE_CHARS = frozenset(_SPACES.to_pylist())
+# A text's first (last) UTF-8 byte when it starts (ends) with one of `_SPACES`: the texts with such a
+# byte there are the only ones that may start or end with a space (CJK texts have them now and then).
+_SPACE_FIRST_BYTE = np.zeros(256, dtype=bool)
+_SPACE_LAST_BYTE = np.zeros(256, dtype=bool)
+for _space in _SPACE_CHARS:
+    _SPACE_FIRST_BYTE[_space.encode("utf-8")[0]] = _SPACE_LAST_BYTE[_space.encode("utf-8")[-1]] = True
+
+
 def _stripped(texts: list[str], arrow: pa.Array | None = None) -> tuple[np.ndarray, bool]:
     """`t.strip() or None` of each text (`arrow`: the same texts as Arrow text, when at hand), as an object
     array, and whether any text changed: only the texts that start or end with a space (any `str.isspace`
-    character; found by Arrow) are stripped by Python."""
+    character) are stripped by Python — found among those whose first or last UTF-8 byte is one a space
+    starts or ends with (`_SPACE_FIRST_BYTE`, `_SPACE_LAST_BYTE`: read from the array's bytes)."""
     out = np.empty(len(texts), dtype=object)
     out[:] = texts
     if not texts:
         return out, False
     arrow = pa.array(texts, pa.string()) if arrow is None else arrow
-    first, last = pc.utf8_slice_codeunits(arrow, 0, 1), pc.utf8_slice_codeunits(arrow, -1, sys.maxsize)
-    edged = np.flatnonzero(pc.or_(pc.is_in(first, _SPACES), pc.is_in(last, _SPACES)).to_numpy(zero_copy_only=False))
-    for i in edged.tolist():
+    width = np.int64 if pa.types.is_large_string(arrow.type) else np.int32
+    offsets = np.frombuffer(arrow.buffers()[1], dtype=width)[arrow.offset:arrow.offset + len(arrow) + 1]
+    data = np.frombuffer(arrow.buffers()[2] or b"", dtype=np.uint8)
+    blank = offsets[1:] == offsets[:-1]
+    filled = np.flatnonzero(~blank)
+    edge = _SPACE_FIRST_BYTE[data[offsets[filled]]] | _SPACE_LAST_BYTE[data[offsets[filled + 1] - 1]]
+    edged = [i for i in filled[edge].tolist() if texts[i][0] in _SPACE_CHARS or texts[i][-1] in _SPACE_CHARS]
+    for i in edged:
         out[i] = texts[i].strip() or None
-    blank = pc.equal(pc.utf8_length(arrow), 0).to_numpy(zero_copy_only=False)
     out[blank] = None
-    return out, bool(len(edged)) or bool(blank.any())
+    return out, bool(edged) or bool(blank.any())
 
 
 def _grid(header: str, rows: int, columns: list[tuple[list[str], np.ndarray, pa.Array | None]]) -> Grid:
