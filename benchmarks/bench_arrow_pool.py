@@ -20,10 +20,12 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+import bench_scale  # noqa: E402  (the synthetic projects and the timed child stages)
+
 POOLS = ("mimalloc", "system")
 
 
@@ -31,22 +33,16 @@ def ingest_once(root: Path, months: int, pool: str) -> tuple[float, float, float
     """Wall, CPU and system-CPU seconds of one ingest of `months` months with Arrow pool `pool`."""
     shutil.rmtree(root / "data" / "processed", ignore_errors=True)
     (root / "data" / "processed").mkdir()
-    env = {**os.environ, "ARROW_DEFAULT_MEMORY_POOL": pool}
-    start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, str(HERE / "bench_scale.py"), "--child", "ingest", "--root", str(root),
-                             "--months", str(months)], env=env, stdout=subprocess.DEVNULL)
-    _pid, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - start
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"the ingest with pool {pool} failed ({os.waitstatus_to_exitcode(status)})")
-    return wall, usage.ru_utime + usage.ru_stime, usage.ru_stime
+    run = bench_scale.timed("ingest", [sys.executable, str(HERE / "bench_scale.py"), "--child", "ingest",
+                                       "--root", str(root), "--months", str(months)],
+                            env={**os.environ, "ARROW_DEFAULT_MEMORY_POOL": pool})
+    if run.status != 0:
+        raise SystemExit(f"the ingest with pool {pool} failed ({run.status}): {run.stderr.strip()[-500:]}")
+    return run.wall, run.cpu, run.system_cpu
 
 
 def build(units: int, seed: int) -> Path:
     """A synthetic project of `units` units with a demo year (bench_scale's)."""
-    sys.path.insert(0, str(HERE))
-    import bench_scale
-
     root = Path(tempfile.mkdtemp(prefix=f"bench-arrow-pool-{units}-"))
     bench_scale.make_project(root, units, seed)
     subprocess.run([str(bench_scale.CLI), "--root", str(root), "demo-data", "--year", "2019"], check=True,

@@ -65,6 +65,7 @@ class Run:
     peak_mib: float
     status: int
     stderr: str
+    system_cpu: float = 0.0
 
 
 def units_yaml(n: int, seed: int) -> str:
@@ -146,15 +147,17 @@ def child(stage: str, root: Path, months: int) -> None:
         raise SystemExit(f"unknown stage {stage!r}")
 
 
-def timed(stage: str, args: list[str]) -> Run:
-    """Run `args` as a child process: wall, CPU (user + system) and peak resident memory."""
+def timed(stage: str, args: list[str], env: dict[str, str] | None = None) -> Run:
+    """Run `args` as a child process (`env`: its environment, default this one's): wall, CPU (user +
+    system), system CPU and peak resident memory."""
     start = time.perf_counter()
-    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
     _pid, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     stderr = proc.stderr.read() if proc.stderr else ""
     proc.returncode = os.waitstatus_to_exitcode(status)
-    return Run(stage, wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, proc.returncode, stderr)
+    return Run(stage, wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, proc.returncode, stderr,
+               usage.ru_stime)
 
 
 STAGES = ("demo", "ingest", "ingest-serial", "tables", "score", "montecarlo", "sobol")

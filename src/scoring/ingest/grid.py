@@ -203,10 +203,9 @@ _SPACES = pa.array(list("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u20
 _SPACE_CHARS = frozenset(_SPACES.to_pylist())
 # A text's first (last) UTF-8 byte when it starts (ends) with one of `_SPACES`: the texts with such a
 # byte there are the only ones that may start or end with a space (CJK texts have them now and then).
-_SPACE_FIRST_BYTE = np.zeros(256, dtype=bool)
-_SPACE_LAST_BYTE = np.zeros(256, dtype=bool)
-for _space in _SPACE_CHARS:
-    _SPACE_FIRST_BYTE[_space.encode("utf-8")[0]] = _SPACE_LAST_BYTE[_space.encode("utf-8")[-1]] = True
+_SPACE_FIRST_BYTE, _SPACE_LAST_BYTE = np.zeros(256, dtype=bool), np.zeros(256, dtype=bool)
+_SPACE_FIRST_BYTE[[c.encode("utf-8")[0] for c in _SPACE_CHARS]] = True
+_SPACE_LAST_BYTE[[c.encode("utf-8")[-1] for c in _SPACE_CHARS]] = True
 
 
 def _stripped(texts: list[str], arrow: pa.Array | None = None) -> tuple[np.ndarray, bool]:
