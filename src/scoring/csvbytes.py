@@ -36,7 +36,7 @@ _TINY_REWRITES = ((r"^(-?)0\.0000([1-9])(\d+)$", r"\1\2.\3e-05"), (r"^(-?)0\.000
          (r"e-(\d)$", r"e-0\1"))
 _UNIQUE_FROM = 1024  # floats formatted once per distinct value from this many cells on (see repr_texts)
 _SAMPLE = 512  # repr_texts: the first cells telling whether a long column repeats its values
-_ROWS = pcsv.WriteOptions(include_header=False, quoting_style="none", eol="\n", batch_size=1 << 16)
+_ROWS = pcsv.WriteOptions(include_header=False, quoting_style="none", batch_size=1 << 16)  # (rows end in "\n")
 _THREADED_FROM = 20_000  # fast_csv(threads=2): frames of this many rows or more are made by two threads
 _PLAIN, _NAN, _WHOLE, _TINY_KIND, _WIDE, _MINUS_ZERO = range(6)  # _arrow_repr's kinds of float
 
