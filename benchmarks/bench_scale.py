@@ -32,7 +32,9 @@ ingested month).
 Printed per stage: wall and CPU seconds of the child and its peak memory (maximum resident set
 size, os.wait4). The targets of issue 13 at 2,844 units: ingest + score ≤ 10 s, Monte Carlo
 ≤ 10 s and ≤ 2 GB. The machine may be shared: the load average is printed before and after;
-CPU time is the stage's own, wall time includes waiting for other processes.
+CPU time is the stage's own, wall time includes waiting for other processes. The host's speed also
+moves from one session to the next (the same code: 9.6 s and 19–27 s for ingest + tables on one day):
+compare two versions of the code with `bench_against.py`, which alternates them in one run.
 """
 
 from __future__ import annotations
