@@ -2,20 +2,21 @@
 
     python benchmarks/bench_against.py --project KEPT-PROJECT --against OTHER-CHECKOUT [--repeats 3] [--months 12]
 
-The host's own speed varies from day to day by more than most code changes move the stages: the
-same code (and byte-identical outputs) took 19–22 s for ingest + tables on 2026-12-02 and 11.6–12.0 s
-on 2026-12-03, both at a load average below 1.6, and no small reference workload followed it (a
-Python loop of 10 million additions took 0.55 s on the slow day and 0.48 s on the fast one; a
-pandas factorize of 1 million strings 0.36 s and 0.53 s: the other way round). So a speed change is
-measured against the code before it, alternating, on the same host in the same hour.
+The host's own speed varies from one session to the next by more than most code changes move the
+stages: the same code (and byte-identical outputs) took 9.6 s for ingest + tables on the afternoon
+of 2026-12-02, 19–27 s that evening and 11.5–12.1 s on 2026-12-03, at load averages below 1.6, and
+no small reference workload followed it (a Python loop of 10 million additions took 0.55 s in the
+slow evening and 0.48 s on 2026-12-03; a pandas factorize of 1 million strings 0.36 s and 0.53 s: the
+other way round). So a speed change is measured against the code before it, alternating, on the
+same host in the same hour.
 
 `--against` is another checkout (or its `src` folder), e.g. `git worktree add /tmp/base main`.
 `--project` is a project kept by `bench_scale.py --keep` (its raw data is reused; data/processed is
 emptied before each ingest). Each repeat runs bench_scale's `ingest` and `tables` stages (child
 processes, as bench_scale times them) with the other tree first on PYTHONPATH, then with this one
 (the order alternating from one repeat to the next). Printed: each run, each version's medians,
-this ÷ against, and whether the two versions wrote the same bytes (SHA-256 of every file in
-data/processed after each ingest): a speed change must not change a byte.
+this ÷ against, and whether every run wrote the same bytes (SHA-256 of every file in data/processed
+after each ingest; the exit status is 1 when not): a speed change must not change a byte.
 """
 
 from __future__ import annotations
@@ -95,7 +96,8 @@ def main(argv: list[str] | None = None) -> int:
     for repeat in range(1, args.repeats + 1):
         for version in (AGAINST, THIS) if repeat % 2 else (THIS, AGAINST):
             ingest, tables, files = run_once(root, args.months, envs[version])
-            written.setdefault(version, files)
+            if written.setdefault(version, files) != files:
+                raise SystemExit(f"{version}: run {repeat} wrote other bytes than run 1 (not reproducible)")
             totals[version].append((ingest.wall, tables.wall, ingest.wall + tables.wall))
             print(f"{version:<8} {repeat:>3} {ingest.wall:>9.2f} {tables.wall:>9.2f} {ingest.wall + tables.wall:>7.2f} "
                   f"{ingest.cpu + tables.cpu:>7.2f}", flush=True)
