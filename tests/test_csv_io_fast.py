@@ -95,3 +95,17 @@ def test_text_grid_equals_the_csv_module(text: str) -> None:
     assert (header, numbers) == (plain_header, plain_numbers)
     assert [list(c) for c in cols[:len(plain_cols)]] == [list(c) for c in plain_cols]
     assert all(c.dtype == object and c.flags.c_contiguous for c in cols)
+
+
+@pytest.mark.parametrize("with_minus_zero", [False, True])
+def test_long_formatted_float_column_as_pandas(with_minus_zero: bool) -> None:
+    """A column long enough to be formatted once per distinct value (`_format_texts`), with repeats,
+    NaN, 0.0 (and −0.0, which takes the per-cell path), tiny, huge and negative values."""
+    rng = np.random.default_rng(13)
+    values = rng.choice(np.array([1 / 3, 2.0, -0.25, 1e-7, 123456789012.5, 0.0, np.nan, 7.0, 1e21, -3e-5]),
+                        size=5000)
+    values[::97] = rng.random(len(values[::97]))  # and many values seen once
+    if with_minus_zero:
+        values[11] = -0.0
+    frame = pd.DataFrame({"unit": [f"u{i % 13}" for i in range(len(values))], "value": values})
+    assert fast_csv(frame, "%.10g") == csv_bytes(frame, "%.10g")
