@@ -8,12 +8,14 @@ of them modifies them.
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import pytest
 from hypothesis import settings as hypothesis_settings
 
+from scoring.config import CACHE_ENV
 from scoring.project import Project
 from tests.scale_helpers import province, province_month  # noqa: F401  (session fixtures: the 136-unit month)
 
@@ -23,6 +25,19 @@ hypothesis_settings.load_profile("reproducible")
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_MONTH = "2019-12"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def parse_cache(tmp_path_factory):
+    """The params parse cache (scoring.config) of every test, and of the commands they start, in a
+    folder of the session: never the user's."""
+    before = os.environ.get(CACHE_ENV)
+    os.environ[CACHE_ENV] = str(tmp_path_factory.mktemp("parse-cache"))
+    yield Path(os.environ[CACHE_ENV])
+    if before is None:
+        os.environ.pop(CACHE_ENV, None)
+    else:
+        os.environ[CACHE_ENV] = before
 
 
 def copy_project(target: Path) -> Project:

@@ -28,7 +28,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from scoring import __version__, arrowpool
+from scoring import __version__, memory
 from scoring.errors import (
     BatchError,
     CreditCountyError,
@@ -292,7 +292,7 @@ def written_folder(args: argparse.Namespace, project: Project) -> Path | None:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     project = None
-    arrowpool.use_system_pool()
+    memory.configure()
     try:
         project = Project.find(args.root)
         from scoring.pipeline.runs import recorded  # a writing verb ends and removes what killed runs left

@@ -1,6 +1,8 @@
 """Reading params files: YAML → typed models (pydantic v2), every problem listed.
 
-`read_yaml` reads any params file (a mapping, with the SHA-256 of its bytes).
+`read_yaml` reads any params file (a mapping, with the SHA-256 of its bytes); a large one (the
+units of a province or the nation) is parsed once per content and then read from the parse cache
+(`parse_cache_folder`: marshal files named by the SHA-256, as Python caches bytecode).
 `validate(Model, data, source)` builds a model and, when the data is wrong, raises SpecError
 with one line per problem: "file: key.path: rule (Chinese) — value". The Chinese wording of
 each rule comes from params/labels.yaml (`validation:`, keyed by pydantic's error type);
@@ -9,6 +11,10 @@ pydantic's English message is used for a type the file does not name.
 
 from __future__ import annotations
 
+import contextlib
+import marshal
+import os
+import sys
 from functools import cache
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -22,6 +28,9 @@ from scoring.hashing import sha256_bytes
 
 YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: 7× faster
 LABELS_FILE = Path("params") / "labels.yaml"
+CACHE_ENV = "CREDIT_COUNTY_CACHE"  # the parse cache's folder (default: $XDG_CACHE_HOME/credit-county)
+CACHED_BYTES = 64_000  # params files of this size or more go through the parse cache (2,844 units: 220 kB,
+#                        0.13 s of YAML, 1 ms of marshal; 16 units: 1.5 kB, a millisecond of YAML)
 Model = TypeVar("Model", bound=BaseModel)
 
 
@@ -60,13 +69,47 @@ def read_yaml(path: str | Path) -> tuple[dict[str, Any], str]:
         text = path.read_bytes()
     except OSError as exc:
         raise SpecError(f"{path}: cannot read ({exc.strerror})") from exc
+    digest = sha256_bytes(text)
     try:
-        data = yaml.load(text, Loader=YAML_LOADER)
+        data = _parsed(text, digest)
     except yaml.YAMLError as exc:
         raise SpecError(f"{path}: not valid YAML: {exc}") from exc
     if not isinstance(data, dict):
         raise SpecError(f"{path}: expected a mapping at the top level")
-    return data, sha256_bytes(text)
+    return data, digest
+
+
+def parse_cache_folder() -> Path:
+    """Where parsed params files are kept: $CREDIT_COUNTY_CACHE, else $XDG_CACHE_HOME/credit-county,
+    else ~/.cache/credit-county; one subfolder per Python, PyYAML and loader (what makes the data)."""
+    home = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "credit-county"
+    base = Path(os.environ.get(CACHE_ENV) or home)
+    python = f"py{sys.version_info[0]}{sys.version_info[1]}-marshal{marshal.version}"
+    return base / f"yaml-{python}-pyyaml{yaml.__version__}-{YAML_LOADER.__name__}"
+
+
+def _parsed(text: bytes, digest: str) -> Any:
+    """`yaml.load(text)`; for a file of `CACHED_BYTES` or more, the data the same bytes gave before,
+    kept in the parse cache under their SHA-256 `digest` (a cache file that cannot be read or is not
+    a mapping is parsed again and replaced; a folder that cannot be written is no cache)."""
+    if len(text) < CACHED_BYTES:
+        return yaml.load(text, Loader=YAML_LOADER)
+    try:
+        kept = parse_cache_folder() / f"{digest}.marshal"
+    except (RuntimeError, KeyError):  # (no home folder to find the cache in: no cache)
+        return yaml.load(text, Loader=YAML_LOADER)
+    try:
+        data = marshal.loads(kept.read_bytes())
+        if isinstance(data, dict):
+            return data
+    except (OSError, ValueError, EOFError, TypeError):
+        pass
+    data = yaml.load(text, Loader=YAML_LOADER)
+    from scoring.safeio import atomic_write_bytes  # (pandas: imported only when a cache file is written)
+
+    with contextlib.suppress(OSError, ValueError):  # (ValueError: a value marshal does not hold, e.g. a date)
+        atomic_write_bytes(kept, marshal.dumps(data))  # whole or not at all: another process may read it
+    return data
 
 
 @cache

@@ -127,14 +127,15 @@ def _init_pool_worker(owner: int, tag: str, records: str, tmp: str, forked: bool
     """`runs.init_worker`; in a forked worker, what it inherited is then frozen out of the garbage
     collector's reach (`gc.freeze`, as for any forking server): each collection scans only the
     objects of the worker's own tasks, not the parent's modules (about 0.1 CPU-s a 2,844-unit month).
-    A spawned worker takes the parent's Arrow pool itself (`arrowpool`; a forked one inherits it)."""
+    A spawned worker makes the memory settings of the parent itself (`memory.configure`; a forked one
+    inherits them)."""
     runs.init_worker(owner, tag, records, tmp)
     if forked:
         gc.freeze()
     else:
-        from scoring import arrowpool
+        from scoring import memory
 
-        arrowpool.use_system_pool()
+        memory.configure()
 
 
 @contextlib.contextmanager

@@ -1,0 +1,56 @@
+"""How this program's processes allocate memory: every command calls `configure()` first.
+
+Measured on this machine (a virtual machine, where a page's first touch is a costly fault, and a
+2 MiB huge page's first touch costs as much as its 512 small pages or more: about 1 s for 400 MiB
+the first time, 0.03 s when the pages are reused), two defaults of the libraries cost time:
+
+- pyarrow's wheels allocate from the bundled mimalloc. A worker's first 2,844-unit month of ingest
+  spent about 0.7 s in the kernel with mimalloc against 0.2 s with malloc, and `credit-county
+  ingest` of 12 months took 8.4–8.8 s against 7.5–7.9 s. `use_system_pool` makes malloc Arrow's pool.
+- NumPy advises the kernel to back each array of 4 MiB or more with huge pages (madvise
+  MADV_HUGEPAGE, when transparent huge pages are set to `madvise`, as here). The score stage's
+  tables at 2,844 units then spent 0.48–0.76 s in the kernel against 0.40–0.49 s without the advice
+  (8 alternating runs), ingest + tables 0.94× the time. `no_hugepage_advice` turns it off.
+
+`benchmarks/bench_memory.py` compares them in one run. Where the buffers live never changes what
+they hold: every file is the same (tests/test_memory.py checks a month). A setting the user makes
+($ARROW_DEFAULT_MEMORY_POOL, $NUMPY_MADVISE_HUGEPAGE) is kept: the libraries read it themselves.
+"""
+
+from __future__ import annotations
+
+import os
+
+POOL_ENV = "ARROW_DEFAULT_MEMORY_POOL"
+HUGEPAGE_ENV = "NUMPY_MADVISE_HUGEPAGE"
+
+
+def configure() -> dict[str, object]:
+    """Both settings below; returns what is now in use: {'arrow_pool': …, 'numpy_hugepages': …}."""
+    return {"arrow_pool": use_system_pool(), "numpy_hugepages": no_hugepage_advice()}
+
+
+def use_system_pool() -> str:
+    """Make malloc Arrow's default memory pool, unless $ARROW_DEFAULT_MEMORY_POOL names one; returns
+    the backend now in use ('system', 'mimalloc', 'jemalloc'). Buffers already allocated stay in
+    their own pool and are freed there."""
+    import pyarrow as pa
+
+    if not os.environ.get(POOL_ENV, "").strip():
+        pa.set_memory_pool(pa.system_memory_pool())
+    return str(pa.default_memory_pool().backend_name)
+
+
+def no_hugepage_advice() -> bool:
+    """Stop NumPy advising huge pages for its large arrays, unless $NUMPY_MADVISE_HUGEPAGE is set
+    (NumPy read it when imported); returns whether NumPy advises them now. Arrays already allocated
+    keep their pages."""
+    import numpy as np
+
+    core = getattr(np, "_core", None) or np.core  # (NumPy 2: numpy._core; 1.26: numpy.core)
+    toggle = core.multiarray._set_madvise_hugepage
+    if not os.environ.get(HUGEPAGE_ENV, "").strip():
+        toggle(False)
+    advised = toggle(False)  # (returns the setting it replaces: read it, then put it back)
+    toggle(advised)
+    return bool(advised)
