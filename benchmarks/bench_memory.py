@@ -1,6 +1,6 @@
 """The ingest and tables stages at 2,844 units with the memory settings every command makes
-(`scoring.memory`: Arrow's buffers from malloc, no huge-page advice from NumPy) against the
-libraries' defaults, one at a time, in one run.
+(`scoring.memory`: Arrow's buffers from malloc, no huge-page advice from NumPy, malloc's thresholds
+fixed) against the libraries' defaults, one at a time, in one run.
 
     python benchmarks/bench_memory.py --project <a project kept by bench_scale.py --keep> [--repeats 3]
     python benchmarks/bench_memory.py --units 136          # builds a synthetic project first
@@ -8,9 +8,10 @@ libraries' defaults, one at a time, in one run.
 Each run is `bench_scale.py --child ingest` (12 months as Dask tasks on 2 workers, as the CLI ingests
 them) then `--child tables` (the score stage's tables of the last month), fresh processes, with
 data/processed emptied before the ingest; the settings alternate within each repeat:
-  cli        what the CLI makes (malloc; no huge-page advice)
+  cli        what the CLI makes (malloc; no huge-page advice; freed memory kept for reuse)
   mimalloc   $ARROW_DEFAULT_MEMORY_POOL=mimalloc (pyarrow's default)
   hugepages  $NUMPY_MADVISE_HUGEPAGE=1 (NumPy's default where transparent huge pages are `madvise`)
+  glibc      $CREDIT_COUNTY_MALLOC=glibc (malloc's own thresholds: freed memory returned to the kernel)
 Printed per run: each stage's wall, CPU and system-CPU seconds (the kernel's share: page faults),
 then each setting's medians and its ratio to cli. The files are the same whatever the settings
 (they decide where buffers live, not what they hold; tests/test_memory.py checks a month).
@@ -32,7 +33,7 @@ sys.path.insert(0, str(HERE))
 import bench_scale  # noqa: E402  (the synthetic projects and the timed child stages)
 
 SETTINGS = {"cli": {}, "mimalloc": {"ARROW_DEFAULT_MEMORY_POOL": "mimalloc"},
-            "hugepages": {"NUMPY_MADVISE_HUGEPAGE": "1"}}
+            "hugepages": {"NUMPY_MADVISE_HUGEPAGE": "1"}, "glibc": {"CREDIT_COUNTY_MALLOC": "glibc"}}
 STAGES = ("ingest", "tables")
 Timing = dict[str, tuple[float, float, float]]  # stage → (wall, CPU, system CPU) seconds
 

@@ -64,6 +64,7 @@ def test_huge_pages_the_user_asks_for_are_kept():
 
 def test_malloc_thresholds_the_user_sets_are_kept():
     assert _settings(**{memory.TUNABLES_ENV: "glibc.malloc.trim_threshold=65536"})["malloc_keeps_freed"] is False
+    assert _settings(**{memory.MALLOC_ENV: "glibc"})["malloc_keeps_freed"] is False
 
 
 @pytest.mark.skipif(not GLIBC, reason="malloc's thresholds are glibc's")

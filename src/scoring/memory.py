@@ -2,7 +2,7 @@
 
 Measured on this machine (a virtual machine, where a page's first touch is a costly fault, and a
 2 MiB huge page's first touch costs as much as its 512 small pages or more: about 1 s for 400 MiB
-the first time, 0.03 s when the pages are reused), two defaults of the libraries cost time:
+the first time, 0.03 s when the pages are reused), three defaults of the libraries cost time:
 
 - pyarrow's wheels allocate from the bundled mimalloc. A worker's first 2,844-unit month of ingest
   spent about 0.7 s in the kernel with mimalloc against 0.2 s with malloc, and `credit-county
@@ -17,10 +17,13 @@ the first time, 0.03 s when the pages are reused), two defaults of the libraries
   tables at 2,844 units then spent 0.48–0.76 s in the kernel against 0.40–0.49 s without the advice
   (8 alternating runs), ingest + tables 0.94× the time. `no_hugepage_advice` turns it off.
 
-`benchmarks/bench_memory.py` compares them in one run. Where the buffers live never changes what
-they hold: every file is the same (tests/test_memory.py checks a month). A setting the user makes
+All three against the code before them (with the params parse cache of scoring.config): ingest +
+tables 0.947× (`benchmarks/bench_against.py`); each on its own is near the noise of a run, its kernel
+time lower — `benchmarks/bench_memory.py` compares each against the libraries' default in one run.
+Where the buffers live never changes what they hold: every file is the same (tests/test_memory.py
+checks a month). A setting the user makes
 ($ARROW_DEFAULT_MEMORY_POOL, $NUMPY_MADVISE_HUGEPAGE, malloc's thresholds in $GLIBC_TUNABLES) is kept:
-the libraries read it themselves.
+the libraries read it themselves; $CREDIT_COUNTY_MALLOC=glibc leaves malloc's own thresholds.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ import platform
 POOL_ENV = "ARROW_DEFAULT_MEMORY_POOL"
 HUGEPAGE_ENV = "NUMPY_MADVISE_HUGEPAGE"
 TUNABLES_ENV = "GLIBC_TUNABLES"
+MALLOC_ENV = "CREDIT_COUNTY_MALLOC"  # "glibc": malloc's own (dynamic) thresholds, not `keep_freed_memory`'s
 M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # mallopt's parameters (malloc.h)
 MMAP_THRESHOLD = 32 << 20  # bytes: larger blocks are mapped on their own (glibc's largest threshold)
 TRIM_THRESHOLD = 1 << 30  # bytes of free memory at the heap's top before it is returned to the kernel
@@ -47,9 +51,11 @@ def configure() -> dict[str, object]:
 def keep_freed_memory() -> bool:
     """Fix glibc malloc's mmap and trim thresholds (`MMAP_THRESHOLD`, `TRIM_THRESHOLD`) so memory a
     month freed serves the next without new page faults; returns whether they are set. Not on
-    another C library, nor when $GLIBC_TUNABLES sets either threshold (the user's choice)."""
+    another C library, nor when $GLIBC_TUNABLES sets either threshold or $CREDIT_COUNTY_MALLOC is
+    "glibc" (the user's choice)."""
     tunables = os.environ.get(TUNABLES_ENV, "")
-    if platform.libc_ver()[0] != "glibc" or "mmap_threshold" in tunables or "trim_threshold" in tunables:
+    if (platform.libc_ver()[0] != "glibc" or "mmap_threshold" in tunables or "trim_threshold" in tunables
+            or os.environ.get(MALLOC_ENV, "").strip() == "glibc"):
         return False
     try:
         libc = ctypes.CDLL(None)
