@@ -95,3 +95,13 @@ def test_a_large_file_that_is_not_yaml_is_refused_and_not_cached(tmp_path, cache
     with pytest.raises(SpecError, match="not valid YAML"):
         config.read_yaml(path)
     assert not _kept(cache)
+
+
+def test_the_cache_keeps_the_files_last_written(tmp_path, cache, monkeypatch):
+    monkeypatch.setattr(config, "CACHE_KEPT", 3)
+    path = tmp_path / "units.yaml"
+    digests = []
+    for i in range(5):
+        _units_file(path, 2000, name=f"单位{i}-")
+        digests.append(config.read_yaml(path)[1])
+    assert sorted(p.stem for p in _kept(cache)) == sorted(digests[-3:])

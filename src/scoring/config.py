@@ -31,6 +31,7 @@ LABELS_FILE = Path("params") / "labels.yaml"
 CACHE_ENV = "CREDIT_COUNTY_CACHE"  # the parse cache's folder (default: $XDG_CACHE_HOME/credit-county)
 CACHED_BYTES = 64_000  # params files of this size or more go through the parse cache (2,844 units: 220 kB,
 #                        0.13 s of YAML, 1 ms of marshal; 16 units: 1.5 kB, a millisecond of YAML)
+CACHE_KEPT = 32  # parsed files kept in the cache: the oldest beyond them are removed when one is added
 Model = TypeVar("Model", bound=BaseModel)
 
 
@@ -80,8 +81,9 @@ def read_yaml(path: str | Path) -> tuple[dict[str, Any], str]:
 
 
 def parse_cache_folder() -> Path:
-    """Where parsed params files are kept: $CREDIT_COUNTY_CACHE, else $XDG_CACHE_HOME/credit-county,
-    else ~/.cache/credit-county; one subfolder per Python, PyYAML and loader (what makes the data)."""
+    """Where parsed params files are kept: $CREDIT_COUNTY_CACHE (a folder only you write), else
+    $XDG_CACHE_HOME/credit-county, else ~/.cache/credit-county; one subfolder per Python, PyYAML and
+    loader (what makes the data)."""
     home = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "credit-county"
     base = Path(os.environ.get(CACHE_ENV) or home)
     python = f"py{sys.version_info[0]}{sys.version_info[1]}-marshal{marshal.version}"
@@ -109,7 +111,15 @@ def _parsed(text: bytes, digest: str) -> Any:
 
     with contextlib.suppress(OSError, ValueError):  # (ValueError: a value marshal does not hold, e.g. a date)
         atomic_write_bytes(kept, marshal.dumps(data))  # whole or not at all: another process may read it
+        _prune(kept.parent)
     return data
+
+
+def _prune(folder: Path) -> None:
+    """Remove the cache files beyond the `CACHE_KEPT` most recently written."""
+    files = sorted(folder.glob("*.marshal"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
+    for old in files[CACHE_KEPT:]:
+        old.unlink(missing_ok=True)
 
 
 @cache
