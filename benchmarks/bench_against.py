@@ -13,7 +13,8 @@ same host in the same hour.
 `--against` is another checkout (or its `src` folder), e.g. `git worktree add /tmp/base main`.
 `--project` is a project kept by `bench_scale.py --keep` (its raw data is reused; data/processed is
 emptied before each ingest). Each repeat runs bench_scale's `ingest` and `tables` stages (child
-processes, as bench_scale times them) with the other tree first on PYTHONPATH, then with this one
+processes, as bench_scale times them; each tree's own benchmarks/bench_scale.py, so that its child
+calls that tree's stage functions) with the other tree first on PYTHONPATH, then with this one
 (the order alternating from one repeat to the next), after one untimed run (the first is slower: it
 reads the raw files from disk). Printed: each run, each version's medians,
 this ÷ against, and whether every run wrote the same bytes (SHA-256 of every file in data/processed
@@ -48,6 +49,12 @@ def source_tree(path: Path) -> Path:
     raise SystemExit(f"{path}: no scoring package there (nor in {path / 'src'}) — give a checkout of this repository")
 
 
+def stage_child(tree: Path) -> Path:
+    """The bench_scale.py of the checkout holding source tree `tree` (this one's when it has none)."""
+    own = (tree.parent if tree.name == "src" else tree) / "benchmarks" / "bench_scale.py"
+    return own if own.is_file() else HERE / "bench_scale.py"
+
+
 def environment(tree: Path) -> dict[str, str]:
     """This environment with `tree` first on PYTHONPATH, checked: `import scoring` must come from it."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tree), *filter(None, [os.environ.get("PYTHONPATH")])])}
@@ -65,11 +72,15 @@ def processed_digest(root: Path) -> dict[str, str]:
             for p in sorted(base.rglob("*")) if p.is_file()}
 
 
-def run_once(root: Path, months: int, env: dict[str, str]) -> tuple[bench_scale.Run, bench_scale.Run, dict[str, str]]:
-    """The ingest (data/processed emptied first) and tables stages with `env`, and the files written."""
+Version = tuple[dict[str, str], Path]  # a tree's environment and its bench_scale.py
+
+
+def run_once(root: Path, months: int, version: Version) -> tuple[bench_scale.Run, bench_scale.Run, dict[str, str]]:
+    """The ingest (data/processed emptied first) and tables stages of `version`, and the files written."""
+    env, child = version
     shutil.rmtree(root / "data" / "processed", ignore_errors=True)
     (root / "data" / "processed").mkdir()
-    me = [sys.executable, str(HERE / "bench_scale.py")]
+    me = [sys.executable, str(child)]
     runs = []
     for stage, extra in (("ingest", ["--months", str(months)]), ("tables", [])):
         found = bench_scale.timed(stage, [*me, "--child", stage, "--root", str(root), *extra], env=env)
@@ -90,7 +101,10 @@ def main(argv: list[str] | None = None) -> int:
     root = Path(args.project).resolve()
     if not (root / "data" / "raw").is_dir():
         raise SystemExit(f"{root}: not a project with data/raw (keep one with bench_scale.py --keep)")
-    envs = {AGAINST: environment(source_tree(Path(args.against))), THIS: environment(source_tree(HERE.parent))}
+    trees = {AGAINST: source_tree(Path(args.against)), THIS: source_tree(HERE.parent)}
+    envs: dict[str, Version] = {v: (environment(tree), stage_child(tree)) for v, tree in trees.items()}
+    for version, (_env, child) in envs.items():
+        print(f"{version}: {trees[version]} (stages timed by {child})")
     print(f"load average before: {os.getloadavg()[0]:.2f}")
     print(f"{'version':<8} {'run':>3} {'ingest s':>9} {'tables s':>9} {'both s':>7} {'cpu s':>7}")
     run_once(root, args.months, envs[AGAINST])  # untimed: the first run reads the raw files from disk

@@ -103,24 +103,12 @@ def last_month(root: Path) -> str:
     return Project(root).raw_months()[-1]
 
 
-def cli_memory_settings() -> None:
-    """What every command does first: `scoring.memory.configure()` (in a source tree older than that
-    module, which bench_against.py may time, `scoring.arrowpool.use_system_pool()`)."""
-    try:
-        from scoring import memory
-    except ImportError:
-        from scoring import arrowpool  # type: ignore[attr-defined]
-
-        arrowpool.use_system_pool()
-        return
-    memory.configure()
-
-
 def child(stage: str, root: Path, months: int) -> None:
     """One stage, in this (child) process, with the memory settings the CLI makes (`scoring.memory`)."""
+    from scoring import memory
     from scoring.project import Project
 
-    cli_memory_settings()
+    memory.configure()
     project = Project(root)
     MONTH = last_month(root)
     if stage == "ingest":  # what `credit-county ingest --all` does: the months as Dask tasks on 2 workers
