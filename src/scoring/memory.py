@@ -21,9 +21,9 @@ All three against the code before them (with the params parse cache of scoring.c
 tables 0.947× (`benchmarks/bench_against.py`); each on its own is near the noise of a run, its kernel
 time lower — `benchmarks/bench_memory.py` compares each against the libraries' default in one run.
 Where the buffers live never changes what they hold: every file is the same (tests/test_memory.py
-checks a month). A setting the user makes
-($ARROW_DEFAULT_MEMORY_POOL, $NUMPY_MADVISE_HUGEPAGE, malloc's thresholds in $GLIBC_TUNABLES) is kept:
-the libraries read it themselves; $CREDIT_COUNTY_MALLOC=glibc leaves malloc's own thresholds.
+checks a month). A setting the user makes ($ARROW_DEFAULT_MEMORY_POOL, $NUMPY_MADVISE_HUGEPAGE,
+malloc's thresholds in $GLIBC_TUNABLES) is kept: the libraries read it themselves;
+$CREDIT_COUNTY_MALLOC=glibc leaves malloc's own thresholds.
 """
 
 from __future__ import annotations
