@@ -30,7 +30,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-import bench_scale  # noqa: E402  (the synthetic projects and the timed child stages)
+import bench_against  # noqa: E402  (one ingest + tables run)
+import bench_scale  # noqa: E402  (the synthetic projects)
 
 SETTINGS = {"cli": {}, "mimalloc": {"ARROW_DEFAULT_MEMORY_POOL": "mimalloc"},
             "hugepages": {"NUMPY_MADVISE_HUGEPAGE": "1"}, "glibc": {"CREDIT_COUNTY_MALLOC": "glibc"}}
@@ -39,19 +40,11 @@ Timing = dict[str, tuple[float, float, float]]  # stage → (wall, CPU, system C
 
 
 def run_once(root: Path, months: int, setting: str) -> Timing:
-    """The ingest of `months` months, then the tables stage, with the environment of `setting`."""
-    shutil.rmtree(root / "data" / "processed", ignore_errors=True)
-    (root / "data" / "processed").mkdir()
-    env = {**os.environ, **SETTINGS[setting]}
-    found: Timing = {}
-    for stage in STAGES:
-        extra = ["--months", str(months)] if stage == "ingest" else []
-        run = bench_scale.timed(stage, [sys.executable, str(HERE / "bench_scale.py"), "--child", stage,
-                                        "--root", str(root), *extra], env=env)
-        if run.status != 0:
-            raise SystemExit(f"{stage} with {setting} failed ({run.status}): {run.stderr.strip()[-500:]}")
-        found[stage] = (run.wall, run.cpu, run.system_cpu)
-    return found
+    """The ingest of `months` months, then the tables stage, with the environment of `setting`
+    (`bench_against.run_once`, this checkout's stages)."""
+    ingest, tables, _files = bench_against.run_once(root, months, ({**os.environ, **SETTINGS[setting]},
+                                                                   HERE / "bench_scale.py"))
+    return {stage: (run.wall, run.cpu, run.system_cpu) for stage, run in zip(STAGES, (ingest, tables), strict=True)}
 
 
 def build(units: int, seed: int) -> Path:
